@@ -1,0 +1,3 @@
+from veille.cli.app import main
+
+main()

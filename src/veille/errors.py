@@ -1,0 +1,32 @@
+"""Errors that users see. Each says what went wrong, where, and what to do."""
+
+from __future__ import annotations
+
+
+class VeilleError(Exception):
+    """An error for the user: printed as one clear line, exit code ``exit_code``."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(VeilleError):
+    """Bad arguments, missing file, wrong format: exit code 2."""
+
+    exit_code = 2
+
+
+class ConfigError(VeilleError):
+    """``veille.toml`` is invalid. The message names the file, line and field."""
+
+    exit_code = 2
+
+
+class WorkspaceBusy(VeilleError):
+    """Another process owns the workspace."""
+
+    exit_code = 3

@@ -1,0 +1,1 @@
+"""Connectors: one module per network or file format (see ``base.Connector``)."""

@@ -1,0 +1,137 @@
+"""What every connector is: a small declarative class (id, kind, options, fetch, map).
+
+A connector yields ``RawItem`` (or ``Reject`` for input it cannot read) from ``fetch``; the
+ingest driver appends raw items to the raw log *before* mapping them, then calls the pure
+``to_records`` to get canonical records (``veille.model``). ``to_records`` must depend on
+nothing but the raw item, so that ``veille rebuild`` can replay the raw log through it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import msgspec
+from pydantic import BaseModel
+
+from veille.model import Record, utcnow
+
+#: Items larger than this are rejected before parsing (a 1 MB "post" is an attack or a bug).
+MAX_ITEM_BYTES = 512 * 1024
+
+ConnectorKind = Literal["stream", "poll", "import"]
+
+
+class RawItem(msgspec.Struct, kw_only=True):
+    """One item as the network or file gave it. ``payload`` holds JSON bytes untouched
+    (``msgspec.Raw``), so the raw log stores exactly what arrived without re-encoding."""
+
+    source: str
+    origin: str
+    received_at: datetime
+    payload: msgspec.Raw
+
+    @classmethod
+    def of(cls, source: str, origin: str, value: Any, received_at: datetime | None = None) -> RawItem:
+        """Build a raw item from a JSON-compatible Python value."""
+        return cls(
+            source=source,
+            origin=origin,
+            received_at=received_at or utcnow(),
+            payload=msgspec.Raw(msgspec.json.encode(value)),
+        )
+
+    @classmethod
+    def of_json(
+        cls, source: str, origin: str, data: bytes, received_at: datetime | None = None
+    ) -> RawItem:
+        """Build a raw item from bytes already known to be one JSON value."""
+        return cls(source=source, origin=origin, received_at=received_at or utcnow(),
+                   payload=msgspec.Raw(data))
+
+    def value(self) -> Any:
+        return msgspec.json.decode(self.payload)
+
+
+class Reject(msgspec.Struct, kw_only=True):
+    """Input set aside: where it was (file:line, URL, frame number), why, and the item."""
+
+    source: str
+    origin: str
+    reason: str
+    item: str = ""
+
+
+class MappingError(ValueError):
+    """Raised by ``to_records`` for a raw item that is well-formed JSON but not a valid
+    item of its format (missing field, wrong type, unknown event type...)."""
+
+
+class Connector(ABC):
+    """Base of every connector. Subclasses set the class attributes and implement both
+    methods. Register them through the ``veille_connectors`` plugin hook."""
+
+    id: ClassVar[str]
+    kind: ClassVar[ConnectorKind]
+    network: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    class Options(BaseModel):
+        """Options of this connector (from ``veille.toml`` or the command line)."""
+
+    def __init__(self, options: BaseModel | None = None) -> None:
+        self.options = options if options is not None else self.Options()
+
+    @abstractmethod
+    def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
+        """Yield raw items from ``cursor`` on; a connector that resumes exposes the cursor
+        to save after each committed batch as ``self.cursor``."""
+
+    @classmethod
+    @abstractmethod
+    def to_records(cls, raw: RawItem) -> list[Record]:
+        """Map one raw item to canonical records. Pure. Raise ``MappingError`` on bad
+        input."""
+
+
+class Importer(Connector):
+    """A connector of kind ``import``: reads files that users already have."""
+
+    kind: ClassVar[ConnectorKind] = "import"
+
+    def __init__(self, paths: Sequence[Path], options: BaseModel | None = None) -> None:
+        super().__init__(options)
+        self.paths = list(paths)
+
+    def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
+        for path in self.paths:
+            yield from self.read(path)
+
+    @abstractmethod
+    def read(self, path: Path) -> Iterator[RawItem | Reject]:
+        """Stream one file (or archive, or folder) as raw items, never whole in memory."""
+
+    def total_bytes(self) -> int | None:
+        """Size of the input, for the progress bar (``None`` when unknown)."""
+        total = 0
+        for path in self.paths:
+            if path.is_dir():
+                total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            elif path.exists():
+                total += path.stat().st_size
+        return total
+
+
+def excerpt(data: bytes | str, limit: int = 2000) -> str:
+    """A printable excerpt of a bad item for the rejects file (invalid UTF-8 escaped)."""
+    text = data.decode("utf-8", "backslashreplace") if isinstance(data, bytes) else data
+    return text if len(text) <= limit else text[:limit] + f"… [{len(text)} chars]"
+
+
+def first(items: Iterable[Any]) -> Any:
+    for item in items:
+        return item
+    return None
