@@ -1,0 +1,1 @@
+"""The ``veille`` command line (Typer + Rich)."""

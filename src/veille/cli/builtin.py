@@ -1,0 +1,19 @@
+"""Registers the built-in commands through the plugin hook, like any third party."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from veille.plugins import hookimpl
+
+#: Modules that define ``register(app: typer.Typer) -> None``.
+MODULES: tuple[str, ...] = (
+)
+
+
+@hookimpl
+def veille_commands(app: typer.Typer) -> None:
+    for name in MODULES:
+        importlib.import_module(name).register(app)
