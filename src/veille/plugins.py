@@ -13,7 +13,9 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
+    from veille.pipeline.base import Stage
     from veille.sources.base import Connector
+    from veille.workspace.config import VeilleConfig
 
 hookspec = pluggy.HookspecMarker("veille")
 hookimpl = pluggy.HookimplMarker("veille")
@@ -21,6 +23,7 @@ hookimpl = pluggy.HookimplMarker("veille")
 #: Built-in plugin modules. Each defines ``@hookimpl`` functions.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "veille.sources.builtin",
+    "veille.pipeline.builtin",
     "veille.cli.builtin",
 )
 
@@ -29,6 +32,11 @@ class VeilleSpec:
     @hookspec
     def veille_connectors(self) -> list[type[Connector]]:  # type: ignore[empty-body]
         """Return connector classes to register."""
+
+    @hookspec
+    def veille_stages(self, config: VeilleConfig) -> list[Stage]:  # type: ignore[empty-body]
+        """Return enrichment stages built for ``config``, in the order they must run.
+        Built-in stages run first (language, sentiment, watches, stakeholders, cues)."""
 
     @hookspec
     def veille_commands(self, app: typer.Typer) -> None:
@@ -60,6 +68,14 @@ def connector(connector_id: str) -> type[Connector]:
         known = ", ".join(sorted(table))
         raise KeyError(f"unknown source '{connector_id}' (known: {known})")
     return table[connector_id]
+
+
+def stages(config: VeilleConfig) -> list[Stage]:
+    """All enrichment stages for ``config``: built-in ones first, in order."""
+    found: list[Stage] = []
+    for group in reversed(manager().hook.veille_stages(config=config)):
+        found.extend(group)
+    return found
 
 
 def register_commands(app: Any) -> None:

@@ -10,6 +10,8 @@ from veille.plugins import hookimpl
 
 #: Modules that define ``register(app: typer.Typer) -> None``.
 MODULES: tuple[str, ...] = (
+    "veille.cli.workspace_cmd",
+    "veille.cli.import_cmd",
 )
 
 

@@ -35,7 +35,9 @@ class RawItem(msgspec.Struct, kw_only=True):
     payload: msgspec.Raw
 
     @classmethod
-    def of(cls, source: str, origin: str, value: Any, received_at: datetime | None = None) -> RawItem:
+    def of(
+        cls, source: str, origin: str, value: Any, received_at: datetime | None = None
+    ) -> RawItem:
         """Build a raw item from a JSON-compatible Python value."""
         return cls(
             source=source,
@@ -49,8 +51,12 @@ class RawItem(msgspec.Struct, kw_only=True):
         cls, source: str, origin: str, data: bytes, received_at: datetime | None = None
     ) -> RawItem:
         """Build a raw item from bytes already known to be one JSON value."""
-        return cls(source=source, origin=origin, received_at=received_at or utcnow(),
-                   payload=msgspec.Raw(data))
+        return cls(
+            source=source,
+            origin=origin,
+            received_at=received_at or utcnow(),
+            payload=msgspec.Raw(data),
+        )
 
     def value(self) -> Any:
         return msgspec.json.decode(self.payload)
@@ -81,6 +87,10 @@ class Connector(ABC):
 
     class Options(BaseModel):
         """Options of this connector (from ``veille.toml`` or the command line)."""
+
+    #: The cursor to save once everything fetched so far is committed (None: nothing to
+    #: resume from). Connectors that resume update it as they yield.
+    cursor: str | None = None
 
     def __init__(self, options: BaseModel | None = None) -> None:
         self.options = options if options is not None else self.Options()

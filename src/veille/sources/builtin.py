@@ -8,8 +8,7 @@ from veille.plugins import hookimpl
 from veille.sources.base import Connector
 
 #: Modules that define ``CONNECTORS: list[type[Connector]]``.
-MODULES: tuple[str, ...] = (
-)
+MODULES: tuple[str, ...] = ()
 
 
 @hookimpl

@@ -1,0 +1,129 @@
+"""``veille import FORMAT PATH...``: load data that people already have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.errors import UsageError
+from veille.ingest import IngestSummary, ingest
+from veille.plugins import connectors
+from veille.sources.base import Importer
+from veille.workspace import Workspace
+
+
+def importers() -> dict[str, type[Importer]]:
+    return {k: v for k, v in connectors().items() if issubclass(v, Importer)}
+
+
+def parse_options(cls: type[Importer], pairs: list[str]) -> Any:
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--option {pair!r}: expected KEY=VALUE")
+        values[key.strip().replace("-", "_")] = value
+    try:
+        return cls.Options(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        fields = ", ".join(cls.Options.model_fields) or "none"
+        raise UsageError(
+            f"bad --option for {cls.id}: {problems}", hint=f"Options of {cls.id}: {fields}"
+        ) from None
+
+
+def run_import(
+    ws: Workspace,
+    fmt: str,
+    paths: list[Path],
+    options: list[str] | None = None,
+    *,
+    quiet: bool = False,
+) -> IngestSummary:
+    """Import ``paths`` as ``fmt`` into ``ws``, then enrich the new posts."""
+    from veille.pipeline.enrich import enrich_pending
+
+    table = importers()
+    if fmt not in table:
+        raise UsageError(f"unknown format {fmt!r}", hint=f"Formats: {', '.join(sorted(table))}")
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file: {missing[0]}")
+    cls = table[fmt]
+    connector = cls(paths, parse_options(cls, options or []))
+    with progress_bar(not quiet) as progress:
+        task = progress.add_task(f"import {fmt}", total=None, detail="")
+
+        def show(s: IngestSummary) -> None:
+            progress.update(
+                task,
+                detail=f"{s.read:,} read, {s.posts_new:,} new, "
+                f"{s.posts_duplicate:,} duplicates, {s.rejected:,} rejected",
+            )
+
+        summary = ingest(ws, connector, on_progress=show, record_import=True)
+        show(summary)
+        enrich_pending(ws, progress=progress)
+    return summary
+
+
+def render_summary(summary: IngestSummary) -> None:
+    table = Table("read", "new", "duplicates", "rejected", title=f"import {summary.source}")
+    table.add_row(
+        f"{summary.read:,}",
+        f"{summary.posts_new:,}",
+        f"{summary.posts_duplicate:,}",
+        f"{summary.rejected:,}",
+    )
+    console.print(table)
+    for reject in summary.reject_samples[:10]:
+        err.print(f"[yellow]rejected[/] {reject.origin}: {reject.reason}", highlight=False)
+    if summary.rejected > 10:
+        err.print(f"... and {summary.rejected - 10:,} more")
+    if summary.rejects_path:
+        err.print(f"Rejected items are kept in {summary.rejects_path}")
+
+
+def import_(
+    format: str = typer.Argument(
+        ...,
+        metavar="FORMAT",
+        help="x-archive, linkedin, twitter-v2, jetstream, mastodon, csv, jsonl...",
+    ),
+    paths: list[Path] = typer.Argument(..., metavar="PATH...", help="Files, folders or zips."),
+    workspace: Path = WorkspaceOption,
+    option: list[str] = typer.Option([], "--option", "-o", help="KEY=VALUE option of the format."),
+    output: Format = typer.Option(Format.table, "--format", "-f", help="Summary as table or json."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Import files (streamed; bad items are set aside with where and why)."""
+    with Workspace.open(workspace) as ws:
+        summary = run_import(ws, format, paths, option, quiet=quiet)
+    if output is Format.json:
+        print_json(summary.as_dict())
+    else:
+        render_summary(summary)
+    if (
+        summary.rejected
+        and summary.posts_new + summary.posts_duplicate == 0
+        and not summary.records
+    ):
+        raise UsageError(
+            f"nothing in {', '.join(map(str, paths))} could be read as {format}: "
+            f"{summary.rejected:,} items rejected",
+            hint="Check the format name (veille import --help).",
+        )
+
+
+def formats_help() -> str:
+    return "\n".join(f"{k}: {v.description}" for k, v in sorted(importers().items()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)

@@ -1,0 +1,251 @@
+"""Workspace commands: init, status, rebuild, forget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.workspace import Workspace
+from veille.workspace.workspace import CONFIG_NAME, init_workspace
+
+
+def init(
+    directory: Path = typer.Argument(Path("."), help="Folder of the new workspace."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing veille.toml."),
+) -> None:
+    """Create a workspace: a commented veille.toml and a data folder."""
+    config = init_workspace(directory.resolve(), force=force)
+    console.print(f"Created [bold]{config}[/] and {config.parent / 'data'}/")
+    console.print(
+        f"Edit {CONFIG_NAME}, then: [bold]veille import FORMAT FILE -w {directory}[/] "
+        f"or [bold]veille collect -w {directory}[/]"
+    )
+
+
+def workspace_status(ws: Workspace) -> dict[str, Any]:
+    """Counts of the workspace, for `veille status` and the demo."""
+    q = ws.store.con.execute
+
+    def pairs(sql: str) -> dict[str, int]:
+        return {str(k): int(v) for k, v in q(sql).fetchall()}
+
+    span = q("SELECT min(created_at), max(created_at) FROM posts").fetchall()[0]
+    tables = [
+        "accounts",
+        "account_snapshots",
+        "post_metrics",
+        "reactions",
+        "follows",
+        "enrichments",
+        "matches",
+        "tombstones",
+    ]
+    return {
+        "workspace": str(ws.root),
+        "schema_version": ws.store.schema_version(),
+        "store_bytes": ws.store.path.stat().st_size if ws.store.path.exists() else 0,
+        "raw_log_bytes": ws.rawlog.count_bytes(),
+        "posts": {
+            "total": int(ws.store.scalar("SELECT count(*) FROM posts") or 0),
+            "deleted": int(
+                ws.store.scalar("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL") or 0
+            ),
+            "by_network": pairs("SELECT network, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC"),
+            "by_source": pairs("SELECT source, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC"),
+        },
+        "time_span": {
+            "first": span[0].isoformat() if span[0] else None,
+            "last": span[1].isoformat() if span[1] else None,
+        },
+        "records": {t: int(ws.store.scalar(f"SELECT count(*) FROM {t}") or 0) for t in tables},
+        "rejects": ws.rejects.count(),
+        "last_imports": [
+            dict(
+                zip(
+                    [
+                        "source",
+                        "paths",
+                        "finished_at",
+                        "read",
+                        "new",
+                        "duplicates",
+                        "rejected",
+                        "status",
+                    ],
+                    (str(v) if v is not None else None for v in row),
+                    strict=True,
+                )
+            )
+            for row in q("""SELECT source, paths, coalesce(finished_at, started_at), read, new,
+                                   duplicates, rejected, status
+                            FROM imports ORDER BY started_at DESC LIMIT 10""").fetchall()
+        ],
+        "cursors": {
+            str(k): {"cursor": v, "updated_at": u.isoformat()}
+            for k, v, u in q(
+                "SELECT source_key, cursor, updated_at FROM cursors ORDER BY 1"
+            ).fetchall()
+        },
+        "sources": [
+            dict(
+                zip(
+                    [
+                        "source",
+                        "last_success",
+                        "last_error",
+                        "last_error_at",
+                        "items_total",
+                        "rate_limit",
+                        "next_allowed_at",
+                    ],
+                    (str(v) if v is not None else None for v in row),
+                    strict=True,
+                )
+            )
+            for row in q("""SELECT source_key, last_success, last_error, last_error_at,
+                                   items_total, rate_limit, next_allowed_at
+                            FROM source_state ORDER BY 1""").fetchall()
+        ],
+    }
+
+
+def _render_status(status: dict[str, Any]) -> None:
+    console.print(f"[bold]veille[/] workspace {status['workspace']}")
+    posts = status["posts"]
+    span = status["time_span"]
+    console.print(
+        f"{posts['total']:,} posts ({posts['deleted']:,} deleted), "
+        f"from {span['first'] or '-'} to {span['last'] or '-'}"
+    )
+    console.print(
+        f"store {status['store_bytes'] / 1e6:.1f} MB, raw log "
+        f"{status['raw_log_bytes'] / 1e6:.1f} MB, {status['rejects']:,} rejected items"
+    )
+    table = Table("network", "posts", title="Posts per network")
+    for network, count in posts["by_network"].items():
+        table.add_row(network, f"{count:,}")
+    console.print(table)
+    table = Table("source", "posts", title="Posts per source")
+    for source, count in posts["by_source"].items():
+        table.add_row(source, f"{count:,}")
+    console.print(table)
+    table = Table("table", "rows", title="Other records")
+    for name, count in status["records"].items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    if status["last_imports"]:
+        table = Table(
+            "source",
+            "when",
+            "read",
+            "new",
+            "duplicates",
+            "rejected",
+            "status",
+            title="Last imports",
+        )
+        for row in status["last_imports"]:
+            table.add_row(
+                row["source"],
+                row["finished_at"],
+                row["read"],
+                row["new"],
+                row["duplicates"],
+                row["rejected"],
+                row["status"],
+            )
+        console.print(table)
+    if status["cursors"]:
+        table = Table("source", "cursor", "updated", title="Cursors")
+        for key, value in status["cursors"].items():
+            table.add_row(key, str(value["cursor"])[:40], value["updated_at"])
+        console.print(table)
+    if status["sources"]:
+        table = Table(
+            "source",
+            "last success",
+            "items",
+            "rate limit",
+            "next call",
+            "last error",
+            title="Sources",
+        )
+        for row in status["sources"]:
+            table.add_row(
+                row["source"],
+                row["last_success"] or "-",
+                row["items_total"] or "0",
+                row["rate_limit"] or "-",
+                row["next_allowed_at"] or "-",
+                (row["last_error"] or "-")[:60],
+            )
+        console.print(table)
+
+
+def status(
+    workspace: Path = WorkspaceOption,
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Report the workspace: counts per network and source, time span, sizes, imports,
+    cursors and sources."""
+    with Workspace.open(workspace) as ws:
+        data = workspace_status(ws)
+    if format is Format.json:
+        print_json(data)
+    else:
+        _render_status(data)
+
+
+def rebuild(
+    workspace: Path = WorkspaceOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Re-derive the store from the raw log (tombstones stay applied)."""
+    from veille.pipeline.enrich import enrich_pending
+    from veille.rebuild import rebuild as run_rebuild
+
+    with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:
+        task = progress.add_task("rebuild", total=None, detail="")
+        summary = run_rebuild(
+            ws,
+            on_progress=lambda s: progress.update(
+                task, detail=f"{s.items:,} raw items, {s.posts:,} posts"
+            ),
+        )
+        enriched = enrich_pending(ws, progress=progress)
+    console.print(
+        f"Rebuilt from {summary.items:,} raw items: {summary.posts:,} posts, "
+        f"{summary.rejected:,} rejected, {enriched:,} posts enriched."
+    )
+    for source, count in summary.unknown_sources.items():
+        err.print(
+            f"[yellow]warning:[/] {count:,} raw items of source {source!r} skipped: no "
+            f"connector registered with that id (is its plugin installed?)"
+        )
+
+
+def forget(
+    account: str = typer.Argument(..., help="NETWORK:ACCOUNT_ID, or a handle."),
+    workspace: Path = WorkspaceOption,
+    reason: str = typer.Option("forgotten on request", help="Recorded in the audit log."),
+) -> None:
+    """Erase an account's posts, text and enrichments; keep a tombstone; audit it."""
+    from veille.forget import forget as run_forget
+
+    with Workspace.open(workspace) as ws:
+        done = run_forget(ws, account, reason=reason)
+    console.print(
+        f"Forgot {done.network}:{done.account_id}: {done.posts_purged:,} posts purged, "
+        f"{done.raw_items_removed:,} raw items redacted. A tombstone keeps them out."
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(status)
+    app.command()(rebuild)
+    app.command()(forget)

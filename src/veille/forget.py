@@ -1,0 +1,111 @@
+"""``veille forget ACCOUNT``: erase an account's posts, text and enrichments, keep a
+tombstone, redact the raw log, and write an audit line.
+
+The account's post rows keep their URI, network, author and dates (so aggregates such as
+counts per day survive) but lose their text, mentions, hashtags, links, enrichments and
+matches; the account loses its handle, name, bio and URL; its likes and follows go. The
+tombstone stops any later import, collection or rebuild from bringing them back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from veille.errors import UsageError
+from veille.model import (
+    Account,
+    AccountSnapshot,
+    Follow,
+    Post,
+    Reaction,
+    Record,
+    Tombstone,
+    account_key,
+    utcnow,
+)
+from veille.plugins import connectors
+from veille.sources.base import RawItem
+from veille.workspace import Workspace
+
+
+@dataclass
+class ForgetSummary:
+    network: str
+    account_id: str
+    posts_purged: int
+    raw_items_removed: int
+
+
+def resolve_account(ws: Workspace, spec: str) -> tuple[str, str]:
+    """``network:account_id``, or a handle (with or without @) found in the store."""
+    network, sep, rest = spec.partition(":")
+    if sep and network in {"bluesky", "mastodon", "web", "x", "linkedin"} and rest:
+        return network, rest
+    handle = spec.lstrip("@")
+    rows = ws.store.con.execute(
+        "SELECT network, account_id FROM accounts WHERE lower(handle) = lower(?) "
+        "OR lower(account_id) = lower(?)",
+        [handle, handle],
+    ).fetchall()
+    if not rows:
+        raise UsageError(
+            f"no account {spec!r} in the store",
+            hint="Give it as NETWORK:ACCOUNT_ID, e.g. bluesky:did:plc:abc...",
+        )
+    if len(rows) > 1:
+        listed = ", ".join(f"{n}:{a}" for n, a in rows)
+        raise UsageError(f"{spec!r} is ambiguous: {listed}", hint="Give NETWORK:ACCOUNT_ID.")
+    return str(rows[0][0]), str(rows[0][1])
+
+
+def authored_by(record: Record, network: str, account_id: str) -> bool:
+    if getattr(record, "network", None) != network:
+        return False
+    if isinstance(record, Post | Reaction):
+        return record.author_id == account_id
+    if isinstance(record, Account | AccountSnapshot):
+        return record.account_id == account_id
+    if isinstance(record, Follow):
+        return record.follower_id == account_id
+    return False
+
+
+def forget(ws: Workspace, spec: str, *, reason: str = "forgotten on request") -> ForgetSummary:
+    network, account_id = resolve_account(ws, spec)
+    posts = int(
+        ws.store.scalar(
+            "SELECT count(*) FROM posts WHERE network = ? AND author_id = ? AND text IS NOT NULL",
+            [network, account_id],
+        )
+        or 0
+    )
+    ws.store.write(
+        [
+            Tombstone(
+                key=account_key(network, account_id),
+                kind="account",
+                network=network,
+                deleted_at=utcnow(),
+                reason=reason,
+            )
+        ]
+    )
+    known = connectors()
+
+    def drop(item: RawItem) -> bool:
+        cls = known.get(item.source)
+        if cls is None or cls.network != network:
+            return False
+        try:
+            records = cls.to_records(item)
+        except Exception:
+            return False
+        return any(authored_by(r, network, account_id) for r in records)
+
+    removed = ws.rawlog.redact(drop)
+    ws.store.audit(
+        "forget",
+        account_key(network, account_id),
+        f"{posts} posts purged, {removed} raw items redacted; reason: {reason}",
+    )
+    return ForgetSummary(network, account_id, posts, removed)

@@ -1,0 +1,61 @@
+"""The rejects file: input set aside, one JSON line each, with where and why
+(``data/rejects/YYYY-MM-DD.jsonl``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import msgspec
+
+from veille.model import utcnow
+from veille.sources.base import Reject
+
+
+class RejectLine(msgspec.Struct):
+    at: str
+    source: str
+    origin: str
+    reason: str
+    item: str
+
+
+class RejectLog:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for_today(self) -> Path:
+        return self.root / f"{utcnow():%Y-%m-%d}.jsonl"
+
+    def write(self, rejects: Sequence[Reject]) -> Path | None:
+        if not rejects:
+            return None
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.path_for_today()
+        at = utcnow().isoformat(timespec="seconds")
+        with open(path, "ab") as out:
+            for reject in rejects:
+                line = RejectLine(
+                    at=at,
+                    source=reject.source,
+                    origin=reject.origin,
+                    reason=reject.reason,
+                    item=reject.item,
+                )
+                out.write(msgspec.json.encode(line) + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        return path
+
+    def lines(self) -> Iterator[RejectLine]:
+        if not self.root.exists():
+            return
+        decoder = msgspec.json.Decoder(RejectLine)
+        for path in sorted(self.root.glob("*.jsonl")):
+            with open(path, "rb") as handle:
+                for line in handle:
+                    yield decoder.decode(line)
+
+    def count(self) -> int:
+        return sum(1 for _ in self.lines())

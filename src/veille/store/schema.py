@@ -1,0 +1,72 @@
+"""The store's tables (DESIGN.md, "Data model") and their migrations.
+
+``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``. The current version is
+kept in ``meta``; opening a store applies what is missing, in one transaction each.
+"""
+
+from __future__ import annotations
+
+V1 = [
+    """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE accounts (
+        network VARCHAR NOT NULL, account_id VARCHAR NOT NULL, handle VARCHAR,
+        display_name VARCHAR, bio VARCHAR, url VARCHAR, created_at TIMESTAMPTZ,
+        first_seen TIMESTAMPTZ, updated_at TIMESTAMPTZ,
+        PRIMARY KEY (network, account_id))""",
+    """CREATE TABLE account_snapshots (
+        network VARCHAR NOT NULL, account_id VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL,
+        followers BIGINT, following BIGINT, posts BIGINT,
+        PRIMARY KEY (network, account_id, observed_at))""",
+    """CREATE TABLE posts (
+        uri VARCHAR PRIMARY KEY, network VARCHAR NOT NULL, post_id VARCHAR NOT NULL,
+        author_id VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+        collected_at TIMESTAMPTZ NOT NULL, text VARCHAR, lang VARCHAR, reply_to VARCHAR,
+        reply_root VARCHAR, quote_of VARCHAR, repost_of VARCHAR, mentions VARCHAR[],
+        hashtags VARCHAR[], urls VARCHAR[], source VARCHAR, deleted_at TIMESTAMPTZ)""",
+    """CREATE TABLE post_metrics (
+        uri VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, likes BIGINT, reposts BIGINT,
+        replies BIGINT, quotes BIGINT, PRIMARY KEY (uri, observed_at))""",
+    """CREATE TABLE reactions (
+        uri VARCHAR PRIMARY KEY, network VARCHAR NOT NULL, author_id VARCHAR NOT NULL,
+        subject_uri VARCHAR NOT NULL, kind VARCHAR NOT NULL, created_at TIMESTAMPTZ)""",
+    """CREATE TABLE follows (
+        network VARCHAR NOT NULL, follower_id VARCHAR NOT NULL, followee_id VARCHAR NOT NULL,
+        observed_at TIMESTAMPTZ NOT NULL, uri VARCHAR, created_at TIMESTAMPTZ,
+        deleted_at TIMESTAMPTZ, PRIMARY KEY (network, follower_id, followee_id))""",
+    """CREATE TABLE enrichments (
+        uri VARCHAR NOT NULL, stage VARCHAR NOT NULL, version VARCHAR NOT NULL,
+        label VARCHAR, confidence DOUBLE, score DOUBLE, detail VARCHAR,
+        enriched_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (uri, stage, version))""",
+    """CREATE TABLE matches (
+        watch_id VARCHAR NOT NULL, uri VARCHAR NOT NULL, matched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (watch_id, uri))""",
+    """CREATE TABLE signals (
+        id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, term VARCHAR, bucket_start TIMESTAMPTZ,
+        score DOUBLE, detail VARCHAR, detected_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE alerts_sent (
+        id VARCHAR PRIMARY KEY, signal_id VARCHAR, sink VARCHAR NOT NULL,
+        sent_at TIMESTAMPTZ NOT NULL, status VARCHAR, detail VARCHAR)""",
+    """CREATE TABLE cursors (
+        source_key VARCHAR PRIMARY KEY, cursor VARCHAR, updated_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE source_state (
+        source_key VARCHAR PRIMARY KEY, last_success TIMESTAMPTZ, last_error VARCHAR,
+        last_error_at TIMESTAMPTZ, items_total BIGINT DEFAULT 0, rate_limit VARCHAR,
+        next_allowed_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)""",
+    """CREATE TABLE tombstones (
+        key VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, network VARCHAR NOT NULL,
+        deleted_at TIMESTAMPTZ NOT NULL, reason VARCHAR, recorded_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE imports (
+        id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, paths VARCHAR, started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ, read BIGINT, new BIGINT, duplicates BIGINT, rejected BIGINT,
+        status VARCHAR)""",
+    """CREATE TABLE audit (
+        "at" TIMESTAMPTZ NOT NULL, actor VARCHAR, action VARCHAR NOT NULL, target VARCHAR,
+        detail VARCHAR)""",
+    """CREATE INDEX posts_author ON posts (network, author_id)""",
+]
+
+MIGRATIONS: list[list[str]] = [V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Tables that a rebuild keeps (they are not derived from the raw log).
+KEPT_ON_REBUILD = ("tombstones", "cursors", "source_state", "imports", "audit", "alerts_sent")

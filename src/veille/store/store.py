@@ -1,0 +1,396 @@
+"""The DuckDB store: one file in the workspace, written through one writer.
+
+Every write is idempotent: posts on their URI, accounts on (network, account_id),
+snapshots on their observation time, reactions on their URI, follows on the pair. A batch
+and the cursors that it advances are committed in one transaction, so a crash either keeps
+both or neither. Tombstones are applied on every write: deleted content is purged and never
+written again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from veille.errors import VeilleError
+from veille.model import (
+    Account,
+    AccountSnapshot,
+    Follow,
+    Post,
+    PostMetrics,
+    Reaction,
+    Record,
+    Tombstone,
+    utcnow,
+)
+from veille.store.arrow import to_table
+from veille.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+_NOT_TOMBSTONED_POST = """
+    b.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post')
+    AND (b.network || ':' || b.author_id) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')
+"""
+
+
+@dataclass
+class WriteResult:
+    """What one write did. ``new_uris`` are the posts inserted (to enrich)."""
+
+    posts_seen: int = 0
+    posts_new: int = 0
+    posts_skipped_deleted: int = 0
+    new_uris: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def posts_duplicate(self) -> int:
+        return self.posts_seen - self.posts_new - self.posts_skipped_deleted
+
+    def add(self, other: WriteResult) -> None:
+        self.posts_seen += other.posts_seen
+        self.posts_new += other.posts_new
+        self.posts_skipped_deleted += other.posts_skipped_deleted
+        self.new_uris.extend(other.new_uris)
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+
+
+class Store:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only and path.exists()
+        try:
+            self.con = duckdb.connect(str(path), read_only=self.read_only)
+        except duckdb.IOException as exc:
+            raise VeilleError(
+                f"cannot open the store {path}: {exc}", hint="Another program may hold it open."
+            ) from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        self._lock = threading.Lock()
+        self._migrate()
+
+    # --- schema -----------------------------------------------------------------------
+    def schema_version(self) -> int:
+        if not self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ):
+            return 0
+        value = self.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(value) if value is not None else 0
+
+    def _migrate(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise VeilleError(
+                f"the store {self.path} has schema {version}, newer than this veille "
+                f"({SCHEMA_VERSION})",
+                hint="Upgrade veille.",
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise VeilleError(
+                f"the store {self.path} needs an upgrade (schema {version} -> {SCHEMA_VERSION})",
+                hint="Run a command that writes, e.g. `veille status`.",
+            )
+        for target in range(version, SCHEMA_VERSION):
+            self.con.execute("BEGIN")
+            for statement in MIGRATIONS[target]:
+                self.con.execute(statement)
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target + 1)]
+            )
+            self.con.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    # --- writes -----------------------------------------------------------------------
+    def write(
+        self,
+        records: Sequence[Record],
+        *,
+        cursors: dict[str, str] | None = None,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> WriteResult:
+        """Write ``records`` and ``cursors`` in one transaction."""
+        return self.write_many([(records, cursors or {})], con=con)[0]
+
+    def write_many(
+        self,
+        jobs: Sequence[tuple[Sequence[Record], dict[str, str]]],
+        *,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> list[WriteResult]:
+        """Write several (records, cursors) jobs in one transaction; one result each."""
+        con = con or self.con
+        results = []
+        with self._lock:
+            con.execute("BEGIN")
+            try:
+                for records, cursors in jobs:
+                    results.append(self._write_job(con, records, cursors))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return results
+
+    def _write_job(
+        self, con: duckdb.DuckDBPyConnection, records: Sequence[Record], cursors: dict[str, str]
+    ) -> WriteResult:
+        groups: dict[type[Any], list[Any]] = defaultdict(list)
+        for record in records:
+            groups[type(record)].append(record)
+        result = WriteResult()
+        if groups[Tombstone]:
+            self._write_tombstones(con, groups[Tombstone], result)
+        if groups[Account]:
+            self._write_accounts(con, groups[Account], result)
+        if groups[Post]:
+            self._write_posts(con, groups[Post], result)
+        for kind, table in ((AccountSnapshot, "account_snapshots"), (PostMetrics, "post_metrics")):
+            if groups[kind]:
+                self._insert_ignore(con, table, to_table(kind, groups[kind]), result)
+        if groups[Reaction]:
+            self._write_reactions(con, groups[Reaction], result)
+        if groups[Follow]:
+            self._write_follows(con, groups[Follow], result)
+        if groups[Tombstone]:
+            self._apply_tombstones(con, [t.key for t in groups[Tombstone]])
+        for key, value in cursors.items():
+            con.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", [key, value, utcnow()])
+        return result
+
+    def _insert_ignore(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        batch: pa.Table,
+        result: WriteResult,
+        where: str = "TRUE",
+    ) -> list[Any]:
+        columns = ", ".join(batch.schema.names)
+        key = _KEYS[table]
+        con.register("veille_batch", batch)
+        try:
+            rows = con.execute(
+                f"INSERT OR IGNORE INTO {table} ({columns}) "
+                f"SELECT {columns} FROM veille_batch b WHERE {where} RETURNING {key}"
+            ).fetchall()
+        finally:
+            con.unregister("veille_batch")
+        result.counts[table] = result.counts.get(table, 0) + len(rows)
+        return rows
+
+    def _write_posts(
+        self, con: duckdb.DuckDBPyConnection, posts: list[Post], result: WriteResult
+    ) -> None:
+        unique: dict[str, Post] = {}
+        for post in posts:
+            unique.setdefault(post.uri, post)
+        result.posts_seen += len(posts)
+        batch = to_table(Post, list(unique.values()))
+        con.register("veille_batch", batch)
+        try:
+            skipped = con.execute(
+                f"SELECT count(*) FROM veille_batch b WHERE NOT ({_NOT_TOMBSTONED_POST})"
+            ).fetchall()[0]
+        finally:
+            con.unregister("veille_batch")
+        rows = self._insert_ignore(con, "posts", batch, result, _NOT_TOMBSTONED_POST)
+        result.posts_skipped_deleted += int(skipped[0]) if skipped else 0
+        result.posts_new += len(rows)
+        result.new_uris.extend(r[0] for r in rows)
+
+    def _write_accounts(
+        self, con: duckdb.DuckDBPyConnection, accounts: list[Account], result: WriteResult
+    ) -> None:
+        merged: dict[tuple[str, str], Account] = {}
+        for account in accounts:
+            key = (account.network, account.account_id)
+            old = merged.get(key)
+            if old is None:
+                merged[key] = account
+            else:  # later non-empty fields win
+                for name in ("handle", "display_name", "bio", "url", "created_at"):
+                    if getattr(account, name) is not None:
+                        setattr(old, name, getattr(account, name))
+        now = utcnow()
+        for account in merged.values():
+            if account.first_seen is None:
+                account.first_seen = now
+        batch = to_table(Account, list(merged.values()))
+        con.register("veille_batch", batch)
+        try:
+            con.execute(
+                """INSERT INTO accounts (network, account_id, handle, display_name, bio, url,
+                       created_at, first_seen, updated_at)
+                   SELECT network, account_id, handle, display_name, bio, url, created_at,
+                       first_seen, first_seen FROM veille_batch b
+                   WHERE (b.network || ':' || b.account_id)
+                       NOT IN (SELECT key FROM tombstones WHERE kind = 'account')
+                   ON CONFLICT (network, account_id) DO UPDATE SET
+                       handle = coalesce(excluded.handle, handle),
+                       display_name = coalesce(excluded.display_name, display_name),
+                       bio = coalesce(excluded.bio, bio),
+                       url = coalesce(excluded.url, url),
+                       created_at = coalesce(created_at, excluded.created_at),
+                       first_seen = least(first_seen, excluded.first_seen),
+                       updated_at = excluded.updated_at"""
+            )
+        finally:
+            con.unregister("veille_batch")
+        result.counts["accounts"] = result.counts.get("accounts", 0) + len(merged)
+
+    def _write_reactions(
+        self, con: duckdb.DuckDBPyConnection, reactions: list[Reaction], result: WriteResult
+    ) -> None:
+        unique = list({r.uri: r for r in reactions}.values())
+        self._insert_ignore(
+            con,
+            "reactions",
+            to_table(Reaction, unique),
+            result,
+            "b.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post') AND "
+            "(b.network || ':' || b.author_id) NOT IN "
+            "(SELECT key FROM tombstones WHERE kind = 'account')",
+        )
+
+    def _write_follows(
+        self, con: duckdb.DuckDBPyConnection, follows: list[Follow], result: WriteResult
+    ) -> None:
+        unique = list({(f.network, f.follower_id, f.followee_id): f for f in follows}.values())
+        batch = to_table(Follow, unique)
+        con.register("veille_batch", batch)
+        try:
+            con.execute(
+                """INSERT INTO follows (network, follower_id, followee_id, observed_at, uri,
+                       created_at)
+                   SELECT network, follower_id, followee_id, observed_at, uri, created_at
+                   FROM veille_batch b
+                   WHERE coalesce(b.uri, '') NOT IN
+                       (SELECT key FROM tombstones WHERE kind = 'follow')
+                   ON CONFLICT (network, follower_id, followee_id) DO UPDATE SET
+                       observed_at = greatest(observed_at, excluded.observed_at),
+                       uri = coalesce(excluded.uri, uri),
+                       created_at = coalesce(created_at, excluded.created_at),
+                       deleted_at = CASE WHEN excluded.uri IS DISTINCT FROM uri
+                                         THEN NULL ELSE deleted_at END"""
+            )
+        finally:
+            con.unregister("veille_batch")
+        result.counts["follows"] = result.counts.get("follows", 0) + len(unique)
+
+    def _write_tombstones(
+        self, con: duckdb.DuckDBPyConnection, tombstones: list[Tombstone], result: WriteResult
+    ) -> None:
+        unique = list({t.key: t for t in tombstones}.values())
+        batch = to_table(Tombstone, unique)
+        con.register("veille_batch", batch)
+        try:
+            rows = con.execute(
+                """INSERT OR IGNORE INTO tombstones
+                   SELECT key, kind, network, deleted_at, reason, now() FROM veille_batch
+                   RETURNING key"""
+            ).fetchall()
+        finally:
+            con.unregister("veille_batch")
+        result.counts["tombstones"] = result.counts.get("tombstones", 0) + len(rows)
+
+    def _apply_tombstones(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> None:
+        """Purge what the tombstones ``keys`` name (text, entities, enrichments, matches)."""
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE veille_keys AS SELECT unnest(?::VARCHAR[]) AS key",
+            [list(keys)],
+        )
+        con.execute("""CREATE OR REPLACE TEMP TABLE veille_purge AS
+            SELECT p.uri, t.deleted_at FROM posts p JOIN tombstones t ON t.key = p.uri
+                WHERE t.key IN (SELECT key FROM veille_keys)
+            UNION ALL
+            SELECT p.uri, t.deleted_at FROM posts p
+                JOIN tombstones t ON t.key = p.network || ':' || p.author_id
+                WHERE t.kind = 'account' AND t.key IN (SELECT key FROM veille_keys)""")
+        con.execute("""UPDATE posts SET text = NULL, mentions = [], hashtags = [], urls = [],
+                           deleted_at = coalesce(posts.deleted_at, veille_purge.deleted_at)
+                       FROM veille_purge WHERE posts.uri = veille_purge.uri""")
+        con.execute("DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_purge)")
+        con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_purge)")
+        con.execute("DELETE FROM reactions WHERE uri IN (SELECT key FROM veille_keys)")
+        con.execute("""DELETE FROM reactions WHERE (network || ':' || author_id) IN
+                       (SELECT key FROM veille_keys)""")
+        con.execute("""UPDATE follows SET deleted_at = t.deleted_at FROM tombstones t
+                       WHERE t.key = follows.uri AND t.key IN (SELECT key FROM veille_keys)""")
+        con.execute("""DELETE FROM follows WHERE (network || ':' || follower_id) IN
+                       (SELECT key FROM veille_keys)""")
+        con.execute("""UPDATE accounts SET handle = NULL, display_name = NULL, bio = NULL,
+                       url = NULL WHERE (network || ':' || account_id) IN
+                       (SELECT key FROM veille_keys)""")
+        con.execute("DROP TABLE veille_purge")
+        con.execute("DROP TABLE veille_keys")
+
+    # --- cursors, audit, imports ----------------------------------------------------------
+    def get_cursor(self, key: str) -> str | None:
+        value = self.scalar("SELECT cursor FROM cursors WHERE source_key = ?", [key])
+        return None if value is None else str(value)
+
+    def set_cursor(self, key: str, value: str) -> None:
+        self.write([], cursors={key: value})
+
+    def audit(self, action: str, target: str, detail: str = "", actor: str = "cli") -> None:
+        self.con.execute(
+            "INSERT INTO audit VALUES (?, ?, ?, ?, ?)", [utcnow(), actor, action, target, detail]
+        )
+
+    def record_import(self, row: dict[str, Any]) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["id"],
+                row["source"],
+                row["paths"],
+                row["started_at"],
+                row.get("finished_at"),
+                row.get("read", 0),
+                row.get("new", 0),
+                row.get("duplicates", 0),
+                row.get("rejected", 0),
+                row.get("status", "running"),
+            ],
+        )
+
+    def tombstoned_accounts(self) -> set[str]:
+        return {
+            r[0]
+            for r in self.con.execute(
+                "SELECT key FROM tombstones WHERE kind = 'account'"
+            ).fetchall()
+        }
+
+    def tombstoned_keys(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT key FROM tombstones").fetchall()}
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0][0] if rows else None
+
+    def last_time(self) -> datetime | None:
+        value = self.scalar("SELECT max(created_at) FROM posts")
+        return value if isinstance(value, datetime) else None
+
+
+_KEYS = {
+    "posts": "uri",
+    "post_metrics": "uri",
+    "account_snapshots": "account_id",
+    "reactions": "uri",
+}

@@ -1,0 +1,324 @@
+"""``veille.toml``: the registry (leaders, organisations, watches, objectives), stakeholder
+lexicons and source settings, validated with pydantic.
+
+Every error names the file, the line and the field, and says what is expected, e.g.::
+
+    veille.toml:14: leaders[2].accounts: unknown network 'facebok' (expected one of ...)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from veille.errors import ConfigError
+from veille.model import NETWORKS
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+
+DEFAULT_APPVIEW = "https://public.api.bsky.app"
+DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _accounts(value: Any) -> dict[str, list[str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(
+            "expected a table of network = [accounts], e.g. { bluesky = ['x.bsky.social'] }"
+        )
+    out: dict[str, list[str]] = {}
+    for network, accounts in value.items():
+        if network not in NETWORKS:
+            raise ValueError(f"unknown network {network!r} (expected one of {', '.join(NETWORKS)})")
+        if isinstance(accounts, str):
+            accounts = [accounts]
+        if not isinstance(accounts, list) or not all(isinstance(a, str) and a for a in accounts):
+            raise ValueError(f"{network}: expected an account name or a list of account names")
+        out[network] = [a.strip().lstrip("@") if network != "web" else a.strip() for a in accounts]
+    return out
+
+
+class WorkspaceSection(_Model):
+    name: str = "veille"
+    language: Literal["fr", "en"] = "fr"
+    timezone: str = "Europe/Paris"
+    retention_days: int = Field(default=0, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (expected e.g. 'Europe/Paris')") from exc
+        return value
+
+
+class Organisation(_Model):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    kind: Literal["own", "competitor", "partner", "media", "other"] = "other"
+    sector: str | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    domains: list[str] = []
+    competitors: list[str] = []
+    aliases: list[str] = []
+    accounts: dict[str, list[str]] = {}
+
+    _check_accounts = field_validator("accounts", mode="before")(_accounts)
+
+
+class Leader(_Model):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    role: str | None = None
+    organisation: str | None = None
+    sector: str | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    cohorts: list[str] = []
+    aliases: list[str] = []
+    accounts: dict[str, list[str]] = {}
+
+    _check_accounts = field_validator("accounts", mode="before")(_accounts)
+
+
+class Watch(_Model):
+    id: str = Field(pattern=SLUG)
+    name: str | None = None
+    query: str = Field(min_length=1)
+    alert: bool = False
+
+
+class Objective(_Model):
+    id: str = Field(pattern=SLUG)
+    leader: str | None = None
+    organisation: str | None = None
+    dimension: Literal["influence", "image", "information", "recruitment", "speed"]
+    metric: str
+    network: str | None = None
+    target: float
+    baseline: float | None = None
+    deadline: date
+
+
+class BlueskySource(_Model):
+    enabled: bool = True
+    appview_url: str = DEFAULT_APPVIEW
+    jetstream_url: str = DEFAULT_JETSTREAM
+    listen_all_posts: bool = False
+
+
+class MastodonInstance(_Model):
+    url: str = Field(pattern=r"^https?://")
+    token_env: str | None = None
+    streaming: bool = True
+
+
+class MastodonSource(_Model):
+    enabled: bool = True
+    instances: list[MastodonInstance] = []
+    hashtags: list[str] = []
+
+
+class RssSource(_Model):
+    enabled: bool = True
+    feeds: list[str] = []
+    news_queries: list[str] = []
+    news_language: str = "fr"
+    news_country: str = "FR"
+
+
+class Sources(_Model):
+    bluesky: BlueskySource = BlueskySource()
+    mastodon: MastodonSource = MastodonSource()
+    rss: RssSource = RssSource()
+
+
+class VeilleConfig(_Model):
+    workspace: WorkspaceSection = WorkspaceSection()
+    organisations: list[Organisation] = []
+    leaders: list[Leader] = []
+    watches: list[Watch] = []
+    objectives: list[Objective] = []
+    stakeholders: dict[str, list[str]] = {}
+    sources: Sources = Sources()
+
+    def organisation(self, org_id: str) -> Organisation | None:
+        return next((o for o in self.organisations if o.id == org_id), None)
+
+    def tracked_accounts(self) -> dict[str, set[str]]:
+        """Accounts of leaders and organisations, per network."""
+        out: dict[str, set[str]] = {}
+        entities: list[Leader | Organisation] = [*self.leaders, *self.organisations]
+        for entity in entities:
+            for network, accounts in entity.accounts.items():
+                out.setdefault(network, set()).update(accounts)
+        return out
+
+
+# --- loading, with errors that name the line --------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    return tuple(p.strip().strip("\"'") for p in text.split("."))
+
+
+def locate_keys(text: str) -> dict[tuple[str | int, ...], int]:
+    """Map each key path of a TOML document to the line (1-based) that defines it.
+    Arrays of tables get their index: ``('leaders', 2, 'accounts')``."""
+    lines: dict[tuple[str | int, ...], int] = {}
+    counts: dict[tuple[str, ...], int] = {}
+    current: tuple[str | int, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            parts = _key_parts(header.group(2))
+            if header.group(1) == "[[":
+                index = counts.get(parts, -1) + 1
+                counts[parts] = index
+                current = (*parts, index)
+            else:
+                current = parts
+            lines.setdefault(current, number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault((*current, *_key_parts(key.group(1))), number)
+    return lines
+
+
+def _line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _explain(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return (
+            "unknown field (check its spelling; see the commented veille.toml from `veille init`)"
+        )
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    given = error.get("input")
+    if kind not in ("value_error",) and given is not None and not isinstance(given, dict | list):
+        message += f" (got {given!r})"
+    return message
+
+
+def parse_config(text: str, path: Path) -> VeilleConfig:
+    """Parse and validate ``text`` (the content of ``path``)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    lines = locate_keys(text)
+    try:
+        config = VeilleConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(
+                p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
+            line = _line_of(loc, lines)
+            where = f"{path}:{line}" if line else str(path)
+            problems.append(f"{where}: {_dotted(loc) or '(top level)'}: {_explain(dict(error))}")
+        raise ConfigError(
+            "\n".join(problems), hint="Fix the file, then run the command again."
+        ) from None
+    references = _cross_check(config)
+    if references:
+        raise ConfigError(
+            "\n".join(
+                f"{path}:{_line_of(loc, lines) or '?'}: {_dotted(loc)}: {msg}"
+                for loc, msg in references
+            )
+        )
+    return config
+
+
+def _cross_check(config: VeilleConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    org_ids = [o.id for o in config.organisations]
+    sections: tuple[tuple[str, Sequence[Organisation | Leader | Watch | Objective]], ...] = (
+        ("organisations", config.organisations),
+        ("leaders", config.leaders),
+        ("watches", config.watches),
+        ("objectives", config.objectives),
+    )
+    for section, items in sections:
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item.id in seen:
+                problems.append(((section, index, "id"), f"duplicate id {item.id!r}"))
+            seen.add(item.id)
+    leader_ids = {leader.id for leader in config.leaders}
+    for index, leader in enumerate(config.leaders):
+        if leader.organisation and leader.organisation not in org_ids:
+            problems.append(
+                (
+                    ("leaders", index, "organisation"),
+                    f"unknown organisation {leader.organisation!r} "
+                    f"(declared: {', '.join(org_ids) or 'none'})",
+                )
+            )
+    for index, org in enumerate(config.organisations):
+        for other in org.competitors:
+            if other not in org_ids:
+                problems.append(
+                    (
+                        ("organisations", index, "competitors"),
+                        f"unknown organisation {other!r} (declared: {', '.join(org_ids)})",
+                    )
+                )
+    for index, objective in enumerate(config.objectives):
+        if objective.leader and objective.leader not in leader_ids:
+            problems.append(
+                (("objectives", index, "leader"), f"unknown leader {objective.leader!r}")
+            )
+        if objective.organisation and objective.organisation not in org_ids:
+            problems.append(
+                (
+                    ("objectives", index, "organisation"),
+                    f"unknown organisation {objective.organisation!r}",
+                )
+            )
+    return problems
+
+
+def load_config(path: Path) -> VeilleConfig:
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such file", hint="Create a workspace with `veille init DIR`."
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    return parse_config(text, path)

@@ -1,0 +1,79 @@
+"""The commented ``veille.toml`` that ``veille init`` writes."""
+
+TEMPLATE = """\
+# veille.toml: the workspace of veille (veille sociale des dirigeants).
+# Every section is optional. `veille status` validates this file; an error names the line.
+# Documentation: README.md, section "The workspace file".
+
+[workspace]
+name = "Ma veille"            # shown in reports and the dashboard
+language = "fr"               # language of reports: "fr" or "en"
+timezone = "Europe/Paris"     # for daily digests and "best hour"
+retention_days = 0            # purge raw post text older than this many days; 0 keeps it
+
+# Organisations: your own, competitors, partners, media. `competitors` lists the ids that
+# form the competitor set for share of voice.
+[[organisations]]
+id = "acme"                   # slug: lower case letters, digits, - and _
+name = "Acme"
+kind = "own"                  # own | competitor | partner | media | other
+sector = "tech"
+country = "FR"                # ISO 3166 code
+domains = ["acme.example"]
+competitors = ["globex"]
+aliases = ["Acme SA"]
+accounts = { bluesky = ["acme.bsky.social"] }
+
+[[organisations]]
+id = "globex"
+name = "Globex"
+kind = "competitor"
+sector = "tech"
+country = "FR"
+domains = ["globex.example"]
+
+# Leaders: each links to accounts on several networks.
+# Accounts: bluesky handle or DID, mastodon user@instance, x username,
+# linkedin profile slug, web feed URL. One string or a list.
+[[leaders]]
+id = "marie-dupont"
+name = "Marie Dupont"
+role = "PDG"
+organisation = "acme"
+sector = "tech"
+country = "FR"
+cohorts = ["tech-fr"]
+accounts = { bluesky = ["marie-dupont.bsky.social"], mastodon = ["mdupont@mastodon.social"] }
+
+# Watches: boolean queries (see docs/query-language.md).
+[[watches]]
+id = "acme-rachat"
+name = "Rumeurs de rachat"
+query = '"Acme" AND (rachat OR fusion OR acquisition)'
+alert = false
+
+# Objectives: a target on a metric, with a deadline.
+[[objectives]]
+id = "influence-2027"
+leader = "marie-dupont"
+dimension = "influence"       # influence | image | information | recruitment | speed
+metric = "followers"
+network = "bluesky"
+target = 5000
+deadline = 2027-06-30
+
+# Extra words for the stakeholder classifier, per class.
+[stakeholders]
+journalist = ["rédactrice en chef"]
+
+[sources.bluesky]
+appview_url = "https://public.api.bsky.app"
+jetstream_url = "wss://jetstream2.us-east.bsky.network/subscribe"
+
+[sources.mastodon]
+# instances = [{ url = "https://mastodon.social", token_env = "VEILLE_MASTODON_TOKEN" }]
+
+[sources.rss]
+feeds = []
+news_queries = []             # e.g. ["Marie Dupont"]: a Google News RSS search feed each
+"""

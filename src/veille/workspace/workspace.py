@@ -1,0 +1,139 @@
+"""Opening a workspace: its config, its store, its raw log, and the lock that makes one
+process its owner.
+
+Layout::
+
+    DIR/veille.toml               the registry and settings (see config.py)
+    DIR/data/veille.duckdb        the store
+    DIR/data/raw/SOURCE/DAY.jsonl.zst   the raw log (append-only, compressed)
+    DIR/data/rejects/DAY.jsonl    input that was set aside, with where and why
+    DIR/data/owner.lock           held (flock) by the owning process; says who it is
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from veille.errors import UsageError, WorkspaceBusy
+from veille.model import utcnow
+from veille.rawlog import RawLog
+from veille.rejects import RejectLog
+from veille.store import Store
+from veille.workspace.config import VeilleConfig, load_config, parse_config
+from veille.workspace.template import TEMPLATE
+
+CONFIG_NAME = "veille.toml"
+DATA_NAME = "data"
+
+
+def init_workspace(root: Path, config_text: str | None = None, *, force: bool = False) -> Path:
+    """Create ``root/veille.toml`` (commented template unless ``config_text``) and the data
+    folder. Refuses to overwrite an existing config unless ``force``."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / CONFIG_NAME
+    if config.exists() and not force:
+        raise UsageError(f"{config} already exists", hint="Use --force to overwrite it.")
+    text = config_text if config_text is not None else TEMPLATE
+    parse_config(text, config)
+    config.write_text(text, encoding="utf-8")
+    (root / DATA_NAME).mkdir(exist_ok=True)
+    return config
+
+
+class Workspace:
+    """An open workspace. Use ``Workspace.open(path)`` as a context manager."""
+
+    def __init__(self, root: Path, config: VeilleConfig, lock: IO[str], read_only: bool) -> None:
+        self.root = root
+        self.config = config
+        self.data_dir = root / DATA_NAME
+        self.read_only = read_only
+        self._lock = lock
+        self.store = Store(self.data_dir / "veille.duckdb", read_only=read_only)
+        self.rawlog = RawLog(self.data_dir / "raw")
+        self.rejects = RejectLog(self.data_dir / "rejects")
+
+    @classmethod
+    def open(cls, path: Path | str = ".", *, read_only: bool = False) -> Workspace:
+        root = Path(path).resolve()
+        config_path = root / CONFIG_NAME
+        if not config_path.exists():
+            raise UsageError(
+                f"{root} is not a veille workspace (no {CONFIG_NAME})",
+                hint="Create one with `veille init DIR`, or pass --workspace DIR.",
+            )
+        config = load_config(config_path)
+        data = root / DATA_NAME
+        data.mkdir(exist_ok=True)
+        lock = acquire_owner_lock(data / "owner.lock")
+        try:
+            return cls(root, config, lock, read_only)
+        except BaseException:
+            release_owner_lock(lock)
+            raise
+
+    def close(self) -> None:
+        try:
+            self.store.close()
+        finally:
+            release_owner_lock(self._lock)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def acquire_owner_lock(path: Path) -> IO[str]:
+    """Take the workspace lock or raise ``WorkspaceBusy`` naming the owner. The lock is an
+    ``flock``: the kernel releases it when the owner dies, even by kill -9."""
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while owned
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = _read_owner(handle.read())
+        handle.close()
+        pid, command, since = (owner.get(k, "?") for k in ("pid", "command", "since"))
+        who = f"process {pid} (`{command}`, since {since})"
+        raise WorkspaceBusy(
+            f"the workspace {path.parent.parent} is in use by {who}",
+            hint="Wait for it to finish or stop it; one process owns a workspace at a time.",
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "command": " ".join(["veille", *sys.argv[1:]])[:200],
+                "since": utcnow().isoformat(timespec="seconds"),
+            }
+        )
+    )
+    handle.flush()
+    return handle
+
+
+def _read_owner(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def release_owner_lock(handle: IO[str]) -> None:
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
