@@ -12,6 +12,7 @@ from veille.plugins import hookimpl
 MODULES: tuple[str, ...] = (
     "veille.cli.workspace_cmd",
     "veille.cli.import_cmd",
+    "veille.cli.demo_cmd",
 )
 
 
