@@ -814,19 +814,13 @@ class BlueskyJetstream(Connector):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        value = raw.value()
-        if not isinstance(value, dict):
-            raise MappingError(f"{raw.origin}: a Jetstream frame must be a JSON object")
-        if "endpoint" in value and "response" in value:
+        """A Jetstream frame (v2 frame or v1 event, mapped by ``jetstream.map_event_json``)
+        or an AppView item of a backfill."""
+        if bytes(memoryview(raw.payload)[:16]).startswith(b'{"endpoint":'):
             return appview_records(raw)
-        from veille.sources.jetstream import map_event
+        from veille.sources.jetstream import map_event_json
 
-        if value.get("$type") in ("message", "event"):
-            payload = value.get("payload")
-            if not isinstance(payload, dict):
-                raise MappingError(f"{raw.origin}: v2 frame without payload")
-            return list(map_event(v2_to_v1(payload)))
-        return list(map_event(value))
+        return map_event_json(raw.payload, source=cls.id)
 
 
 class _Reconnect:

@@ -1,0 +1,768 @@
+"""Mastodon, live: the REST API for accounts, statuses, hashtags and threads
+(``mastodon-live``, poll) and the streaming API (``mastodon-stream``, stream).
+
+Per instance (``[sources.mastodon] instances``; a token is optional and read from the
+environment variable the config names, never from the toml itself):
+
+- ``GET /api/v1/accounts/lookup?acct=`` (the account, its follower count as a snapshot
+  every ``snapshot_hours``), ``GET /api/v1/accounts/:id/statuses`` paged back through the
+  ``Link`` header (``max_id``) until ``since``, the newest status seen on the last run and at
+  least ``refresh_days`` back; an account is read from its own instance;
+- ``GET /api/v1/timelines/tag/:tag`` with ``since_id`` (the newest seen), paged by ``Link``;
+  Mastodon has no historical hashtag *search*: a tag timeline only holds what the instance
+  knows, from the time it federated;
+- ``GET /api/v1/statuses/:id/context`` for the tracked accounts' statuses with replies;
+- streaming (``/api/v1/streaming/public``, ``/hashtag?tag=``, ``/user`` with a token) as
+  server-sent events: ``update`` and ``status.update`` map to posts, ``delete`` to a
+  ``Tombstone``. The streaming API has no replay: the cursor keeps the newest status id per
+  stream and a reconnection fills the gap from the REST timeline (``since_id``).
+
+Limits: 300 requests per 5 minutes per account or IP (``X-RateLimit-*`` headers, honoured
+by the polite client; by default one call per second per instance). An instance that
+answers 401 or 422 wants a token: the error says which variable to set.
+
+Raw items: ``{"instance", "endpoint", "params", "observed_at", "response"}`` where
+``endpoint`` is ``accounts/lookup``, ``accounts/statuses``, ``timelines/tag``,
+``timelines/public``, ``statuses/context`` or ``streaming/<stream>``; streaming items also
+have ``"event"`` and, for a delete, ``"uri"`` (the status URI when it was seen; a delete
+only carries the instance's local id). Mapped by ``veille.sources.mastodon.map_status`` and
+``map_account``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+import msgspec
+from pydantic import BaseModel, Field
+
+from veille.errors import UsageError
+from veille.i18n import register, t
+from veille.model import Record, Tombstone, parse_time, utcnow
+from veille.sources.base import Connector, MappingError, RawItem, Reject, excerpt
+from veille.sources.http import (
+    HttpError,
+    PoliteClient,
+    host_of,
+    json_of,
+    redact,
+    redact_url,
+    register_secret,
+)
+
+log = logging.getLogger("veille.sources.mastodon")
+
+register(
+    {
+        "masto.token_required": (
+            "{instance} exige un jeton d'accès pour {what} ; définissez {env} (un jeton d'une "
+            "application de l'instance, portée read).",
+            "this instance requires an access token for {what} ({instance}); set {env} (a "
+            "token of an application on that instance, scope read).",
+        ),
+        "masto.bad_account": (
+            "compte Mastodon {acct!r} : attendu utilisateur@instance",
+            "Mastodon account {acct!r}: expected user@instance",
+        ),
+    }
+)
+
+
+def token_env_for(url: str) -> str:
+    """The default environment variable of an instance's token:
+    ``https://mastodon.social`` -> ``VEILLE_MASTODON_SOCIAL_TOKEN``."""
+    host = host_of(url).split(":")[0]
+    return "VEILLE_" + re.sub(r"[^A-Z0-9]+", "_", host.upper()).strip("_") + "_TOKEN"
+
+
+class Instance(BaseModel):
+    url: str
+    token_env: str | None = None
+    streaming: bool = True
+    streaming_url: str | None = Field(
+        default=None, description="Streaming base URL when it differs (from /api/v2/instance)."
+    )
+
+    @property
+    def base(self) -> str:
+        return self.url.rstrip("/")
+
+    def token(self) -> str | None:
+        value = os.environ.get(self.token_env or token_env_for(self.url))
+        if value:
+            register_secret(value)
+        return value or None
+
+    def env_name(self) -> str:
+        return self.token_env or token_env_for(self.url)
+
+
+class MastodonOptions(BaseModel):
+    instances: list[Instance] = Field(default_factory=list)
+    accounts: list[str] = Field(default_factory=list, description="user@instance")
+    hashtags: list[str] = Field(default_factory=list)
+    since: datetime | None = None
+    initial_days: float = 30.0
+    refresh_days: float = 3.0
+    max_pages: int = Field(default=20, ge=1)
+    page_size: int = Field(default=40, ge=1, le=40)
+    context: bool = True
+    max_contexts: int = Field(default=25, ge=0)
+    snapshot_hours: float = 6.0
+    min_interval: float = Field(default=1.0, description="Seconds between calls (300 / 5 min).")
+
+
+def _split_acct(acct: str) -> tuple[str, str]:
+    value = acct.strip().lstrip("@")
+    if "@" not in value:
+        raise UsageError(t("masto.bad_account", acct=acct))
+    user, domain = value.split("@", 1)
+    return user, domain
+
+
+class _Api:
+    """Calls to one instance, each returning the raw item and the decoded body."""
+
+    def __init__(self, instance: Instance, client: PoliteClient, source: str) -> None:
+        self.instance = instance
+        self.client = client
+        self.source = source
+        self.token = instance.token()
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def call(
+        self, endpoint: str, path: str, params: dict[str, Any] | None = None, url: str | None = None
+    ) -> tuple[RawItem, Any, httpx.Response]:
+        target = url or f"{self.instance.base}{path}"
+        response = self.client.get(target, params=None if url else params, headers=self.headers())
+        if response.status_code in (401, 403, 422) and not self.token:
+            raise HttpError(
+                t(
+                    "masto.token_required",
+                    instance=self.instance.base,
+                    what=endpoint,
+                    env=self.instance.env_name(),
+                ),
+                status=response.status_code,
+                url=str(response.url),
+            )
+        body = json_of(response)
+        observed = utcnow()
+        effective = dict(httpx.URL(str(response.url)).params) if url else dict(params or {})
+        head = msgspec.json.encode(
+            {
+                "instance": self.instance.base,
+                "endpoint": endpoint,
+                "params": effective,
+                "observed_at": observed.isoformat(),
+            }
+        )
+        payload = head[:-1] + b',"response":' + response.content.strip() + b"}"
+        raw = RawItem(
+            source=self.source,
+            origin=f"{host_of(target)} {endpoint}",
+            received_at=observed,
+            payload=msgspec.Raw(payload),
+        )
+        return raw, body, response
+
+
+def _next_link(response: httpx.Response) -> str | None:
+    link = response.links.get("next")
+    return link.get("url") if link else None
+
+
+class MastodonRest(Connector):
+    """Accounts, their statuses and threads, and hashtag timelines, by REST."""
+
+    id: ClassVar[str] = "mastodon-live"
+    kind = "poll"
+    network: ClassVar[str] = "mastodon"
+    description: ClassVar[str] = "Mastodon REST: accounts, statuses, hashtags, threads"
+    Options = MastodonOptions  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        options: BaseModel | None = None,
+        *,
+        client: PoliteClient | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__(options)
+        self.opts = MastodonOptions.model_validate(self.options.model_dump())
+        self.client = client or PoliteClient(min_interval={"*": self.opts.min_interval})
+        self.now = now
+        self.state: dict[str, dict[str, str]] = {}
+        self.cursor: str | None = None
+
+    def _save(self) -> None:
+        self.cursor = json.dumps(self.state, sort_keys=True)
+
+    def instance_for(self, domain: str) -> Instance:
+        for inst in self.opts.instances:
+            if host_of(inst.url).lower() == domain.lower():
+                return inst
+        return Instance(url=f"https://{domain}")
+
+    def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
+        self.state = {}
+        if cursor:
+            try:
+                loaded = json.loads(cursor)
+                if isinstance(loaded, dict):
+                    self.state = {k: dict(v) for k, v in loaded.items() if isinstance(v, dict)}
+            except ValueError:
+                log.warning("mastodon-live: unreadable saved cursor, starting afresh")
+        self._save()
+        for acct in self.opts.accounts:
+            yield from self.fetch_account(acct)
+        for inst in self.opts.instances:
+            for tag in self.opts.hashtags:
+                yield from self.fetch_tag(inst, tag)
+
+    def fetch_account(self, acct: str, since: datetime | None = None) -> Iterator[RawItem | Reject]:
+        try:
+            user, domain = _split_acct(acct)
+        except UsageError as exc:
+            yield Reject(source=self.id, origin=acct, reason=exc.message)
+            return
+        api = _Api(self.instance_for(domain), self.client, self.id)
+        key = f"{user}@{domain}".lower()
+        state = dict(self.state.get(key, {}))
+        now = self.now()
+        try:
+            raw, account, _ = api.call("accounts/lookup", "/api/v1/accounts/lookup", {"acct": user})
+            if _due(state.get("profile_at"), self.opts.snapshot_hours, now) or "id" not in state:
+                yield raw  # the lookup carries the follower count: it is the snapshot
+                state["profile_at"] = now.isoformat()
+            account_id = str(account.get("id", ""))
+            if not account_id:
+                raise HttpError(f"{acct}: the lookup answer has no id")
+            state["id"] = account_id
+            newest = parse_time(state.get("newest"))
+            stop_at = since or self.opts.since
+            if stop_at is None:
+                refresh = now - timedelta(days=self.opts.refresh_days)
+                stop_at = (
+                    min(newest, refresh) if newest else now - timedelta(days=self.opts.initial_days)
+                )
+            found: datetime | None = None
+            with_replies: list[str] = []
+            url: str | None = None
+            for _page in range(self.opts.max_pages):
+                raw, statuses, response = api.call(
+                    "accounts/statuses",
+                    f"/api/v1/accounts/{quote(account_id)}/statuses",
+                    {"limit": self.opts.page_size},
+                    url=url,
+                )
+                yield raw
+                if not isinstance(statuses, list) or not statuses:
+                    break
+                oldest: datetime | None = None
+                for status in statuses:
+                    if not isinstance(status, dict):
+                        continue
+                    when = parse_time(status.get("created_at"))
+                    if when is None:
+                        continue
+                    if not status.get("pinned"):
+                        oldest = when if oldest is None else min(oldest, when)
+                    found = when if found is None else max(found, when)
+                    if (
+                        when >= stop_at
+                        and not status.get("reblog")
+                        and (status.get("replies_count") or 0) > 0
+                        and status.get("id")
+                    ):
+                        with_replies.append(str(status["id"]))
+                url = _next_link(response)
+                if not url or (oldest is not None and oldest < stop_at):
+                    break
+            if self.opts.context:
+                for status_id in with_replies[: self.opts.max_contexts]:
+                    raw, _, _ = api.call(
+                        "statuses/context", f"/api/v1/statuses/{quote(status_id)}/context"
+                    )
+                    yield raw
+        except HttpError as exc:
+            yield Reject(
+                source=self.id, origin=acct, reason=exc.message, item=excerpt(exc.body, 500)
+            )
+            return
+        if found is not None:
+            old = parse_time(state.get("newest"))
+            state["newest"] = (max(found, old) if old else found).isoformat()
+        self.state[key] = state
+        self._save()
+
+    def fetch_tag(
+        self, inst: Instance, tag: str, since_id: str | None = None
+    ) -> Iterator[RawItem | Reject]:
+        tag = tag.lstrip("#")
+        key = f"tag:{host_of(inst.url)}:{tag.lower()}"
+        state = dict(self.state.get(key, {}))
+        since_id = since_id or state.get("since_id")
+        api = _Api(inst, self.client, self.id)
+        params: dict[str, Any] = {"limit": self.opts.page_size}
+        if since_id:
+            params["since_id"] = since_id
+        url: str | None = None
+        newest: str | None = None
+        try:
+            for _page in range(self.opts.max_pages):
+                raw, statuses, response = api.call(
+                    "timelines/tag", f"/api/v1/timelines/tag/{quote(tag)}", params, url=url
+                )
+                yield raw
+                if not isinstance(statuses, list) or not statuses:
+                    break
+                for status in statuses:
+                    if isinstance(status, dict) and status.get("id"):
+                        newest = _max_id(newest, str(status["id"]))
+                url = _next_link(response)
+                if not url:
+                    break
+                if since_id and "since_id" not in url:
+                    url += ("&" if "?" in url else "?") + f"since_id={since_id}"
+        except HttpError as exc:
+            yield Reject(source=self.id, origin=f"{inst.base} #{tag}", reason=exc.message)
+            return
+        if newest:
+            state["since_id"] = _max_id(state.get("since_id"), newest) or newest
+        self.state[key] = state
+        self._save()
+
+    @classmethod
+    def to_records(cls, raw: RawItem) -> list[Record]:
+        return mastodon_records(raw)
+
+
+def _max_id(a: str | None, b: str | None) -> str | None:
+    """The larger of two Mastodon ids (snowflake-like integers as strings)."""
+    if not a:
+        return b
+    if not b:
+        return a
+    try:
+        return a if int(a) >= int(b) else b
+    except ValueError:
+        return max(a, b)
+
+
+def _due(last: str | None, hours: float, now: datetime) -> bool:
+    when = parse_time(last)
+    return when is None or now - when >= timedelta(hours=hours)
+
+
+def mastodon_records(raw: RawItem) -> list[Record]:
+    """Records of a Mastodon raw item (REST call or streaming event)."""
+    value = raw.value()
+    if not isinstance(value, dict) or not isinstance(value.get("endpoint"), str):
+        raise MappingError(
+            f"{raw.origin}: a Mastodon item needs 'instance', 'endpoint' and 'response'"
+        )
+    from veille.sources.mastodon import map_account, map_status
+
+    instance = str(value.get("instance") or "")
+    observed = parse_time(value.get("observed_at")) or raw.received_at
+    endpoint: str = value["endpoint"]
+    body = value.get("response")
+    out: list[Record] = []
+    if endpoint.startswith("streaming/"):
+        event = value.get("event")
+        if event in ("update", "status.update"):
+            if not isinstance(body, dict):
+                raise MappingError(f"{raw.origin}: {event} event without a status object")
+            return list(map_status(body, instance, observed))
+        if event == "delete":
+            uri = value.get("uri")
+            if not isinstance(uri, str) or not uri:
+                return []  # a status never seen here: nothing to delete
+            return [Tombstone(key=uri, kind="post", network="mastodon", deleted_at=observed)]
+        raise MappingError(f"{raw.origin}: unknown streaming event {event!r}")
+    if endpoint == "accounts/lookup":
+        if not isinstance(body, dict):
+            raise MappingError(f"{raw.origin}: account lookup without an account object")
+        return list(map_account(body, instance, observed))
+    if endpoint in ("accounts/statuses", "timelines/tag", "timelines/public"):
+        if not isinstance(body, list):
+            raise MappingError(f"{raw.origin}: {endpoint} must be a list of statuses")
+        for status in body:
+            if isinstance(status, dict):
+                out.extend(map_status(status, instance, observed))
+        return out
+    if endpoint == "statuses/context":
+        if not isinstance(body, dict):
+            raise MappingError(f"{raw.origin}: context must be an object")
+        for part in ("ancestors", "descendants"):
+            for status in body.get(part) or []:
+                if isinstance(status, dict):
+                    out.extend(map_status(status, instance, observed))
+        return out
+    raise MappingError(f"{raw.origin}: unknown endpoint {endpoint!r}")
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+class StreamSpec(BaseModel):
+    stream: str = Field(description="public, public:local, hashtag or user")
+    tag: str | None = None
+
+
+class MastodonStreamOptions(BaseModel):
+    instances: list[Instance] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    public: bool = Field(default=False, description="Also the whole public stream.")
+    user: bool = Field(default=False, description="The token owner's home stream.")
+    silence_seconds: float = Field(
+        default=90.0,
+        description="No byte (Mastodon sends a heartbeat comment every ~10 s) -> reconnect.",
+    )
+    max_seconds: float | None = None
+    max_events: int | None = None
+    reconnect_base: float = 1.0
+    reconnect_max: float = 60.0
+    gap_pages: int = Field(default=5, ge=0, description="REST pages to fill a gap.")
+    remember: int = Field(default=100_000, description="Status ids remembered for deletes.")
+
+
+class MastodonStream(Connector):
+    """Server-sent events from one or more instances' streaming API."""
+
+    id: ClassVar[str] = "mastodon-stream"
+    kind = "stream"
+    network: ClassVar[str] = "mastodon"
+    description: ClassVar[str] = "Mastodon streaming API (hashtags, public, user)"
+    Options = MastodonStreamOptions  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        options: BaseModel | None = None,
+        *,
+        client: PoliteClient | None = None,
+        stop: threading.Event | None = None,
+        resolve_uri: Callable[[str, str], str | None] | None = None,
+    ) -> None:
+        super().__init__(options)
+        self.opts = MastodonStreamOptions.model_validate(self.options.model_dump())
+        self.client = client or PoliteClient(min_interval={"*": 1.0})
+        self.stop = stop or threading.Event()
+        self.resolve_uri = resolve_uri
+        self.state: dict[str, str] = {}
+        self.cursor: str | None = None
+        self.events = 0
+        self.rejected = 0
+        self.reconnects = 0
+        self.seen: OrderedDict[str, str] = OrderedDict()
+        self._last_id: dict[str, str] = {}
+
+    def streams(self, inst: Instance) -> list[StreamSpec]:
+        found = [StreamSpec(stream="hashtag", tag=tag.lstrip("#")) for tag in self.opts.hashtags]
+        if self.opts.public:
+            found.append(StreamSpec(stream="public"))
+        if self.opts.user:
+            found.append(StreamSpec(stream="user"))
+        return found
+
+    def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
+        if cursor:
+            try:
+                loaded = json.loads(cursor)
+                if isinstance(loaded, dict):
+                    self.state = {str(k): str(v) for k, v in loaded.items()}
+            except ValueError:
+                self.state = {}
+        self.cursor = json.dumps(self.state, sort_keys=True)
+        targets = [
+            (inst, spec)
+            for inst in self.opts.instances
+            if inst.streaming
+            for spec in self.streams(inst)
+        ]
+        if not targets:
+            return
+        deadline = (time.monotonic() + self.opts.max_seconds) if self.opts.max_seconds else None
+        if len(targets) == 1:
+            yield from self._follow(*targets[0], deadline)
+            return
+        # several streams: one reader thread each, merged here (the cursor moves in this thread)
+        import queue
+
+        merged: queue.Queue[tuple[str, RawItem | Reject | None, str | None]] = queue.Queue(1000)
+        threads = []
+        for inst, spec in targets:
+            thread = threading.Thread(
+                target=self._pump, args=(inst, spec, deadline, merged), daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+        alive = len(threads)
+        while alive:
+            key, item, last = merged.get()
+            if item is None:
+                alive -= 1
+                continue
+            if last is not None:
+                self._advance(key, last)
+            yield item
+            if self.opts.max_events is not None and self.events >= self.opts.max_events:
+                self.stop.set()
+                return
+
+    def _pump(self, inst: Instance, spec: StreamSpec, deadline: float | None, out: Any) -> None:
+        key = _stream_key(inst, spec)
+        try:
+            for item in self._follow(inst, spec, deadline, advance=False):
+                out.put((key, item, self._last_id.get(key)))
+        finally:
+            out.put((key, None, None))
+
+    def _advance(self, key: str, status_id: str) -> None:
+        best = _max_id(self.state.get(key), status_id)
+        if best and best != self.state.get(key):
+            self.state[key] = best
+            self.cursor = json.dumps(self.state, sort_keys=True)
+
+    def stream_url(self, inst: Instance, spec: StreamSpec) -> str:
+        base = (inst.streaming_url or inst.base).rstrip("/")
+        base = base.replace("wss://", "https://").replace("ws://", "http://")
+        path = "/api/v1/streaming/" + ("public" if spec.stream == "public" else spec.stream)
+        if spec.stream == "hashtag" and spec.tag:
+            return f"{base}{path}?tag={quote(spec.tag)}"
+        return base + path
+
+    def fill_gap(self, inst: Instance, spec: StreamSpec, key: str) -> Iterator[RawItem | Reject]:
+        """After a (re)connection: the statuses missed since the newest seen, by REST."""
+        since_id = self.state.get(key)
+        if not since_id or not self.opts.gap_pages or spec.stream == "user":
+            return
+        rest = MastodonRest(
+            MastodonOptions(instances=[inst], max_pages=self.opts.gap_pages), client=self.client
+        )
+        if spec.stream == "hashtag" and spec.tag:
+            for item in rest.fetch_tag(inst, spec.tag, since_id=since_id):
+                if isinstance(item, RawItem):
+                    item = RawItem(
+                        source=self.id,
+                        origin=item.origin,
+                        received_at=item.received_at,
+                        payload=item.payload,
+                    )
+                    self._remember_from(item, key)
+                yield item
+
+    def _remember_from(self, item: RawItem, key: str) -> None:
+        value = item.value()
+        body = value.get("response") if isinstance(value, dict) else None
+        for status in body if isinstance(body, list) else [body]:
+            if isinstance(status, dict) and status.get("id"):
+                self._remember(str(status["id"]), status.get("uri"))
+                self._last_id[key] = _max_id(self._last_id.get(key), str(status["id"])) or ""
+
+    def _remember(self, status_id: str, uri: object) -> None:
+        if isinstance(uri, str) and uri:
+            self.seen[status_id] = uri
+            self.seen.move_to_end(status_id)
+            while len(self.seen) > self.opts.remember:
+                self.seen.popitem(last=False)
+
+    def _follow(
+        self, inst: Instance, spec: StreamSpec, deadline: float | None, advance: bool = True
+    ) -> Iterator[RawItem | Reject]:
+        key = _stream_key(inst, spec)
+        api = _Api(inst, self.client, self.id)
+        if spec.stream == "user" and not api.token:
+            yield Reject(
+                source=self.id,
+                origin=inst.base,
+                reason=t(
+                    "masto.token_required",
+                    instance=inst.base,
+                    what="the user stream",
+                    env=inst.env_name(),
+                ),
+            )
+            return
+        attempt = 0
+        while not self.stop.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            for gap_item in self.fill_gap(inst, spec, key):
+                if advance and key in self._last_id:
+                    self._advance(key, self._last_id[key])
+                yield gap_item
+            url = self.stream_url(inst, spec)
+            timeout = httpx.Timeout(10.0, read=self.opts.silence_seconds)
+            if deadline is not None:
+                timeout = httpx.Timeout(
+                    10.0, read=max(0.1, min(self.opts.silence_seconds, deadline - time.monotonic()))
+                )
+            try:
+                with self.client.stream(
+                    "GET",
+                    url,
+                    headers={**api.headers(), "Accept": "text/event-stream"},
+                    timeout=timeout,
+                ) as response:
+                    if response.status_code in (401, 403, 422):
+                        response.read()
+                        yield Reject(
+                            source=self.id,
+                            origin=redact_url(url),
+                            reason=t(
+                                "masto.token_required",
+                                instance=inst.base,
+                                what=f"the {spec.stream} stream",
+                                env=inst.env_name(),
+                            ),
+                        )
+                        return
+                    if response.status_code != 200:
+                        response.read()
+                        raise HttpError(
+                            f"{redact_url(url)}: HTTP {response.status_code}",
+                            status=response.status_code,
+                        )
+                    attempt = 0
+                    for event, data in _sse_events(response.iter_lines()):
+                        if self.stop.is_set():
+                            return
+                        item = self._event(inst, spec, key, event, data)
+                        if item is None:
+                            if deadline is not None and time.monotonic() >= deadline:
+                                return
+                            continue
+                        if advance and key in self._last_id:
+                            self._advance(key, self._last_id[key])
+                        yield item
+                        if self.opts.max_events is not None and self.events >= self.opts.max_events:
+                            return
+                        if deadline is not None and time.monotonic() >= deadline:
+                            return
+            except (httpx.TransportError, HttpError) as exc:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return
+                attempt += 1
+                self.reconnects += 1
+                reason = exc.message if isinstance(exc, HttpError) else type(exc).__name__
+                cap = min(self.opts.reconnect_max, self.opts.reconnect_base * 2 ** (attempt - 1))
+                delay = cap * (0.5 + 0.5 * random.random())
+                log.warning(
+                    "mastodon-stream %s: %s; reconnecting in %.1f s",
+                    redact_url(url),
+                    redact(str(reason)),
+                    delay,
+                )
+                self.stop.wait(delay)
+                continue
+            # the server ended the stream: reconnect at once
+            self.reconnects += 1
+
+    def _event(
+        self, inst: Instance, spec: StreamSpec, key: str, event: str, data: str
+    ) -> RawItem | Reject | None:
+        origin = f"{host_of(inst.url)} streaming/{spec.stream}"
+        observed = utcnow()
+        endpoint = f"streaming/{spec.stream}"
+        if event in ("update", "status.update"):
+            try:
+                status = msgspec.json.decode(data)
+                if not isinstance(status, dict) or not status.get("id"):
+                    raise ValueError("not a status object")
+            except (msgspec.DecodeError, ValueError) as exc:
+                self.rejected += 1
+                return Reject(
+                    source=self.id,
+                    origin=origin,
+                    reason=f"unreadable {event} event: {exc}",
+                    item=excerpt(data, 2000),
+                )
+            status_id = str(status["id"])
+            self._remember(status_id, status.get("uri"))
+            self._last_id[key] = _max_id(self._last_id.get(key), status_id) or status_id
+            head = msgspec.json.encode(
+                {
+                    "instance": inst.base,
+                    "endpoint": endpoint,
+                    "params": {"tag": spec.tag} if spec.tag else {},
+                    "event": event,
+                    "observed_at": observed.isoformat(),
+                }
+            )
+            payload = head[:-1] + b',"response":' + data.strip().encode("utf-8") + b"}"
+            self.events += 1
+            return RawItem(
+                source=self.id, origin=origin, received_at=observed, payload=msgspec.Raw(payload)
+            )
+        if event == "delete":
+            status_id = data.strip().strip('"')
+            uri = self.seen.get(status_id)
+            if uri is None and self.resolve_uri is not None:
+                uri = self.resolve_uri(inst.base, status_id)
+            self.events += 1
+            return RawItem.of(
+                self.id,
+                origin,
+                {
+                    "instance": inst.base,
+                    "endpoint": endpoint,
+                    "event": "delete",
+                    "params": {"tag": spec.tag} if spec.tag else {},
+                    "observed_at": observed.isoformat(),
+                    "response": status_id,
+                    "uri": uri,
+                },
+                received_at=observed,
+            )
+        return None  # notifications, filters_changed, announcements...: not collected
+
+    @classmethod
+    def to_records(cls, raw: RawItem) -> list[Record]:
+        return mastodon_records(raw)
+
+
+def _stream_key(inst: Instance, spec: StreamSpec) -> str:
+    return f"{host_of(inst.url)}:{spec.stream}:{(spec.tag or '').lower()}"
+
+
+def _sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """Server-sent events as ``(event, data)``; comments (heartbeats) give ``("", "")`` so
+    that the caller can check its deadline."""
+    event = ""
+    data: list[str] = []
+    for line in lines:
+        if line == "":
+            if data or event:
+                yield event or "message", "\n".join(data)
+            event, data = "", []
+            continue
+        if line.startswith(":"):
+            yield "", ""
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+    if data:
+        yield event or "message", "\n".join(data)
+
+
+CONNECTORS: list[type[Connector]] = [MastodonRest, MastodonStream]
