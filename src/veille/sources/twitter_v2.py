@@ -180,9 +180,7 @@ def map_tweet(
     conversation = _id(tweet.get("conversation_id"))
     reply_root = tweet_uri(conversation) if conversation and conversation != tweet_id else None
     note = _dict(tweet.get("note_tweet"))
-    text = _str(note.get("text")) or (
-        tweet.get("text") if isinstance(tweet.get("text"), str) else ""
-    )
+    text = _str(note.get("text")) or _str(tweet.get("text")) or ""
     entities = _dict(note.get("entities")) or _dict(tweet.get("entities"))
     mentions: list[str] = []
     for mention in _list(entities.get("mentions")):
@@ -201,9 +199,9 @@ def map_tweet(
     urls: list[str] = []
     for link in _list(entities.get("urls")):
         link = _dict(link)
-        url = (
-            _str(link.get("unwound_url")) or _str(link.get("expanded_url")) or _str(link.get("url"))
-        )
+        if "media_key" in link:
+            continue  # the tweet's own photo or video
+        url = _str(link.get("unwound_url") or link.get("expanded_url") or link.get("url"))
         if url and url not in urls:
             urls.append(url)
     uri = tweet_uri(tweet_id)
