@@ -10,6 +10,76 @@ from functools import cache
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # key: (français, English)
+    "ws.not_workspace": (
+        "{root} n'est pas un espace veille (pas de {name})",
+        "{root} is not a veille workspace (no {name})",
+    ),
+    "ws.not_workspace.hint": (
+        "Créez-en un avec `veille init DOSSIER`, ou passez --workspace DOSSIER.",
+        "Create one with `veille init DIR`, or pass --workspace DIR.",
+    ),
+    "ws.busy": (
+        "l'espace {root} est utilisé par le processus {pid} (`{command}`, depuis {since})",
+        "the workspace {root} is in use by process {pid} (`{command}`, since {since})",
+    ),
+    "ws.busy.hint": (
+        "Attendez qu'il termine ou arrêtez-le : un seul processus possède un espace.",
+        "Wait for it to finish or stop it; one process owns a workspace at a time.",
+    ),
+    "ws.exists": ("{path} existe déjà", "{path} already exists"),
+    "ws.exists.hint": ("Utilisez --force pour l'écraser.", "Use --force to overwrite it."),
+    "init.done": ("Créé {config} et {data}/", "Created {config} and {data}/"),
+    "init.next": (
+        "Modifiez {name}, puis : veille import FORMAT FICHIER -w {dir} ou veille collect -w {dir}",
+        "Edit {name}, then: veille import FORMAT FILE -w {dir} or veille collect -w {dir}",
+    ),
+    "import.unknown_format": ("format inconnu {fmt!r}", "unknown format {fmt!r}"),
+    "import.formats": ("Formats : {formats}", "Formats: {formats}"),
+    "import.missing": ("fichier introuvable : {path}", "no such file: {path}"),
+    "import.nothing": (
+        "rien dans {paths} n'a pu être lu comme {fmt} : {n} éléments rejetés",
+        "nothing in {paths} could be read as {fmt}: {n} items rejected",
+    ),
+    "import.nothing.hint": (
+        "Vérifiez le nom du format (veille import --help).",
+        "Check the format name (veille import --help).",
+    ),
+    "import.rejected": ("rejeté", "rejected"),
+    "import.more": ("... et {n} de plus", "... and {n} more"),
+    "import.kept": (
+        "Les éléments rejetés sont conservés dans {path}",
+        "Rejected items are kept in {path}",
+    ),
+    "col.read": ("lus", "read"),
+    "col.new": ("nouveaux", "new"),
+    "col.duplicates": ("doublons", "duplicates"),
+    "col.rejected": ("rejetés", "rejected"),
+    "progress.detail": (
+        "{read} lus, {new} nouveaux, {dup} doublons, {rej} rejetés",
+        "{read} read, {new} new, {dup} duplicates, {rej} rejected",
+    ),
+    "status.posts": (
+        "{total} posts ({deleted} supprimés), du {first} au {last}",
+        "{total} posts ({deleted} deleted), from {first} to {last}",
+    ),
+    "status.sizes": (
+        "base {store:.1f} Mo, journal brut {raw:.1f} Mo, {rejects} éléments rejetés",
+        "store {store:.1f} MB, raw log {raw:.1f} MB, {rejects} rejected items",
+    ),
+    "rebuild.done": (
+        "Reconstruit depuis {items} éléments bruts : {posts} posts, {rejected} rejetés, "
+        "{enriched} posts enrichis.",
+        "Rebuilt from {items} raw items: {posts} posts, {rejected} rejected, "
+        "{enriched} posts enriched.",
+    ),
+    "forget.done": (
+        "Oublié {account} : {posts} posts purgés, {raw} éléments bruts expurgés. "
+        "Une pierre tombale les tient à l'écart.",
+        "Forgot {account}: {posts} posts purged, {raw} raw items redacted. "
+        "A tombstone keeps them out.",
+    ),
+    "demo.ready": ("Espace de démonstration prêt :", "Demo workspace ready:"),
+    "demo.next": ("Et maintenant :", "What to look at next:"),
 }
 
 

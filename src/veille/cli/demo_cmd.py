@@ -16,6 +16,7 @@ from veille.cli.common import console, err
 from veille.cli.import_cmd import run_import
 from veille.cli.workspace_cmd import workspace_status
 from veille.errors import UsageError
+from veille.i18n import t
 from veille.ingest import IngestSummary
 from veille.workspace import Workspace
 from veille.workspace.workspace import CONFIG_NAME, DATA_NAME, init_workspace
@@ -37,20 +38,29 @@ class DemoResult:
     imports: list[IngestSummary] = field(default_factory=list)
 
 
-def build_demo(root: Path, *, posts: int = 20_000, seed: int = 42, weeks: int = 6,
-               force: bool = False, quiet: bool = False) -> DemoResult:
+def build_demo(
+    root: Path,
+    *,
+    posts: int = 20_000,
+    seed: int = 42,
+    weeks: int = 6,
+    force: bool = False,
+    quiet: bool = False,
+) -> DemoResult:
     """Build the demo workspace in ``root``."""
     from veille.simulate import simulate
 
     if (root / CONFIG_NAME).exists():
         if not force:
-            raise UsageError(f"{root} already holds a workspace",
-                             hint="Use --force to rebuild the demo there, or another --dir.")
+            raise UsageError(
+                f"{root} already holds a workspace",
+                hint="Use --force to rebuild the demo there, or another --dir.",
+            )
         for sub in (SIMULATED, DATA_NAME):
             shutil.rmtree(root / sub, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     sim_dir = root / SIMULATED
-    simulation = simulate(sim_dir, seed=seed, posts=posts, weeks=weeks, progress=not quiet)
+    simulate(sim_dir, seed=seed, posts=posts, weeks=weeks, progress=not quiet)
     registry = (sim_dir / "registry.toml").read_text(encoding="utf-8")
     init_workspace(root, registry, force=True)
     result = DemoResult(root)
@@ -59,14 +69,17 @@ def build_demo(root: Path, *, posts: int = 20_000, seed: int = 42, weeks: int = 
             files = sorted(sim_dir.glob(pattern))
             if files:
                 result.imports.append(run_import(ws, fmt, files, quiet=quiet))
-    del simulation
     return result
 
 
 def demo(
-    directory: Path | None = typer.Option(None, "--dir", "-d", file_okay=False,
-                                          help="Folder of the demo workspace (default: a new "
-                                               "temporary folder)."),
+    directory: Path | None = typer.Option(
+        None,
+        "--dir",
+        "-d",
+        file_okay=False,
+        help="Folder of the demo workspace (default: a new temporary folder).",
+    ),
     posts: int = typer.Option(20_000, "--posts", min=100, help="Simulated posts."),
     seed: int = typer.Option(42, "--seed", help="Simulator seed (same seed, same data)."),
     weeks: int = typer.Option(6, "--weeks", min=1, max=104, help="Weeks of activity."),
@@ -78,8 +91,9 @@ def demo(
     result = build_demo(root, posts=posts, seed=seed, weeks=weeks, force=force, quiet=quiet)
     table = Table("format", "read", "new", "duplicates", "rejected", title="Imports")
     for s in result.imports:
-        table.add_row(s.source, f"{s.read:,}", f"{s.posts_new:,}", f"{s.posts_duplicate:,}",
-                      f"{s.rejected:,}")
+        table.add_row(
+            s.source, f"{s.read:,}", f"{s.posts_new:,}", f"{s.posts_duplicate:,}", f"{s.rejected:,}"
+        )
     console.print(table)
     with Workspace.open(root) as ws:
         status = workspace_status(ws)
@@ -87,13 +101,13 @@ def demo(
         leaders = len(ws.config.leaders)
     span = status["time_span"]
     console.print(
-        f"[bold green]Demo workspace ready:[/] {root}\n"
+        f"[bold green]{t('demo.ready')}[/] {root}\n"
         f"{status['posts']['total']:,} posts on {len(status['posts']['by_network'])} networks, "
         f"{leaders} leaders, from {span['first']} to {span['last']}; "
         f"{status['records']['enrichments']:,} enrichments, {status['records']['matches']:,} "
         f"watch matches."
     )
-    err.print("\n[bold]What to look at next:[/]")
+    err.print(f"\n[bold]{t('demo.next')}[/]")
     err.print(f"  veille status -w {root}")
     if watches:
         err.print(f"  veille search '{watches[0]}' -w {root}")

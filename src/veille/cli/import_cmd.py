@@ -11,6 +11,7 @@ from rich.table import Table
 
 from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
 from veille.errors import UsageError
+from veille.i18n import t
 from veille.ingest import IngestSummary, ingest
 from veille.plugins import connectors
 from veille.sources.base import Importer
@@ -51,10 +52,13 @@ def run_import(
 
     table = importers()
     if fmt not in table:
-        raise UsageError(f"unknown format {fmt!r}", hint=f"Formats: {', '.join(sorted(table))}")
+        raise UsageError(
+            t("import.unknown_format", fmt=fmt),
+            hint=t("import.formats", formats=", ".join(sorted(table))),
+        )
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise UsageError(f"no such file: {missing[0]}")
+        raise UsageError(t("import.missing", path=missing[0]))
     cls = table[fmt]
     connector = cls(paths, parse_options(cls, options or []))
     with progress_bar(not quiet) as progress:
@@ -63,8 +67,13 @@ def run_import(
         def show(s: IngestSummary) -> None:
             progress.update(
                 task,
-                detail=f"{s.read:,} read, {s.posts_new:,} new, "
-                f"{s.posts_duplicate:,} duplicates, {s.rejected:,} rejected",
+                detail=t(
+                    "progress.detail",
+                    read=f"{s.read:,}",
+                    new=f"{s.posts_new:,}",
+                    dup=f"{s.posts_duplicate:,}",
+                    rej=f"{s.rejected:,}",
+                ),
             )
 
         summary = ingest(ws, connector, on_progress=show, record_import=True)
@@ -74,7 +83,13 @@ def run_import(
 
 
 def render_summary(summary: IngestSummary) -> None:
-    table = Table("read", "new", "duplicates", "rejected", title=f"import {summary.source}")
+    table = Table(
+        t("col.read"),
+        t("col.new"),
+        t("col.duplicates"),
+        t("col.rejected"),
+        title=f"import {summary.source}",
+    )
     table.add_row(
         f"{summary.read:,}",
         f"{summary.posts_new:,}",
@@ -83,11 +98,15 @@ def render_summary(summary: IngestSummary) -> None:
     )
     console.print(table)
     for reject in summary.reject_samples[:10]:
-        err.print(f"[yellow]rejected[/] {reject.origin}: {reject.reason}", highlight=False)
+        err.print(
+            f"[yellow]{t('import.rejected')}[/] {reject.origin}: {reject.reason}",
+            highlight=False,
+            markup=True,
+        )
     if summary.rejected > 10:
-        err.print(f"... and {summary.rejected - 10:,} more")
+        err.print(t("import.more", n=f"{summary.rejected - 10:,}"))
     if summary.rejects_path:
-        err.print(f"Rejected items are kept in {summary.rejects_path}")
+        err.print(t("import.kept", path=summary.rejects_path))
 
 
 def import_(
@@ -115,9 +134,13 @@ def import_(
         and not summary.records
     ):
         raise UsageError(
-            f"nothing in {', '.join(map(str, paths))} could be read as {format}: "
-            f"{summary.rejected:,} items rejected",
-            hint="Check the format name (veille import --help).",
+            t(
+                "import.nothing",
+                paths=", ".join(map(str, paths)),
+                fmt=format,
+                n=f"{summary.rejected:,}",
+            ),
+            hint=t("import.nothing.hint"),
         )
 
 

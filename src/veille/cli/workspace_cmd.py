@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.i18n import t
 from veille.workspace import Workspace
 from veille.workspace.workspace import CONFIG_NAME, init_workspace
 
@@ -19,11 +20,8 @@ def init(
 ) -> None:
     """Create a workspace: a commented veille.toml and a data folder."""
     config = init_workspace(directory.resolve(), force=force)
-    console.print(f"Created [bold]{config}[/] and {config.parent / 'data'}/")
-    console.print(
-        f"Edit {CONFIG_NAME}, then: [bold]veille import FORMAT FILE -w {directory}[/] "
-        f"or [bold]veille collect -w {directory}[/]"
-    )
+    console.print(t("init.done", config=config, data=config.parent / "data"))
+    console.print(t("init.next", name=CONFIG_NAME, dir=directory))
 
 
 def workspace_status(ws: Workspace) -> dict[str, Any]:
@@ -118,12 +116,21 @@ def _render_status(status: dict[str, Any]) -> None:
     posts = status["posts"]
     span = status["time_span"]
     console.print(
-        f"{posts['total']:,} posts ({posts['deleted']:,} deleted), "
-        f"from {span['first'] or '-'} to {span['last'] or '-'}"
+        t(
+            "status.posts",
+            total=f"{posts['total']:,}",
+            deleted=f"{posts['deleted']:,}",
+            first=span["first"] or "-",
+            last=span["last"] or "-",
+        )
     )
     console.print(
-        f"store {status['store_bytes'] / 1e6:.1f} MB, raw log "
-        f"{status['raw_log_bytes'] / 1e6:.1f} MB, {status['rejects']:,} rejected items"
+        t(
+            "status.sizes",
+            store=status["store_bytes"] / 1e6,
+            raw=status["raw_log_bytes"] / 1e6,
+            rejects=f"{status['rejects']:,}",
+        )
     )
     table = Table("network", "posts", title="Posts per network")
     for network, count in posts["by_network"].items():
@@ -218,8 +225,13 @@ def rebuild(
         )
         enriched = enrich_pending(ws, progress=progress)
     console.print(
-        f"Rebuilt from {summary.items:,} raw items: {summary.posts:,} posts, "
-        f"{summary.rejected:,} rejected, {enriched:,} posts enriched."
+        t(
+            "rebuild.done",
+            items=f"{summary.items:,}",
+            posts=f"{summary.posts:,}",
+            rejected=f"{summary.rejected:,}",
+            enriched=f"{enriched:,}",
+        )
     )
     for source, count in summary.unknown_sources.items():
         err.print(
@@ -239,8 +251,12 @@ def forget(
     with Workspace.open(workspace) as ws:
         done = run_forget(ws, account, reason=reason)
     console.print(
-        f"Forgot {done.network}:{done.account_id}: {done.posts_purged:,} posts purged, "
-        f"{done.raw_items_removed:,} raw items redacted. A tombstone keeps them out."
+        t(
+            "forget.done",
+            account=f"{done.network}:{done.account_id}",
+            posts=f"{done.posts_purged:,}",
+            raw=f"{done.raw_items_removed:,}",
+        )
     )
 
 

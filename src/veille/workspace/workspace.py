@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from veille.errors import UsageError, WorkspaceBusy
+from veille.i18n import t
 from veille.model import utcnow
 from veille.rawlog import RawLog
 from veille.rejects import RejectLog
@@ -38,7 +39,7 @@ def init_workspace(root: Path, config_text: str | None = None, *, force: bool = 
     root.mkdir(parents=True, exist_ok=True)
     config = root / CONFIG_NAME
     if config.exists() and not force:
-        raise UsageError(f"{config} already exists", hint="Use --force to overwrite it.")
+        raise UsageError(t("ws.exists", path=config), hint=t("ws.exists.hint"))
     text = config_text if config_text is not None else TEMPLATE
     parse_config(text, config)
     config.write_text(text, encoding="utf-8")
@@ -65,8 +66,7 @@ class Workspace:
         config_path = root / CONFIG_NAME
         if not config_path.exists():
             raise UsageError(
-                f"{root} is not a veille workspace (no {CONFIG_NAME})",
-                hint="Create one with `veille init DIR`, or pass --workspace DIR.",
+                t("ws.not_workspace", root=root, name=CONFIG_NAME), hint=t("ws.not_workspace.hint")
             )
         config = load_config(config_path)
         data = root / DATA_NAME
@@ -104,10 +104,9 @@ def acquire_owner_lock(path: Path) -> IO[str]:
         owner = _read_owner(handle.read())
         handle.close()
         pid, command, since = (owner.get(k, "?") for k in ("pid", "command", "since"))
-        who = f"process {pid} (`{command}`, since {since})"
         raise WorkspaceBusy(
-            f"the workspace {path.parent.parent} is in use by {who}",
-            hint="Wait for it to finish or stop it; one process owns a workspace at a time.",
+            t("ws.busy", root=path.parent.parent, pid=pid, command=command, since=since),
+            hint=t("ws.busy.hint"),
         ) from None
     handle.seek(0)
     handle.truncate()
