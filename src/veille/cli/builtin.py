@@ -13,6 +13,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.workspace_cmd",
     "veille.cli.import_cmd",
     "veille.cli.demo_cmd",
+    "veille.cli.collect_cmd",
 )
 
 

@@ -689,27 +689,34 @@ class BlueskyJetstream(Connector):
             self.pending_oldest = False
             try:
                 with ws:
+                    heard = time.monotonic()
                     while not self.stop.is_set():
-                        timeout = self.opts.silence_seconds
+                        # short waits, so that a stop request is seen within a second
+                        timeout = min(
+                            1.0, max(0.0, heard + self.opts.silence_seconds - time.monotonic())
+                        )
                         if deadline is not None:
                             left = deadline - time.monotonic()
                             if left <= 0:
                                 return
                             timeout = min(timeout, left)
                         try:
-                            data = ws.recv(timeout=timeout)
+                            data = ws.recv(timeout=timeout, decode=False)
                         except TimeoutError:
                             if deadline is not None and time.monotonic() >= deadline:
                                 return
+                            if time.monotonic() - heard < self.opts.silence_seconds:
+                                continue
                             log.warning(
                                 "bluesky-stream: no frame for %.0f s, reconnecting from the cursor",
                                 self.opts.silence_seconds,
                             )
                             self.reconnects += 1
                             break
+                        heard = time.monotonic()
                         self.frames += 1
-                        self.last_frame_at = time.monotonic()
-                        frame = data.encode("utf-8") if isinstance(data, str) else data
+                        self.last_frame_at = heard
+                        frame = data.encode("utf-8") if isinstance(data, str) else bytes(data)
                         result = self._frame(frame)
                         if result is None:
                             if self._pending_backfill is not None:

@@ -8,7 +8,11 @@ from veille.plugins import hookimpl
 from veille.sources.base import Connector
 
 #: Modules that define ``CONNECTORS: list[type[Connector]]``.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "veille.sources.bluesky",
+    "veille.sources.mastodon_live",
+    "veille.sources.rss",
+)
 
 
 @hookimpl

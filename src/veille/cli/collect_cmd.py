@@ -1,0 +1,183 @@
+"""``veille collect``, ``veille listen`` and ``veille run``: live collection."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.progress import Progress, TaskID
+from rich.table import Table
+
+from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.errors import UsageError
+from veille.ingest import IngestSummary
+from veille.model import parse_time
+from veille.workspace import Workspace
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    when = parse_time(value if "T" in value or " " in value else value + "T00:00:00+00:00")
+    if when is None:
+        raise UsageError(f"--since {value!r}: expected a date (2026-01-31) or an ISO time")
+    return when.astimezone(UTC)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT/SIGTERM set ``stop``: the current batch is committed, then the command ends."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # second signal: leave now
+            raise KeyboardInterrupt
+        err.print("[yellow]stopping: committing what was received...[/]")
+        stop.set()
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _enrich(ws: Workspace, progress: Progress | None = None) -> None:
+    try:
+        from veille.pipeline.enrich import enrich_pending
+    except ImportError:  # enrichment not installed: collection still works
+        return
+    enrich_pending(ws, progress=progress)
+
+
+def _summaries_table(results: dict[str, IngestSummary]) -> Table:
+    table = Table("source", "read", "new", "duplicates", "deleted", "rejected", title="collect")
+    for key, s in results.items():
+        table.add_row(
+            key,
+            f"{s.read:,}",
+            f"{s.posts_new:,}",
+            f"{s.posts_duplicate:,}",
+            f"{s.posts_deleted:,}",
+            f"{s.rejected:,}",
+        )
+    return table
+
+
+def collect(
+    source: list[str] = typer.Option(
+        [],
+        "--source",
+        "-s",
+        help="bluesky, mastodon, rss (or a connector id); default: all configured.",
+    ),
+    since: str | None = typer.Option(None, "--since", help="Backfill back to this date."),
+    workspace: Path = WorkspaceOption,
+    output: Format = typer.Option(Format.table, "--format", "-f", help="Summary as table or json."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    enrich: bool = typer.Option(True, "--enrich/--no-enrich", help="Enrich the new posts."),
+) -> None:
+    """Poll the configured sources once (resuming from their saved cursors)."""
+    from veille.collect import collect_once, states
+
+    with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def show(key: str, s: IngestSummary) -> None:
+            if key not in tasks:
+                tasks[key] = progress.add_task(f"collect {key}", total=None, detail="")
+            progress.update(
+                tasks[key],
+                detail=f"{s.read:,} read, {s.posts_new:,} new, {s.rejected:,} rejected",
+            )
+
+        results = collect_once(ws, source or None, since=_since(since), on_progress=show)
+        for key, s in results.items():
+            show(key, s)
+        if enrich:
+            _enrich(ws, progress)
+        state = {row["source"]: row for row in states(ws)}
+    if output is Format.json:
+        print_json({k: {**v.as_dict(), "state": state.get(k)} for k, v in results.items()})
+        return
+    console.print(_summaries_table(results))
+    for key in results:
+        row = state.get(key) or {}
+        if row.get("last_error"):
+            err.print(f"[yellow]{key}[/]: {row['last_error']}", highlight=False)
+        for host, limits in (row.get("rate_limits") or {}).items():
+            if limits.get("remaining") is not None:
+                err.print(
+                    f"{key} {host}: {limits['remaining']}/{limits.get('limit')} calls left, "
+                    f"reset {limits.get('reset_at')}",
+                    highlight=False,
+                )
+
+
+def listen(
+    source: str = typer.Option(..., "--source", "-s", help="bluesky or mastodon."),
+    max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop after N seconds."),
+    workspace: Path = WorkspaceOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    enrich: bool = typer.Option(
+        True, "--enrich/--no-enrich", help="Enrich the new posts at the end."
+    ),
+) -> None:
+    """Stream a live source into the store until stopped (Ctrl-C) or for --max-seconds."""
+    from veille.collect import listen as run_listen
+
+    stop = threading.Event()
+    with (
+        Workspace.open(workspace) as ws,
+        _stop_on_signals(stop),
+        progress_bar(not quiet) as progress,
+    ):
+        task = progress.add_task(f"listen {source}", total=None, detail="")
+
+        def show(key: str, s: IngestSummary) -> None:
+            progress.update(
+                task,
+                detail=f"{s.read:,} events, {s.posts_new:,} new posts, {s.rejected:,} rejected",
+            )
+
+        summary = run_listen(ws, source, max_seconds=max_seconds, stop=stop, on_progress=show)
+        show(source, summary)
+        if enrich:
+            _enrich(ws, progress)
+    if quiet:
+        return
+    console.print(_summaries_table({source: summary}))
+
+
+def run_cmd(
+    interval: float = typer.Option(15.0, "--interval", help="Minutes between two polls."),
+    max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop after N seconds."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """Run the schedule: poll sources every --interval minutes, live sources continuously."""
+    from veille.collect import run
+
+    stop = threading.Event()
+    with Workspace.open(workspace) as ws, _stop_on_signals(stop):
+        err.print(f"veille run: polling every {interval:g} min; Ctrl-C to stop")
+        run(
+            ws,
+            interval=interval * 60.0,
+            max_seconds=max_seconds,
+            stop=stop,
+            enrich=lambda: _enrich(ws),
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("collect")(collect)
+    app.command("listen")(listen)
+    app.command("run")(run_cmd)

@@ -1,0 +1,565 @@
+"""Running the collectors: which sources, once or in a loop, and their visible state.
+
+- ``collect_once(ws, sources)`` polls each poll source once (``veille collect``);
+- ``listen(ws, source)`` streams one live source into the store until stopped or for
+  ``max_seconds`` (``veille listen``). The stream is read in a thread; the store receives a
+  batch at least every ``flush_seconds`` (so a quiet stream still commits what it has), and
+  each batch's cursor is the cursor *after its last item*, so a kill -9 at any moment loses
+  nothing committed and a restart re-reads only what was not;
+- ``run(ws)`` loops: the poll sources every ``interval`` seconds, the live sources all the
+  time (``veille run``).
+
+Source state (per source key, in the store's ``source_state`` table): last success, last
+error (redacted), items in total, and in ``rate_limit`` a JSON object with the rate-limit
+state of every host (remaining calls, reset, next allowed call), the lag behind the live
+tip and the items per minute of the last run. ``states(ws)`` reads it back with the cursor.
+
+Source names on the command line: ``bluesky``, ``mastodon``, ``rss`` (a network: its poll
+connector for ``collect``, its stream connector for ``listen``) or a connector id
+(``bluesky``, ``bluesky-stream``, ``mastodon-live``, ``mastodon-stream``, ``rss``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from veille.errors import UsageError
+from veille.i18n import register, t
+from veille.ingest import IngestSummary, ingest
+from veille.model import utcnow
+from veille.sources.base import Connector, RawItem, Reject
+from veille.sources.http import redact
+
+if TYPE_CHECKING:
+    from veille.workspace import Workspace
+
+log = logging.getLogger("veille.collect")
+
+POLL = {"bluesky": "bluesky", "mastodon": "mastodon-live", "rss": "rss"}
+STREAM = {"bluesky": "bluesky-stream", "mastodon": "mastodon-stream"}
+
+register(
+    {
+        "collect.unknown": (
+            "source inconnue {source!r} (connues : {known})",
+            "unknown source {source!r} (known: {known})",
+        ),
+        "collect.nothing": (
+            "aucune source configurée à collecter (voir [sources] et les comptes dans veille.toml)",
+            "no source configured to collect (see [sources] and the accounts in veille.toml)",
+        ),
+        "collect.not_stream": (
+            "{source} n'a pas de flux en direct (sources en direct : bluesky, mastodon)",
+            "{source} has no live stream (live sources: bluesky, mastodon)",
+        ),
+    }
+)
+
+
+# --- building connectors from veille.toml -------------------------------------------------
+
+
+def cache_dir(ws: Workspace) -> Path:
+    path = ws.data_dir / "cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def connector_for(
+    ws: Workspace,
+    connector_id: str,
+    *,
+    since: datetime | None = None,
+    max_seconds: float | None = None,
+    stop: threading.Event | None = None,
+    **extra: Any,
+) -> Connector:
+    """The connector ``connector_id`` configured from the workspace's ``veille.toml``."""
+    from veille.sources import bluesky, mastodon_live, rss
+
+    cfg = ws.config
+    src = cfg.sources
+    tracked = cfg.tracked_accounts()
+    bsky_cache = str(cache_dir(ws) / "bluesky_handles.json")
+    if connector_id == "bluesky":
+        return bluesky.BlueskyAppView(
+            bluesky.AppViewOptions(
+                appview_url=src.bluesky.appview_url,
+                actors=sorted(tracked.get("bluesky", set())),
+                since=since,
+                cache_path=bsky_cache,
+                **extra,
+            )
+        )
+    if connector_id == "bluesky-stream":
+        return bluesky.BlueskyJetstream(
+            bluesky.StreamOptions(
+                jetstream_url=src.bluesky.jetstream_url,
+                appview_url=src.bluesky.appview_url,
+                actors=sorted(tracked.get("bluesky", set())),
+                mode="network" if src.bluesky.listen_all_posts else "tracked",
+                cache_path=bsky_cache,
+                max_seconds=max_seconds,
+                **extra,
+            ),
+            stop=stop,
+        )
+    instances = [
+        mastodon_live.Instance(url=i.url, token_env=i.token_env, streaming=i.streaming)
+        for i in src.mastodon.instances
+    ]
+    if connector_id == "mastodon-live":
+        return mastodon_live.MastodonRest(
+            mastodon_live.MastodonOptions(
+                instances=instances,
+                accounts=sorted(tracked.get("mastodon", set())),
+                hashtags=list(src.mastodon.hashtags),
+                since=since,
+                **extra,
+            )
+        )
+    if connector_id == "mastodon-stream":
+        return mastodon_live.MastodonStream(
+            mastodon_live.MastodonStreamOptions(
+                instances=instances,
+                hashtags=list(src.mastodon.hashtags),
+                max_seconds=max_seconds,
+                **extra,
+            ),
+            stop=stop,
+            resolve_uri=_uri_resolver(ws),
+        )
+    if connector_id == "rss":
+        lang, country = src.rss.news_language, src.rss.news_country
+        return rss.RssConnector(
+            rss.RssOptions(
+                feeds=list(dict.fromkeys([*src.rss.feeds, *sorted(tracked.get("web", set()))])),
+                news_queries=list(src.rss.news_queries),
+                news_hl=lang,
+                news_gl=country,
+                news_ceid=f"{country}:{lang}",
+                **extra,
+            )
+        )
+    known = ", ".join(sorted({*POLL, *POLL.values(), *STREAM.values()}))
+    raise UsageError(t("collect.unknown", source=connector_id, known=known))
+
+
+def _uri_resolver(ws: Workspace) -> Callable[[str, str], str | None]:
+    """For Mastodon deletes (which carry only a local id): the URI of a stored status."""
+    lock = threading.Lock()
+
+    def resolve(instance: str, status_id: str) -> str | None:
+        with lock:
+            con = ws.store.con.cursor()
+            try:
+                row = con.execute(
+                    "SELECT uri FROM posts WHERE network = 'mastodon' AND post_id = ? LIMIT 1",
+                    [status_id],
+                ).fetchone()
+            finally:
+                con.close()
+        return str(row[0]) if row else None
+
+    return resolve
+
+
+def configured_poll_sources(ws: Workspace) -> list[str]:
+    cfg = ws.config
+    src = cfg.sources
+    tracked = cfg.tracked_accounts()
+    found = []
+    if src.bluesky.enabled and tracked.get("bluesky"):
+        found.append("bluesky")
+    if src.mastodon.enabled and (
+        tracked.get("mastodon") or (src.mastodon.instances and src.mastodon.hashtags)
+    ):
+        found.append("mastodon-live")
+    if src.rss.enabled and (src.rss.feeds or src.rss.news_queries or tracked.get("web")):
+        found.append("rss")
+    return found
+
+
+def resolve_sources(names: list[str] | None, table: dict[str, str]) -> list[str]:
+    out = []
+    valid = {*table.values()}
+    for name in names or []:
+        if name in table:
+            out.append(table[name])
+        elif name in valid:
+            out.append(name)
+        else:
+            known = ", ".join(sorted({*table, *valid}))
+            raise UsageError(t("collect.unknown", source=name, known=known))
+    return list(dict.fromkeys(out))
+
+
+# --- state ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    """What one run of one source did (kept in ``source_state``)."""
+
+    key: str
+    started: float = field(default_factory=time.monotonic)
+    read: int = 0
+    new: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+    def per_minute(self) -> float:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return round(self.read * 60.0 / elapsed, 1)
+
+
+def lag_seconds(cursor: str | None, now: datetime | None = None) -> float | None:
+    """How far behind the live tip a stream cursor is (from its ``time_us``)."""
+    if not cursor:
+        return None
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("time_us"), int):
+        when = datetime.fromtimestamp(value["time_us"] / 1e6, UTC)
+        return round(((now or utcnow()) - when).total_seconds(), 1)
+    return None
+
+
+def save_state(ws: Workspace, stats: RunStats, connector: Connector | None, success: bool) -> None:
+    """Upsert the source's row of ``source_state``."""
+    now = utcnow()
+    client = getattr(connector, "client", None)
+    hosts: dict[str, Any] = (
+        client.snapshot() if client is not None and hasattr(client, "snapshot") else {}
+    )
+    next_allowed = max((h.get("next_allowed_at") or "" for h in hosts.values()), default="")
+    cursor = ws.store.get_cursor(stats.key)
+    detail = {
+        "hosts": hosts,
+        "lag_seconds": lag_seconds(cursor, now),
+        "items_per_minute": stats.per_minute(),
+        "last_run": {"read": stats.read, "new": stats.new, "rejected": stats.rejected},
+    }
+    con = ws.store.con
+    row = con.execute(
+        "SELECT items_total FROM source_state WHERE source_key = ?", [stats.key]
+    ).fetchone()
+    total = (int(row[0] or 0) if row else 0) + stats.read
+    error = redact(stats.error)[:1000] if stats.error else None
+    con.execute(
+        """INSERT INTO source_state (source_key, last_success, last_error, last_error_at,
+               items_total, rate_limit, next_allowed_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (source_key) DO UPDATE SET
+               last_success = COALESCE(excluded.last_success, source_state.last_success),
+               last_error = CASE WHEN excluded.last_error IS NULL
+                                 THEN source_state.last_error ELSE excluded.last_error END,
+               last_error_at = COALESCE(excluded.last_error_at, source_state.last_error_at),
+               items_total = excluded.items_total, rate_limit = excluded.rate_limit,
+               next_allowed_at = excluded.next_allowed_at, updated_at = excluded.updated_at""",
+        [
+            stats.key,
+            now if success else None,
+            error,
+            now if error else None,
+            total,
+            json.dumps(detail, default=str),
+            next_allowed or None,
+            now,
+        ],
+    )
+
+
+def states(ws: Workspace) -> list[dict[str, Any]]:
+    """Every source's state, with its cursor and lag, for ``veille status`` and the API."""
+    rows = ws.store.con.execute(
+        """SELECT s.source_key, s.last_success, s.last_error, s.last_error_at, s.items_total,
+                  s.rate_limit, s.next_allowed_at, c.cursor
+           FROM source_state s LEFT JOIN cursors c USING (source_key)
+           ORDER BY s.source_key"""
+    ).fetchall()
+    out = []
+    for key, success, error, error_at, total, detail, next_at, cursor in rows:
+        extra = json.loads(detail) if detail else {}
+        out.append(
+            {
+                "source": key,
+                "last_success": success,
+                "last_error": error,
+                "last_error_at": error_at,
+                "items_total": total,
+                "next_allowed_at": next_at,
+                "lag_seconds": lag_seconds(cursor) if cursor else extra.get("lag_seconds"),
+                "items_per_minute": extra.get("items_per_minute"),
+                "rate_limits": extra.get("hosts", {}),
+                "cursor": cursor,
+            }
+        )
+    return out
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+ProgressFn = Callable[[str, IngestSummary], None]
+
+
+def _add(total: IngestSummary, part: IngestSummary) -> None:
+    total.read += part.read
+    total.posts_new += part.posts_new
+    total.posts_duplicate += part.posts_duplicate
+    total.posts_deleted += part.posts_deleted
+    total.rejected += part.rejected
+    total.records.update(part.records)
+    room = 20 - len(total.reject_samples)
+    total.reject_samples.extend(part.reject_samples[: max(room, 0)])
+    total.rejects_path = part.rejects_path or total.rejects_path
+
+
+def collect_once(
+    ws: Workspace,
+    sources: list[str] | None = None,
+    *,
+    since: datetime | None = None,
+    on_progress: ProgressFn | None = None,
+    connectors: dict[str, Connector] | None = None,
+) -> dict[str, IngestSummary]:
+    """Poll each source once. ``connectors`` replaces the configured ones (tests)."""
+    chosen = resolve_sources(sources, POLL) if sources else configured_poll_sources(ws)
+    if not chosen and not connectors:
+        raise UsageError(t("collect.nothing"))
+    results: dict[str, IngestSummary] = {}
+    for key in chosen or list(connectors or {}):
+        connector = (connectors or {}).get(key) or connector_for(ws, key, since=since)
+        stats = RunStats(key)
+        summary = IngestSummary(source=key)
+        callback = None
+        if on_progress is not None:
+
+            def callback(s: IngestSummary, k: str = key, report: ProgressFn = on_progress) -> None:
+                report(k, s)
+
+        try:
+            summary = ingest(ws, connector, source_key=key, on_progress=callback)
+        except Exception as exc:
+            stats.error = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
+            log.error("%s: %s", key, redact(stats.error))
+        stats.read, stats.new, stats.rejected = (summary.read, summary.posts_new, summary.rejected)
+        if summary.rejected and not stats.error and summary.reject_samples:
+            stats.error = summary.reject_samples[0].reason
+        save_state(ws, stats, connector, success=stats.error is None or summary.read > 0)
+        results[key] = summary
+    return results
+
+
+class _Holder:
+    cursor: str | None = None
+
+
+def _consumed_view(connector: Connector, holder: _Holder) -> Connector:
+    """The connector as ingest should see it: same class (id, to_records), but a cursor
+    that is the one after the last item *handed to ingest*, not the reader thread's."""
+    base = type(connector)
+    view_cls = type(
+        f"{base.__name__}Consumed",
+        (base,),
+        {
+            "cursor": property(lambda self: holder.cursor),
+            "__init__": lambda self: None,
+        },
+    )
+    view: Connector = view_cls()
+    return view
+
+
+_DONE = object()
+
+
+def listen(
+    ws: Workspace,
+    source: str,
+    *,
+    max_seconds: float | None = None,
+    stop: threading.Event | None = None,
+    flush_seconds: float = 1.0,
+    batch_size: int = 5_000,
+    on_progress: ProgressFn | None = None,
+    connector: Connector | None = None,
+) -> IngestSummary:
+    """Stream ``source`` into the store until ``stop`` is set, ``max_seconds`` pass or the
+    stream ends. Commits at least every ``flush_seconds``."""
+    stop = stop or threading.Event()
+    if connector is None:
+        key = (
+            resolve_sources([source], STREAM)[0] if source in (*STREAM, *STREAM.values()) else None
+        )
+        if key is None:
+            raise UsageError(t("collect.not_stream", source=source))
+        connector = connector_for(ws, key, max_seconds=max_seconds, stop=stop)
+    else:
+        key = connector.id
+        if hasattr(connector, "stop"):
+            setattr(connector, "stop", stop)  # noqa: B010
+    return stream_into(
+        ws,
+        connector,
+        key,
+        stop=stop,
+        flush_seconds=flush_seconds,
+        batch_size=batch_size,
+        on_progress=on_progress,
+    )
+
+
+def stream_into(
+    ws: Workspace,
+    connector: Connector,
+    key: str,
+    *,
+    stop: threading.Event | None = None,
+    flush_seconds: float = 1.0,
+    batch_size: int = 5_000,
+    on_progress: ProgressFn | None = None,
+    state_every: float = 10.0,
+) -> IngestSummary:
+    stop = stop or threading.Event()
+    items: queue.Queue[Any] = queue.Queue(maxsize=max(batch_size * 2, 1000))
+    failure: list[BaseException] = []
+    start_cursor = ws.store.get_cursor(key)
+
+    def produce() -> None:
+        try:
+            for item in connector.fetch(start_cursor):
+                items.put((item, getattr(connector, "cursor", None)))
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # reported by the consumer
+            failure.append(exc)
+        finally:
+            items.put(_DONE)
+
+    reader = threading.Thread(target=produce, name=f"veille-{key}", daemon=True)
+    reader.start()
+    holder = _Holder()
+    holder.cursor = start_cursor
+    view = _consumed_view(connector, holder)
+    total = IngestSummary(source=key)
+    stats = RunStats(key)
+    finished = False
+    last_state = time.monotonic()
+    read_at_state = 0
+
+    def chunk() -> Iterator[RawItem | Reject]:
+        nonlocal finished
+        deadline: float | None = None
+        count = 0
+        while count < batch_size:
+            timeout = 0.5 if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                got = items.get(timeout=timeout)
+            except queue.Empty:
+                if deadline is not None or stop.is_set():
+                    return
+                continue
+            if got is _DONE:
+                finished = True
+                return
+            item, cursor = got
+            holder.cursor = cursor
+            if deadline is None:
+                deadline = time.monotonic() + flush_seconds
+            count += 1
+            yield item
+
+    try:
+        while not finished:
+            part = ingest(ws, view, source_key=key, items=chunk(), batch_size=batch_size)
+            _add(total, part)
+            if on_progress:
+                on_progress(key, total)
+            if time.monotonic() - last_state >= state_every:
+                stats.read = total.read - read_at_state
+                stats.new, stats.rejected = total.posts_new, total.rejected
+                save_state(ws, stats, connector, success=True)
+                read_at_state = total.read
+                stats = RunStats(key)
+                last_state = time.monotonic()
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+    if failure:
+        stats.error = f"{type(failure[0]).__name__}: {getattr(failure[0], 'message', failure[0])}"
+    stats.read = total.read - read_at_state
+    stats.new, stats.rejected = total.posts_new, total.rejected
+    save_state(ws, stats, connector, success=not failure)
+    if failure:
+        raise failure[0]
+    return total
+
+
+def run(
+    ws: Workspace,
+    *,
+    interval: float = 900.0,
+    max_seconds: float | None = None,
+    stop: threading.Event | None = None,
+    on_progress: ProgressFn | None = None,
+    enrich: Callable[[], object] | None = None,
+) -> None:
+    """The schedule: poll sources every ``interval`` seconds, live sources continuously
+    (one thread each), until ``stop`` or ``max_seconds``."""
+    stop = stop or threading.Event()
+    cfg = ws.config.sources
+    tracked = ws.config.tracked_accounts()
+    live = []
+    if cfg.bluesky.enabled and (tracked.get("bluesky") or cfg.bluesky.listen_all_posts):
+        live.append("bluesky-stream")
+    if cfg.mastodon.enabled and cfg.mastodon.instances and cfg.mastodon.hashtags:
+        live.append("mastodon-stream")
+    threads = []
+    for key in live:
+
+        def loop(key: str = key) -> None:
+            while not stop.is_set():
+                try:
+                    listen(ws, key, stop=stop, on_progress=on_progress)
+                except Exception as exc:
+                    log.error("%s stopped: %s; restarting in 30 s", key, redact(str(exc)))
+                    stop.wait(30)
+
+        thread = threading.Thread(target=loop, name=f"veille-run-{key}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    end = (time.monotonic() + max_seconds) if max_seconds else None
+    try:
+        while not stop.is_set():
+            started = time.monotonic()
+            polls = configured_poll_sources(ws)
+            if polls:
+                collect_once(ws, polls, on_progress=on_progress)
+            if enrich is not None:
+                enrich()
+            wait = interval - (time.monotonic() - started)
+            if end is not None:
+                wait = min(wait, end - time.monotonic())
+                if wait <= 0:
+                    break
+            stop.wait(max(wait, 0.0))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
