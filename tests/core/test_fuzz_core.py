@@ -1,0 +1,54 @@
+"""Hypothesis: the config parser and the raw log never fail in an unplanned way."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from veille.errors import ConfigError
+from veille.rawlog import RawLog
+from veille.sources.base import RawItem
+from veille.workspace.config import parse_config
+from veille.workspace.template import TEMPLATE
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=300)
+def test_config_random_text_gives_config_error_or_config(text: str) -> None:
+    try:
+        parse_config(text, Path("veille.toml"))
+    except ConfigError as exc:
+        assert exc.message.startswith("veille.toml")
+
+
+@given(st.integers(0, len(TEMPLATE) - 1), st.text(min_size=1, max_size=5))
+@settings(max_examples=300)
+def test_config_mutated_template(position: int, insert: str) -> None:
+    text = TEMPLATE[:position] + insert + TEMPLATE[position + 1 :]
+    try:
+        parse_config(text, Path("veille.toml"))
+    except ConfigError as exc:
+        assert exc.message.startswith("veille.toml")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b/c", "é x"]), json_values), max_size=30))
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+def test_raw_log_round_trip(entries: list[tuple[str, object]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        log = RawLog(Path(tmp))
+        at = datetime(2026, 1, 2, tzinfo=UTC)
+        log.append([RawItem.of(src, f"o{i}", value, at) for i, (src, value) in enumerate(entries)])
+        got = sorted((item.origin, item.value() == value) for item in log.items()
+                     for i, (_, value) in enumerate(entries) if item.origin == f"o{i}")
+        assert len(got) == len(entries)
+        assert all(ok for _, ok in got)
