@@ -17,7 +17,7 @@ username, lowercased, when twarc did not expand the id), ``hashtags`` the tags,
 ``urls`` the expanded URLs. A retweet keeps no text (``RT @x: ...`` is a truncated copy of
 the original, which ``includes.tweets`` carries in full) and no metrics. A long tweet's
 ``note_tweet.text`` replaces the truncated ``text``. Languages ``und``, ``zxx`` and Twitter's
-``q*`` pseudo-codes are left empty. ``public_metrics`` give a ``PostMetrics`` snapshot at
+``q*`` pseudo-codes are left empty; ``&amp;``, ``&lt;``, ``&gt;`` are unescaped. ``public_metrics`` give a ``PostMetrics`` snapshot at
 ``__twarc.retrieved_at`` (else when the line was read); ``includes.users`` (and flattened
 ``author`` objects) give ``Account`` and ``AccountSnapshot`` (followers, following, tweets).
 Referenced tweets present in ``includes.tweets`` are mapped as posts too.
@@ -68,6 +68,13 @@ _NO_LANG = frozenset({"und", "zxx"})
 def tweet_uri(tweet_id: str) -> str:
     """The canonical URI of a tweet (independent of the author's username)."""
     return f"https://x.com/i/status/{tweet_id}"
+
+
+def unescape_text(text: str) -> str:
+    """Tweet text as typed: the API escapes ``&``, ``<`` and ``>`` (and only those)."""
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def profile_url(username: str) -> str:
@@ -180,7 +187,7 @@ def map_tweet(
     conversation = _id(tweet.get("conversation_id"))
     reply_root = tweet_uri(conversation) if conversation and conversation != tweet_id else None
     note = _dict(tweet.get("note_tweet"))
-    text = _str(note.get("text")) or _str(tweet.get("text")) or ""
+    text = unescape_text(_str(note.get("text")) or _str(tweet.get("text")) or "")
     entities = _dict(note.get("entities")) or _dict(tweet.get("entities"))
     mentions: list[str] = []
     for mention in _list(entities.get("mentions")):
