@@ -16,9 +16,10 @@ itself) gives ``reply_root``; ``entities.mentions`` give the mentioned user ids 
 username, lowercased, when twarc did not expand the id), ``hashtags`` the tags,
 ``urls`` the expanded URLs. A retweet keeps no text (``RT @x: ...`` is a truncated copy of
 the original, which ``includes.tweets`` carries in full) and no metrics. A long tweet's
-``note_tweet.text`` replaces the truncated ``text``. Languages ``und``, ``zxx`` and Twitter's
-``q*`` pseudo-codes are left empty; ``&amp;``, ``&lt;``, ``&gt;`` are unescaped. ``public_metrics`` give a ``PostMetrics`` snapshot at
-``__twarc.retrieved_at`` (else when the line was read); ``includes.users`` (and flattened
+``note_tweet.text`` replaces the truncated ``text``; ``&amp;``, ``&lt;``, ``&gt;`` are
+unescaped. Languages ``und``, ``zxx`` and Twitter's ``q*`` pseudo-codes are left empty.
+``public_metrics`` give a ``PostMetrics`` snapshot at ``__twarc.retrieved_at`` (else when
+the line was read); ``includes.users`` (and flattened
 ``author`` objects) give ``Account`` and ``AccountSnapshot`` (followers, following, tweets).
 Referenced tweets present in ``includes.tweets`` are mapped as posts too.
 """
