@@ -1,0 +1,257 @@
+"""Uncertainty, query and denial cues (French and English): the language of rumours.
+
+For each post the stage finds cue terms of three categories:
+
+- ``uncertainty``: hedges and unconfirmed reports ("il paraît", "selon nos informations",
+  "non confirmé", "rumeur", "reportedly", "allegedly", "unconfirmed");
+- ``query``: requests for confirmation or sources ("est-ce vrai ?", "source ?", "is it
+  true", "any source?"), and, as a weak cue, any question mark;
+- ``denial``: refutations ("c'est faux", "intox", "démenti", "fake news", "hoax", "not true",
+  "debunked").
+
+Cues are matched on word boundaries, accent- and case-insensitively, after URLs and
+``@mentions`` are removed (a ``?`` in a URL is not a question). A cue that overlaps a cue
+found before it (earlier, or longer at the same place) does not count: "rumeur infondée" is
+a denial, not also an uncertainty, and "is it true?" is one query cue, not also "true ?". A
+bare ``?`` counts only in a post without another query cue.
+Denial and uncertainty cues are dropped when one of the three tokens before them is a
+negator ("not a hoax", "ce n'est pas une rumeur", "pas faux").
+
+Output columns:
+
+- ``cues``: list of the categories found, in the order uncertainty, query, denial;
+- ``cue_terms``: list of the matched terms (as written in the lexicon), in text order,
+  each once;
+- ``rumour_cue``: ``1 - prod(1 - w)`` over the distinct matched terms, with ``w`` = 0.6 for a
+  strong cue and 0.3 for a weak one: 0 without cue, 0.3 for one weak cue (a bare ``?``),
+  0.6 for one strong cue, 0.84 for two. A post "has a rumour cue" when ``rumour_cue >= 0.5``
+  (one strong cue, or two weak ones);
+- ``cue_label``: the category of the heaviest cue (ties: denial, query, uncertainty), null
+  without cue.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+
+from veille.errors import ConfigError
+from veille.pipeline.base import append_columns
+from veille.pipeline.lexmatch import Matcher, as_string_array, normalize, normalize_terms
+
+__all__ = [
+    "CATEGORIES",
+    "STRONG_WEIGHT",
+    "WEAK_WEIGHT",
+    "CueStage",
+    "builtin_cue_lexicons",
+]
+
+CATEGORIES: tuple[str, ...] = ("uncertainty", "query", "denial")
+#: tie-break order of ``cue_label`` (first wins)
+LABEL_PRIORITY: tuple[str, ...] = ("denial", "query", "uncertainty")
+NEGATABLE: frozenset[str] = frozenset({"uncertainty", "denial"})
+STRONG_WEIGHT = 0.6
+WEAK_WEIGHT = 0.3
+TEXT_CAP = 20_000  # code points read per post (longer texts are cut, never rejected)
+NEGATION_WINDOW = 3
+
+
+@cache
+def builtin_cue_lexicons() -> dict[str, Any]:
+    """The packaged ``lexicons/cues.toml``."""
+    text = resources.files("veille.pipeline").joinpath("lexicons/cues.toml").read_text(
+        encoding="utf-8"
+    )
+    return tomllib.loads(text)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    category: int  # index into CATEGORIES
+    term: str
+    weight: float
+    negatable: bool
+
+
+class CueStage:
+    """Arrow batch -> the same batch with ``cues``, ``cue_terms``, ``rumour_cue`` and
+    ``cue_label``.
+
+    ``extra`` adds terms: ``{"denial": ["pipeau"], "query": {"weak": ["vraiment"]}}`` (a
+    list means strong cues).
+    """
+
+    name: ClassVar[str] = "cues"
+    version: ClassVar[str] = "1.0.0"
+    label_column: ClassVar[str] = "cue_label"
+    confidence_column: ClassVar[str | None] = None
+    score_column: ClassVar[str | None] = "rumour_cue"
+    detail_columns: ClassVar[tuple[str, ...]] = ("cues", "cue_terms")
+
+    def __init__(self, extra: Mapping[str, Any] | None = None) -> None:
+        lex = builtin_cue_lexicons()
+        sections: dict[str, dict[str, list[str]]] = {
+            c: {"strong": list(lex[c].get("strong", [])), "weak": list(lex[c].get("weak", []))}
+            for c in CATEGORIES
+        }
+        for category, value in (extra or {}).items():
+            if category not in CATEGORIES:
+                raise ConfigError(
+                    f"cues.{category}: unknown category (known: {', '.join(CATEGORIES)})"
+                )
+            if isinstance(value, Mapping):
+                for strength, terms in value.items():
+                    if strength not in ("strong", "weak"):
+                        raise ConfigError(f"cues.{category}.{strength}: expected strong or weak")
+                    sections[category][strength] += _strings(terms, f"cues.{category}.{strength}")
+            else:
+                sections[category]["strong"] += _strings(value, f"cues.{category}")
+        self._negators = frozenset(normalize_terms(lex["negators"]["terms"]))
+        keys: dict[str, int] = {}
+        cues: list[_Cue] = []
+        for cat_id, category in enumerate(CATEGORIES):
+            for strength in ("strong", "weak"):
+                terms = sections[category][strength]
+                weight = STRONG_WEIGHT if strength == "strong" else WEAK_WEIGHT
+                for term, norm in zip(terms, normalize_terms(terms), strict=True):
+                    if not norm or norm in keys:
+                        continue  # first definition wins (strong before weak)
+                    keys[norm] = len(cues)
+                    first = norm.split(" ", 1)[0]
+                    negatable = category in NEGATABLE and first not in self._negators
+                    cues.append(_Cue(cat_id, term, weight, negatable))
+        self._cues = cues
+        self._question_mark = keys.get("?")
+        self._matcher = Matcher(list(keys))
+        self._term_values = pa.array([c.term for c in cues], type=pa.string())
+        self._weights = np.array([c.weight for c in cues], dtype=np.float64)
+        self._categories = np.array([c.category for c in cues], dtype=np.int64)
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        n = batch.num_rows
+        index = batch.schema.get_field_index("text")
+        text = as_string_array(batch.column(index) if index >= 0 else None, n)
+        normalized = normalize(text, cap=TEXT_CAP, strip_urls=True, strip_mentions=True)
+        matches = self._matcher.scan(normalized)
+
+        kept_rows: list[int] = []
+        kept_cues: list[int] = []
+        if len(matches):
+            joined, row_start = matches.text, matches.row_start
+            accepted: dict[int, list[tuple[int, int]]] = {}
+            seen: dict[int, set[int]] = {}
+            for row, key, start, end in zip(
+                matches.row.tolist(),
+                matches.key.tolist(),
+                matches.start.tolist(),
+                matches.end.tolist(),
+                strict=True,
+            ):
+                spans = accepted.get(row)
+                if spans is not None and any(start < e and s < end for s, e in spans):
+                    continue  # overlaps a cue found first (earlier or longer)
+                cue = self._cues[key]
+                if cue.negatable:
+                    base = int(row_start[row])
+                    window = joined[max(base, base + start - 80) : base + start].split()
+                    before = window[-NEGATION_WINDOW:]
+                    if "?" in before:
+                        before = before[len(before) - before[::-1].index("?") :]
+                    if any(tok in self._negators for tok in before):
+                        continue
+                accepted.setdefault(row, []).append((start, end))
+                terms = seen.setdefault(row, set())
+                if key in terms:
+                    continue
+                terms.add(key)
+                kept_rows.append(row)
+                kept_cues.append(key)
+            if self._question_mark is not None and kept_rows:
+                kept_rows, kept_cues = self._drop_redundant_question_marks(kept_rows, kept_cues)
+        return append_columns(batch, self._columns(n, kept_rows, kept_cues))
+
+    def _drop_redundant_question_marks(
+        self, rows: list[int], keys: list[int]
+    ) -> tuple[list[int], list[int]]:
+        """A bare ``?`` counts only in posts without another query cue."""
+        query = CATEGORIES.index("query")
+        with_query = {
+            r for r, k in zip(rows, keys, strict=True)
+            if k != self._question_mark and self._cues[k].category == query
+        }
+        kept = [
+            (r, k) for r, k in zip(rows, keys, strict=True)
+            if not (k == self._question_mark and r in with_query)
+        ]
+        return [r for r, _ in kept], [k for _, k in kept]
+
+    def _columns(self, n: int, rows: Sequence[int], keys: Sequence[int]) -> dict[str, pa.Array]:
+        row_arr = np.asarray(rows, dtype=np.int64)
+        key_arr = np.asarray(keys, dtype=np.int64)
+        counts = np.bincount(row_arr, minlength=n) if n else np.zeros(0, dtype=np.int64)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        term_values = self._term_values.take(pa.array(key_arr, type=pa.int64()))
+        cue_terms = pa.ListArray.from_arrays(pa.array(offsets), term_values)
+
+        # rumour_cue = 1 - prod(1 - w)
+        log_keep = np.zeros(n, dtype=np.float64)
+        if len(key_arr):
+            np.add.at(log_keep, row_arr, np.log1p(-self._weights[key_arr]))
+        score = 1.0 - np.exp(log_keep)
+        score[np.abs(score) < 1e-12] = 0.0
+
+        # categories per row and the label (heaviest cue, ties by LABEL_PRIORITY)
+        present = np.zeros((n, len(CATEGORIES)), dtype=bool)
+        heaviest = np.zeros((n, len(CATEGORIES)), dtype=np.float64)
+        if len(key_arr):
+            cats = self._categories[key_arr]
+            present[row_arr, cats] = True
+            np.maximum.at(heaviest, (row_arr, cats), self._weights[key_arr])
+        cat_values: list[str] = []
+        cat_counts = present.sum(axis=1)
+        for row in np.flatnonzero(cat_counts).tolist():
+            cat_values += [CATEGORIES[c] for c in np.flatnonzero(present[row]).tolist()]
+        cat_offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(cat_counts, out=cat_offsets[1:])
+        cues = pa.ListArray.from_arrays(
+            pa.array(cat_offsets), pa.array(cat_values, type=pa.string())
+        )
+        priority = [CATEGORIES.index(c) for c in LABEL_PRIORITY]
+        ranked = heaviest[:, priority]  # columns in priority order; argmax takes the first max
+        best = np.argmax(ranked, axis=1)
+        cue_label = pa.DictionaryArray.from_arrays(
+            pa.array(best.astype(np.int32), mask=cat_counts == 0),
+            pa.array(LABEL_PRIORITY, type=pa.string()),
+        ).cast(pa.string())
+        return {
+            "cues": cues,
+            "cue_terms": cue_terms,
+            "rumour_cue": pa.array(score, type=pa.float64()),
+            "cue_label": cue_label,
+        }
+
+    def find(self, text: str | None) -> dict[str, Any]:
+        """Convenience for one text: the four output values as Python objects."""
+        batch = pa.RecordBatch.from_pydict({"text": pa.array([text], pa.string())})
+        out = self(batch)
+        return {
+            name: out.column(name)[0].as_py()
+            for name in ("cues", "cue_terms", "rumour_cue", "cue_label")
+        }
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings")
+    return list(value)

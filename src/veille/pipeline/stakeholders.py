@@ -1,0 +1,676 @@
+"""Stakeholder class of post authors, with the reason for each.
+
+Classes: ``self`` (a registered leader's or organisation's own account), ``employee``,
+``competitor``, ``journalist`` (journalist or media), ``peer_leader``, ``investor`` (investor
+or analyst), ``public_sector`` (politics or public sector), ``bot``, ``customer`` (customer or
+public: the default).
+
+Rules, in order of precedence (the first tier with a match decides):
+
+1. **registry**: the author's handle, id or URL is an account listed in ``veille.toml``:
+   a leader's or an own/partner/other organisation's -> ``self``; a competitor's ->
+   ``competitor``; a media organisation's -> ``journalist``.
+2. **bot**: a bot cue in the handle, bio or display name ("bot", "automated account",
+   "compte automatique"...), a handle whose first label ends in "bot" ("meteobot"), or a
+   ``posts_per_day`` column (when the batch has one) at or above the configured rate.
+3. **employer**: an organisation of the registry named with an employer cue ("at Acme",
+   "chez Acme", "@acme", "équipe Acme") or a handle/URL/e-mail on one of its domains:
+   own -> ``employee``, competitor -> ``competitor``, media -> ``journalist``.
+4. **role lexicons**: journalist, public_sector, investor, peer_leader terms (FR/EN, plus
+   the ``[stakeholders]`` extensions of ``veille.toml``).
+5. otherwise ``customer``.
+
+Within tiers 3 and 4, the fields are read in the order handle, bio, display name, URL; in
+the first field with a match the earliest match wins, then the longest, then the class
+order journalist, public_sector, investor, peer_leader, customer. A match inside an
+``ignore`` phrase ("data analyst", "not a bot") does not count; a match preceded within two
+tokens by a ``former`` word ("ex-", "former", "ancien") does not count either, except for
+public_sector (a former minister is still a political actor).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from veille.errors import ConfigError
+from veille.pipeline.base import append_columns
+from veille.pipeline.lexmatch import (
+    Matcher,
+    as_string_array,
+    normalize,
+    normalize_terms,
+)
+
+__all__ = [
+    "CLASSES",
+    "LeaderRef",
+    "OrgRef",
+    "StakeholderConfig",
+    "StakeholderStage",
+    "builtin_lexicons",
+]
+
+CLASSES: tuple[str, ...] = (
+    "self",
+    "employee",
+    "competitor",
+    "journalist",
+    "public_sector",
+    "investor",
+    "peer_leader",
+    "bot",
+    "customer",
+)
+#: Classes whose built-in lexicon users may extend in ``[stakeholders]``, plus the two
+#: modifier lists ``ignore`` and ``former``.
+EXTENSIBLE: tuple[str, ...] = (
+    "journalist",
+    "public_sector",
+    "investor",
+    "peer_leader",
+    "bot",
+    "customer",
+    "ignore",
+    "former",
+)
+ROLE_CLASSES: tuple[str, ...] = ("journalist", "public_sector", "investor", "peer_leader", "customer")
+FIELDS: tuple[str, ...] = ("handle", "bio", "display_name", "url")
+_FIELD_LABEL = {"handle": "handle", "bio": "bio", "display_name": "display name", "url": "url"}
+_FIELD_CAP = {"handle": 300, "bio": 4000, "display_name": 300, "url": 1000}
+_DOMAIN_NOUN = {
+    "journalist": "media domain",
+    "public_sector": "public-sector domain",
+    "investor": "investor domain",
+    "peer_leader": "domain",
+    "bot": "bot domain",
+    "customer": "domain",
+}
+DEFAULT_REASON = "default: no rule matched (customer or public)"
+DEFAULT_BOT_POSTS_PER_DAY = 150.0
+
+_TIER_REGISTRY, _TIER_BOT, _TIER_EMPLOYER, _TIER_ROLE = 0, 1, 2, 3
+_CLASS_ID = {name: i for i, name in enumerate(CLASSES)}
+_CUSTOMER = _CLASS_ID["customer"]
+_PUBLIC_SECTOR = _CLASS_ID["public_sector"]
+
+# Employer cue templates: "{}" is an organisation name (or alias).
+_EMPLOYER_TEMPLATES: tuple[str, ...] = (
+    "at {}",
+    "@ {}",
+    "@{}",
+    "chez {}",
+    "{} employee",
+    "{} employees",
+    "employee of {}",
+    "employee at {}",
+    "{} staff",
+    "{} team",
+    "team {}",
+    "joined {}",
+    "working for {}",
+    "works for {}",
+    "work for {}",
+    "travaille pour {}",
+    "travaille à {}",
+    "salarié de {}",
+    "salariée de {}",
+    "salarié d'{}",
+    "salariée d'{}",
+    "salarié {}",
+    "salariée {}",
+    "collaborateur de {}",
+    "collaboratrice de {}",
+    "collaborateur d'{}",
+    "collaboratrice d'{}",
+    "équipe {}",
+)
+_DOMAIN_FIELDS = frozenset({"handle", "url"})
+_HANDLE_BOT = r"^@?(?:[\p{L}\p{N}]{4,}|[\p{L}\p{N}_-]*[_-])bots?(?:[.@]|$)"
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    """An organisation of the registry as the stage sees it."""
+
+    id: str
+    names: tuple[str, ...]  # name and aliases
+    domains: tuple[str, ...] = ()
+    handles: tuple[tuple[str, str], ...] = ()  # (network, account) pairs
+    kind: str = "own"  # own | competitor | partner | media | other
+
+
+@dataclass(frozen=True)
+class LeaderRef:
+    id: str
+    handles: tuple[tuple[str, str], ...] = ()  # (network, account) pairs
+
+
+@dataclass(frozen=True)
+class StakeholderConfig:
+    """Registry and lexicon extensions for :class:`StakeholderStage`.
+
+    Build it with :meth:`from_mapping` over the plain-dict form of ``veille.toml``.
+    """
+
+    organisations: tuple[OrgRef, ...] = ()
+    leaders: tuple[LeaderRef, ...] = ()
+    extra_terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    bot_posts_per_day: float = DEFAULT_BOT_POSTS_PER_DAY
+
+    @property
+    def own(self) -> tuple[OrgRef, ...]:
+        return tuple(o for o in self.organisations if o.kind == "own")
+
+    @property
+    def competitors(self) -> tuple[OrgRef, ...]:
+        return tuple(o for o in self.organisations if o.kind == "competitor")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> StakeholderConfig:
+        """Build from a mapping shaped like ``veille.toml``: optional ``organisations``
+        (list of tables with id, name, kind, domains, aliases, accounts, competitors),
+        ``leaders`` (id, accounts) and ``stakeholders`` (class -> list of extra terms, and
+        optionally ``bot_posts_per_day``). Raises :class:`ConfigError` naming the field."""
+        if not isinstance(data, Mapping):
+            raise ConfigError("stakeholder configuration: expected a table")
+        orgs_raw = _list(data.get("organisations"), "organisations")
+        competitor_ids: set[str] = set()
+        for i, org in enumerate(orgs_raw):
+            where = f"organisations[{i}]"
+            org = _table(org, where)
+            if org.get("kind", "own") == "own":
+                competitor_ids.update(_strings(org.get("competitors"), f"{where}.competitors"))
+        organisations: list[OrgRef] = []
+        for i, org in enumerate(orgs_raw):
+            where = f"organisations[{i}]"
+            org = _table(org, where)
+            org_id = _string(org.get("id"), f"{where}.id")
+            name = _string(org.get("name", org_id), f"{where}.name")
+            kind = _string(org.get("kind", "own"), f"{where}.kind")
+            if kind not in ("own", "competitor", "partner", "media", "other"):
+                raise ConfigError(
+                    f"{where}.kind: {kind!r} is not one of own, competitor, partner, media, other"
+                )
+            if kind != "own" and org_id in competitor_ids:
+                kind = "competitor"
+            organisations.append(
+                OrgRef(
+                    id=org_id,
+                    names=(name, *_strings(org.get("aliases"), f"{where}.aliases")),
+                    domains=tuple(_strings(org.get("domains"), f"{where}.domains")),
+                    handles=_accounts(org.get("accounts"), f"{where}.accounts"),
+                    kind=kind,
+                )
+            )
+        leaders: list[LeaderRef] = []
+        for i, leader in enumerate(_list(data.get("leaders"), "leaders")):
+            where = f"leaders[{i}]"
+            leader = _table(leader, where)
+            leaders.append(
+                LeaderRef(
+                    id=_string(leader.get("id"), f"{where}.id"),
+                    handles=_accounts(leader.get("accounts"), f"{where}.accounts"),
+                )
+            )
+        extra: dict[str, tuple[str, ...]] = {}
+        rate = DEFAULT_BOT_POSTS_PER_DAY
+        lexicon = data.get("stakeholders") or {}
+        lexicon = _table(lexicon, "stakeholders")
+        for key, value in lexicon.items():
+            if key == "bot_posts_per_day":
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                    raise ConfigError("stakeholders.bot_posts_per_day: expected a positive number")
+                rate = float(value)
+                continue
+            if key not in EXTENSIBLE:
+                hint = (
+                    "employee and competitor come from the registry: list the names in "
+                    "[[organisations]] aliases"
+                    if key in ("employee", "competitor", "self")
+                    else None
+                )
+                raise ConfigError(
+                    f"stakeholders.{key}: unknown class (known: {', '.join(EXTENSIBLE)})",
+                    hint=hint,
+                )
+            terms = _strings(value, f"stakeholders.{key}")
+            for j, (term, norm) in enumerate(zip(terms, normalize_terms(terms), strict=True)):
+                if not norm:
+                    raise ConfigError(
+                        f"stakeholders.{key}[{j}]: term {term!r} has no letter or digit"
+                    )
+            extra[key] = tuple(terms)
+        return cls(tuple(organisations), tuple(leaders), extra, rate)
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{where}: expected a list")
+    return list(value)
+
+
+def _table(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a table")
+    return value
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string")
+    return value.strip()
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{where}: expected a list of strings")
+    return [_string(v, f"{where}[{i}]") for i, v in enumerate(value)]
+
+
+def _accounts(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    table = _table(value, where)
+    pairs: list[tuple[str, str]] = []
+    for network, handles in table.items():
+        for handle in _strings(handles, f"{where}.{network}"):
+            pairs.append((str(network), handle))
+    return tuple(pairs)
+
+
+# --------------------------------------------------------------------------- lexicons
+
+
+@cache
+def builtin_lexicons() -> dict[str, Any]:
+    """The packaged ``lexicons/stakeholders.toml``."""
+    text = resources.files("veille.pipeline").joinpath("lexicons/stakeholders.toml").read_text(
+        encoding="utf-8"
+    )
+    return tomllib.loads(text)
+
+
+def _is_domain(term: str) -> bool:
+    parts = term.strip().lower().split(".")
+    return len(parts) >= 2 and " " not in term and all(parts) and not term.startswith("@")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    cls: int  # index into CLASSES, or -1 for ignore
+    tier: int
+    term: str  # as written (for the reason)
+    kind: str  # "word" | "domain" | "employer" | "ignore"
+    org: str = ""
+    org_kind: str = ""
+    fields: frozenset[str] = frozenset(FIELDS)
+
+
+@dataclass(frozen=True)
+class _KeySpec:
+    ignore: bool  # an ignore phrase: hides the matches inside it
+    former: bool  # a former-role word ("ex", "ancien")
+    entries: tuple[tuple[_Entry, tuple[str, ...]], ...]  # with the reason per field
+
+
+def _registry_ident(value: str) -> str:
+    return value.strip().lower().lstrip("@").rstrip("/")
+
+
+def _registry_idents(network: str, account: str) -> list[str]:
+    ident = _registry_ident(account)
+    idents = [ident]
+    if network == "mastodon" and "@" in ident:
+        user, _, instance = ident.partition("@")
+        idents += [f"https://{instance}/@{user}", f"https://{instance}/users/{user}"]
+    elif network == "x":
+        idents += [f"https://x.com/{ident}", f"https://twitter.com/{ident}"]
+    elif network == "bluesky" and not ident.startswith("did:"):
+        idents.append(f"https://bsky.app/profile/{ident}")
+    return idents
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+class StakeholderStage:
+    """Arrow batch -> the same batch with ``stakeholder`` and ``stakeholder_reason``."""
+
+    name: ClassVar[str] = "stakeholders"
+    version: ClassVar[str] = "1.0.0"
+    label_column: ClassVar[str] = "stakeholder"
+    confidence_column: ClassVar[str | None] = None
+    score_column: ClassVar[str | None] = None
+    detail_columns: ClassVar[tuple[str, ...]] = ("stakeholder_reason",)
+
+    def __init__(self, config: StakeholderConfig | None = None) -> None:
+        self.config = config or StakeholderConfig()
+        lex = builtin_lexicons()
+        exceptions = lex["bot"].get("handle_exceptions", [])
+        self._bot_exceptions = pa.array([e.lower() for e in exceptions], type=pa.string())
+        entries: list[tuple[str, _Entry]] = []
+
+        def add(terms: Iterable[str], make: Any) -> None:
+            terms = list(terms)
+            for term, norm in zip(terms, normalize_terms(terms), strict=True):
+                if norm:
+                    entries.append((norm, make(term)))
+
+        for cls_name in (*ROLE_CLASSES, "bot"):
+            tier = _TIER_BOT if cls_name == "bot" else _TIER_ROLE
+            section = lex.get(cls_name, {}).get("terms", [])
+            extra = self.config.extra_terms.get(cls_name, ())
+            for term in (*section, *extra):
+                kind = "domain" if _is_domain(term) else "word"
+                add([term], lambda t, c=cls_name, k=kind, r=tier: _Entry(_CLASS_ID[c], r, t, k))
+        ignore = (*lex["ignore"]["terms"], *self.config.extra_terms.get("ignore", ()))
+        add(ignore, lambda t: _Entry(-1, -1, t, "ignore"))
+
+        # registry: employer cues, domains, media names
+        self._registry: dict[str, tuple[int, str]] = {}
+        for org in self.config.organisations:
+            if org.kind == "own":
+                cls_id, label = _CLASS_ID["employee"], f"own organisation {org.id}"
+            elif org.kind == "competitor":
+                cls_id, label = _CLASS_ID["competitor"], f"competitor {org.id}"
+            elif org.kind == "media":
+                cls_id, label = _CLASS_ID["journalist"], f"media organisation {org.id}"
+            else:
+                cls_id, label = -2, f"{org.kind} organisation {org.id}"
+            for network, handle in org.handles:
+                account_cls = _CLASS_ID["self"] if cls_id in (_CLASS_ID["employee"], -2) else cls_id
+                for ident in _registry_idents(network, handle):
+                    self._registry.setdefault(
+                        f"{network}\x1f{ident}", (account_cls, f"registry: {label} account")
+                    )
+            if cls_id == -2:
+                continue
+            names = list(org.names)
+            for _network, handle in org.handles:
+                local = _registry_ident(handle).split("@")[0].split(".")[0]
+                if local and "/" not in local and ":" not in local:
+                    names.append(local)
+            for name in dict.fromkeys(names):
+                cues = [tpl.format(name) for tpl in _EMPLOYER_TEMPLATES]
+                add(cues, lambda t, c=cls_id, o=org: _Entry(c, _TIER_EMPLOYER, t, "employer",
+                                                             o.id, o.kind))
+                if org.kind == "media":
+                    add([name], lambda t, o=org: _Entry(_CLASS_ID["journalist"], _TIER_ROLE, t,
+                                                        "word", o.id, o.kind))
+            for domain in org.domains:
+                add([domain], lambda t, c=cls_id, o=org: _Entry(
+                    c, _TIER_EMPLOYER, t, "domain", o.id, o.kind, _DOMAIN_FIELDS))
+                add([f"@{domain}"], lambda t, c=cls_id, o=org: _Entry(
+                    c, _TIER_EMPLOYER, t, "employer", o.id, o.kind))
+        for leader in self.config.leaders:
+            for network, handle in leader.handles:
+                for ident in _registry_idents(network, handle):
+                    self._registry.setdefault(
+                        f"{network}\x1f{ident}",
+                        (_CLASS_ID["self"], f"registry: leader {leader.id} account"),
+                    )
+        # any-network keys, for rows whose network is missing
+        for key, value in list(self._registry.items()):
+            self._registry.setdefault("*\x1f" + key.split("\x1f", 1)[1], value)
+
+        keys: dict[str, int] = {}
+        self._entries: list[list[_Entry]] = []
+        for norm, entry in entries:
+            key_id = keys.setdefault(norm, len(keys))
+            if key_id == len(self._entries):
+                self._entries.append([])
+            if entry not in self._entries[key_id]:
+                self._entries[key_id].append(entry)
+        former_keys = set(
+            normalize_terms([*lex["former"]["terms"], *self.config.extra_terms.get("former", ())])
+        )
+        for norm in former_keys:
+            if norm and norm not in keys:
+                keys[norm] = len(keys)
+                self._entries.append([])
+        self._specs: list[_KeySpec] = []
+        for norm, key_id in keys.items():
+            found = self._entries[key_id]
+            ignore = any(e.kind == "ignore" for e in found)
+            self._specs.append(
+                _KeySpec(
+                    ignore=ignore,
+                    former=norm in former_keys,
+                    entries=()
+                    if ignore
+                    else tuple(
+                        (e, tuple(_reason(_FIELD_LABEL[f], e) for f in FIELDS)) for e in found
+                    ),
+                )
+            )
+        self._matcher = Matcher(list(keys))
+        self._registry_keys = pa.array(list(self._registry), type=pa.string())
+        self._registry_values = list(self._registry.values())
+        self._class_dictionary = pa.array(CLASSES, type=pa.string())
+
+    # ------------------------------------------------------------------ call
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        n = batch.num_rows
+        columns = {
+            name: as_string_array(_column(batch, name), n)
+            for name in ("network", "author_id", *FIELDS)
+        }
+        rate = _rate_column(batch)
+        # classify each distinct author description once
+        key_parts: list[pa.Array] = [columns[c] for c in ("network", "author_id", *FIELDS)]
+        if rate is not None:
+            key_parts.append(pc.cast(pc.fill_null(rate, -1.0), pa.string()))
+        if n > 1:
+            joined = pc.binary_join_element_wise(*key_parts, "\x1f")
+            encoded = pc.dictionary_encode(joined)
+            indices = encoded.indices.to_numpy(zero_copy_only=False)
+            uniques, first = np.unique(indices, return_index=True)
+            if len(uniques) < n:
+                take = pa.array(first)
+                columns = {k: v.take(take) for k, v in columns.items()}
+                if rate is not None:
+                    rate = rate.take(take)
+                classes, reasons = self._classify(columns, rate, len(uniques))
+                expand = pa.array(indices)
+                return append_columns(
+                    batch,
+                    {
+                        "stakeholder": classes.take(expand),
+                        "stakeholder_reason": reasons.take(expand),
+                    },
+                )
+        classes, reasons = self._classify(columns, rate, n)
+        return append_columns(batch, {"stakeholder": classes, "stakeholder_reason": reasons})
+
+    def classify_one(
+        self,
+        *,
+        handle: str | None = None,
+        bio: str | None = None,
+        display_name: str | None = None,
+        url: str | None = None,
+        network: str | None = None,
+        author_id: str | None = None,
+    ) -> tuple[str, str]:
+        """Convenience for one account: ``(class, reason)``."""
+        batch = pa.RecordBatch.from_pydict(
+            {
+                "network": pa.array([network], pa.string()),
+                "author_id": pa.array([author_id], pa.string()),
+                "handle": pa.array([handle], pa.string()),
+                "bio": pa.array([bio], pa.string()),
+                "display_name": pa.array([display_name], pa.string()),
+                "url": pa.array([url], pa.string()),
+            }
+        )
+        out = self(batch)
+        return out.column("stakeholder")[0].as_py(), out.column("stakeholder_reason")[0].as_py()
+
+    # ------------------------------------------------------------------ internals
+
+    def _classify(
+        self, columns: Mapping[str, pa.StringArray], rate: pa.Array | None, n: int
+    ) -> tuple[pa.Array, pa.Array]:
+        best: dict[int, tuple[tuple[int, ...], int, str]] = {}  # row -> (rank, class, reason)
+
+        def offer(row: int, rank: tuple[int, ...], cls_id: int, reason: str) -> None:
+            current = best.get(row)
+            if current is None or rank < current[0]:
+                best[row] = (rank, cls_id, reason)
+
+        # 1. registry
+        if self._registry:
+            network = pc.if_else(pc.equal(columns["network"], ""), "*", columns["network"])
+            for col in ("handle", "author_id", "url"):
+                ident = pc.utf8_rtrim(pc.utf8_ltrim(pc.utf8_lower(pc.utf8_trim_whitespace(
+                    columns[col])), "@"), "/")
+                keys = pc.binary_join_element_wise(network, ident, "\x1f")
+                found = pc.index_in(keys, value_set=self._registry_keys)
+                hits = np.flatnonzero(pc.is_valid(found).to_numpy(zero_copy_only=False))
+                if len(hits):
+                    ids = found.to_numpy(zero_copy_only=False)
+                    for row in hits.tolist():
+                        cls_id, reason = self._registry_values[int(ids[row])]
+                        offer(row, (_TIER_REGISTRY,), cls_id, reason)
+
+        # 2. bot: handle pattern and posting rate
+        handle_l = pc.utf8_lower(columns["handle"])
+        pattern = pc.match_substring_regex(handle_l, _HANDLE_BOT)
+        label = pc.struct_field(
+            pc.extract_regex(handle_l, r"^@?(?P<label>[^.@]*)"), "label"
+        )
+        exempt = pc.is_in(label, value_set=self._bot_exceptions)
+        flagged = pc.and_(pattern, pc.invert(pc.fill_null(exempt, False)))
+        for row in np.flatnonzero(pc.fill_null(flagged, False).to_numpy(zero_copy_only=False)):
+            offer(int(row), (_TIER_BOT, -1), _CLASS_ID["bot"], "handle ends in 'bot'")
+        if rate is not None:
+            threshold = self.config.bot_posts_per_day
+            fast = pc.fill_null(pc.greater_equal(rate, threshold), False)
+            values = rate.to_numpy(zero_copy_only=False)
+            for row in np.flatnonzero(fast.to_numpy(zero_copy_only=False)).tolist():
+                offer(
+                    row,
+                    (_TIER_BOT, len(FIELDS)),
+                    _CLASS_ID["bot"],
+                    f"posts_per_day {values[row]:g} >= {threshold:g}",
+                )
+
+        # 3-4. lexicons over each field
+        for field_rank, field_name in enumerate(FIELDS):
+            normalized = normalize(columns[field_name], cap=_FIELD_CAP[field_name])
+            matches = self._matcher.scan(normalized)
+            if not len(matches):
+                continue
+            text, row_start = matches.text, matches.row_start
+            ignored: dict[int, list[tuple[int, int]]] = {}
+            former_end: dict[int, int] = {}
+            for row, key, start, end in zip(
+                matches.row.tolist(),
+                matches.key.tolist(),
+                matches.start.tolist(),
+                matches.end.tolist(),
+                strict=True,
+            ):
+                spec = self._specs[key]
+                spans = ignored.get(row)
+                if spans is not None and any(s <= start and end <= e for s, e in spans):
+                    continue
+                if spec.ignore:
+                    ignored.setdefault(row, []).append((start, end))
+                    continue
+                if spec.former:
+                    former_end[row] = end
+                if not spec.entries:
+                    continue
+                fe = former_end.get(row)
+                after_former = False
+                if fe is not None and fe <= start:
+                    base = int(row_start[row])
+                    # the former word is one of the two tokens before the match
+                    after_former = text.count(" ", base + fe, base + start) <= 2
+                for entry, reasons in spec.entries:
+                    if field_name not in entry.fields:
+                        continue
+                    if after_former and entry.cls != _PUBLIC_SECTOR:
+                        continue
+                    if entry.tier == _TIER_BOT:
+                        rank: tuple[int, ...] = (_TIER_BOT, field_rank, start)
+                    else:
+                        rank = (entry.tier, field_rank, start, start - end, entry.cls)
+                    current = best.get(row)
+                    if current is None or rank < current[0]:
+                        best[row] = (rank, entry.cls, reasons[field_rank])
+
+        class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
+        reasons: list[str] = [DEFAULT_REASON] * n
+        for row, (_rank, cls_id, reason) in best.items():
+            class_ids[row] = cls_id
+            reasons[row] = reason
+        classes = pa.DictionaryArray.from_arrays(
+            pa.array(class_ids), self._class_dictionary
+        ).cast(pa.string())
+        return classes, pa.array(reasons, type=pa.string())
+
+
+def _reason(field_label: str, entry: _Entry) -> str:
+    cls_name = CLASSES[entry.cls]
+    if entry.kind == "employer":
+        owner = {
+            "own": f"own organisation {entry.org}",
+            "competitor": f"competitor {entry.org}",
+            "media": f"media organisation {entry.org}",
+        }[entry.org_kind]
+        return f"{field_label} contains '{entry.term}' ({owner})"
+    if entry.kind == "domain":
+        if entry.org:
+            noun = {
+                "own": f"own organisation {entry.org} domain",
+                "competitor": f"competitor {entry.org} domain",
+                "media": f"media organisation {entry.org} domain",
+            }[entry.org_kind]
+        else:
+            noun = _DOMAIN_NOUN[cls_name]
+        verb = "on" if field_label in ("handle", "url") else "mentions"
+        return f"{field_label} {verb} {noun} {entry.term}"
+    return f"{field_label} contains '{entry.term}'"
+
+
+def _column(batch: pa.RecordBatch, name: str) -> pa.Array | None:
+    index = batch.schema.get_field_index(name)
+    return None if index < 0 else batch.column(index)
+
+
+def _rate_column(batch: pa.RecordBatch) -> pa.Array | None:
+    column = _column(batch, "posts_per_day")
+    if column is None:
+        return None
+    try:
+        rate = pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    # NaN and negative rates carry no information
+    return pc.if_else(pc.greater_equal(rate, 0.0), rate, pa.scalar(None, pa.float64()))
+
+
+def stage_from_mapping(data: Mapping[str, Any]) -> StakeholderStage:
+    """A stage configured from the plain-dict form of ``veille.toml``."""
+    return StakeholderStage(StakeholderConfig.from_mapping(data))
