@@ -1,0 +1,112 @@
+"""Text normalisation shared by the streaming matcher and the SQL compiler.
+
+One definition, two engines. A text becomes a *token stream*: the normalised tokens joined
+with single spaces, with a space before and after (``" l entreprise acme "``), so that every
+term is a plain substring test with spaces as word boundaries:
+
+1. cap: the first ``MAX_TEXT_CHARS`` code points; NUL becomes a space;
+2. fold: NFKD, drop combining marks (category M), casefold, NFKD and drop marks again, NFC
+   (``fold``); ``"Élysée ﬁn ß"`` -> ``"elysee fin ss"``;
+3. tokenise with ``TOKEN_PATTERN`` (the same regular expression runs in Python ``re`` and in
+   DuckDB's RE2): ``@mention`` (letters, digits, ``_``, inner ``.`` and ``-``), ``#hashtag``
+   (letters, digits, ``_``), words (runs of Unicode letters and digits, categories L and N);
+   everything else separates tokens;
+4. French elision: a token start ``l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu'
+   quoiqu'`` (straight or typographic apostrophe) is dropped, so ``l'entreprise`` gives
+   ``entreprise`` and ``d'Acme`` gives ``acme``.
+
+The SQL side (``veille.query.sql``) folds with DuckDB's ``strip_accents(lower(t))`` and
+corrects the few thousand characters where that differs from step 2 with the generated
+``SQL_FOLD`` table; ``tests/query`` check every code point and random texts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from veille.query._unicode_tables import MARK_RANGES, WORD_RANGES
+
+#: Texts are cut to this many code points before matching (both engines).
+MAX_TEXT_CHARS = 10_000
+
+#: Elided French words, longest first (alternation is leftmost-first in both engines).
+ELISIONS = ("lorsqu", "puisqu", "quoiqu", "jusqu", "qu", "c", "d", "j", "l", "m", "n", "s", "t")
+APOSTROPHES = "'’"
+
+
+def _class_body(ranges: Iterable[tuple[int, int]]) -> str:
+    parts = []
+    for a, b in ranges:
+        parts.append(chr(a) if a == b else f"{chr(a)}-{chr(b)}")
+    return "".join(parts)
+
+
+#: The body of a character class of letters and digits (Unicode L* and N*), as literal
+#: characters, valid in Python ``re`` and in RE2 alike.
+WORD_CLASS = _class_body(WORD_RANGES)
+_MARK_CLASS = _class_body(MARK_RANGES)
+
+#: The tokeniser. Elided articles come first and are dropped afterwards (RE2 has no
+#: look-ahead); an alternative only starts where the previous token ended, so ``l'`` is
+#: only an elision at the start of a token (``aujourd'hui`` gives ``aujourd hui``).
+TOKEN_PATTERN = (
+    "(?:" + "|".join(ELISIONS) + ")[" + APOSTROPHES + "]"
+    f"|@[{WORD_CLASS}_]+(?:[.\\-][{WORD_CLASS}_]+)*"
+    f"|#[{WORD_CLASS}_]+"
+    f"|[{WORD_CLASS}]+"
+)
+#: A link in the raw text (for ``has:link``), the same in both engines (no flags: Python's
+#: and RE2's case-insensitive matching differ on characters such as the Kelvin sign).
+LINK_PATTERN = "[hH][tT][tT][pP][sS]?://"
+
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+_MARK_RE = re.compile(f"[{_MARK_CLASS}]+")
+LINK_RE = re.compile(LINK_PATTERN)
+
+
+def fold(text: str) -> str:
+    """Cap, then NFKD, drop combining marks, casefold (see the module docstring)."""
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+    if text.isascii():
+        return text.lower()
+    t = _MARK_RE.sub("", unicodedata.normalize("NFKD", text))
+    t = _MARK_RE.sub("", unicodedata.normalize("NFKD", t.casefold()))
+    return unicodedata.normalize("NFC", t)
+
+
+def tokens(text: str | None) -> list[str]:
+    """The normalised tokens of ``text`` (elided articles dropped)."""
+    if not text:
+        return []
+    return [tok for tok in _TOKEN_RE.findall(fold(text)) if tok[-1] not in APOSTROPHES]
+
+
+def stream(text: str | None) -> str:
+    """``" " + " ".join(tokens(text)) + " "``: what terms are searched in."""
+    return " " + " ".join(tokens(text)) + " "
+
+
+def ascii_lower(value: str) -> str:
+    """Lower-case ASCII identifiers (networks, handles, language codes); other strings are
+    returned unchanged, so both engines agree (Unicode lower-casing differs between them)."""
+    return value.lower() if value.isascii() else value
+
+
+_LANG_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def language_code(*candidates: str | None) -> str | None:
+    """The first usable language code among ``candidates``, lower-cased with ``_`` as ``-``:
+    a code is usable when it is made of ASCII letters, digits, ``-`` and ``_`` and is not
+    ``und`` (undetermined). ``("und", "fr_FR")`` gives ``"fr-fr"``."""
+    for value in candidates:
+        if value and _LANG_RE.fullmatch(value):
+            code = value.lower().replace("_", "-")
+            if code != "und":
+                return code
+    return None
