@@ -1,0 +1,404 @@
+"""The LinkedIn data export ("Get a copy of your data"), as a zip or an unpacked folder.
+
+Files read (CSV with a header; names matched case-insensitively anywhere in the export):
+
+============================  ===========================================================
+``Shares.csv``                 ``Date,ShareLink,ShareCommentary,SharedUrl,MediaUrl,
+                               Visibility``: the owner's posts
+``Comments.csv``               ``Date,Link,Message``: the owner's comments (replies)
+``Reactions.csv``              ``Date,Type,Link``: the owner's reactions (like, praise...)
+``Connections.csv``            ``First Name,Last Name,URL,Email Address,Company,Position,
+                               Connected On``, after a few ``Notes:`` lines
+``Profile.csv``                ``First Name,Last Name,...,Headline,Summary,...``: the owner
+============================  ===========================================================
+
+The owner: LinkedIn exports do not contain the owner's public profile slug (the part after
+``linkedin.com/in/``), so it must be given: ``--option account=marie-dupont`` (a profile URL
+is accepted too). ``Profile.csv`` gives the owner's name and headline. Without the option
+the export is rejected with a message that says so.
+
+Keys: a post's URI is ``https://www.linkedin.com/feed/update/{urn}`` (the share link with its
+URN unescaped), ``post_id`` the URN. LinkedIn gives comments no link of their own: a
+comment's URI is the commented post's URI + ``#comment-`` + a hash of its date and text (so
+re-importing the same export adds nothing). A reaction's URI is the post's URI +
+``#reaction-`` + the owner (one reaction per member and post). A share without commentary
+whose shared URL is a LinkedIn post is a repost of it; with commentary, a quote. Hashtags
+are read from the text. A connection is an ``Account`` (slug from its URL, name, position
+and company as bio) and a ``Follow`` both ways (connections are mutual), created when
+connected; connections that hide their profile URL are skipped.
+
+Privacy: raw items keep only the columns above that veille maps; e-mail addresses, phone
+numbers, addresses and birth dates never enter the raw log.
+
+Fixtures under ``tests/fixtures/linkedin`` are built from the documented formats; no real
+export was available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from veille.i18n import register, t
+from veille.model import Account, Follow, Post, Reaction, Record, parse_time, utcnow
+from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
+from veille.sources.files import READ_ERRORS, Container, iter_csv_rows, open_container
+
+register(
+    {
+        "li.no_owner": (
+            "{where} : le profil du propriétaire de l'export est inconnu ; indiquez"
+            " --option account=SLUG (la fin de l'adresse linkedin.com/in/SLUG){name}",
+            "{where}: the owner's profile is unknown; pass --option account=SLUG (the end of"
+            " the linkedin.com/in/SLUG address){name}",
+        ),
+        "li.no_files": (
+            "{where} : ni Shares.csv, ni Comments.csv, ni Reactions.csv, ni Connections.csv",
+            "{where}: no Shares.csv, Comments.csv, Reactions.csv or Connections.csv",
+        ),
+        "li.bad_row": (
+            "ligne {file} invalide : {error}",
+            "invalid {file} row: {error}",
+        ),
+    }
+)
+
+NETWORK = "linkedin"
+SOURCE = "linkedin"
+
+#: file kind -> (file name, required columns, optional columns)
+FILES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "profile": ("Profile.csv", ("First Name", "Last Name"), ("Headline", "Summary")),
+    "shares": (
+        "Shares.csv",
+        ("Date", "ShareLink", "ShareCommentary"),
+        ("SharedUrl", "MediaUrl", "Visibility"),
+    ),
+    "comments": ("Comments.csv", ("Date", "Link", "Message"), ()),
+    "reactions": ("Reactions.csv", ("Date", "Type", "Link"), ()),
+    "connections": (
+        "Connections.csv",
+        ("First Name", "Last Name", "URL", "Connected On"),
+        ("Company", "Position"),
+    ),
+}
+
+_SLUG = re.compile(r"^[\w\-%.]{2,100}$")
+_HASHTAG = re.compile(r"(?<![\w&])#(\w{1,100})", re.UNICODE)
+_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%m/%d/%y, %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+
+
+def profile_slug(value: str) -> str | None:
+    """``marie-dupont`` from ``marie-dupont``, ``https://www.linkedin.com/in/marie-dupont/``
+    or ``linkedin.com/in/marie-dupont?x=1``; ``None`` when it is not a profile."""
+    text = value.strip()
+    if "linkedin.com" in text or "/in/" in text:
+        if "://" not in text:
+            text = "https://" + text
+        try:
+            path = urlsplit(text).path
+        except ValueError:
+            return None
+        parts = [p for p in path.split("/") if p]
+        if len(parts) < 2 or parts[0] != "in":
+            return None
+        text = parts[1]
+    text = unquote(text).strip()
+    return text.lower() if text and _SLUG.match(text) and "/" not in text else None
+
+
+def post_uri(link: str) -> tuple[str, str]:
+    """``(uri, urn)`` of a LinkedIn post link: ``https://www.linkedin.com/feed/update/{urn}``
+    with the URN unescaped. Other links are returned as they are (URN empty)."""
+    text = link.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text, ""
+    path = unquote(parts.path)
+    marker = "/feed/update/"
+    if "linkedin.com" in parts.netloc and marker in path:
+        urn = path.split(marker, 1)[1].strip("/")
+        if urn:
+            return f"https://www.linkedin.com/feed/update/{urn}", urn
+    return text, ""
+
+
+def parse_date(value: str) -> datetime | None:
+    """The dates of LinkedIn exports: ``2023-05-04 10:11:12`` (UTC), ``04 May 2023``..."""
+    text = value.strip()
+    if not text:
+        return None
+    parsed = parse_time(text)
+    if parsed is not None:
+        return parsed
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _hashtags(text: str) -> list[str]:
+    found: list[str] = []
+    for tag in _HASHTAG.findall(text):
+        if tag not in found:
+            found.append(tag)
+    return found
+
+
+def _need_date(row: dict[str, str], column: str, kind: str) -> datetime:
+    when = parse_date(row.get(column, ""))
+    if when is None:
+        raise MappingError(
+            t("li.bad_row", file=kind, error=f"unreadable {column} {row.get(column, '')!r}")
+        )
+    return when
+
+
+def map_row(kind: str, owner: str, row: dict[str, str], observed_at: datetime) -> list[Record]:
+    """Records of one row of the export file ``kind`` (``shares``, ``comments``...)."""
+    if kind == "profile":
+        name = " ".join(x for x in (row.get("First Name", ""), row.get("Last Name", "")) if x)
+        bio = "\n\n".join(x for x in (row.get("Headline", ""), row.get("Summary", "")) if x)
+        return [
+            Account(
+                network=NETWORK,
+                account_id=owner,
+                handle=owner,
+                display_name=name or None,
+                bio=bio or None,
+                url=f"https://www.linkedin.com/in/{owner}",
+                first_seen=observed_at,
+            )
+        ]
+    if kind == "shares":
+        uri, urn = post_uri(row.get("ShareLink", ""))
+        if not uri:
+            raise MappingError(t("li.bad_row", file=kind, error="empty ShareLink"))
+        created = _need_date(row, "Date", kind)
+        text = row.get("ShareCommentary", "").strip()
+        shared = row.get("SharedUrl", "").strip()
+        repost_of = quote_of = None
+        urls: list[str] = []
+        if shared:
+            shared_uri, shared_urn = post_uri(shared)
+            if shared_urn:
+                if text:
+                    quote_of = shared_uri
+                else:
+                    repost_of = shared_uri
+            else:
+                urls.append(shared)
+        return [
+            Post(
+                uri=uri,
+                network=NETWORK,
+                post_id=urn or uri,
+                author_id=owner,
+                created_at=created,
+                collected_at=observed_at,
+                text=None if repost_of else text,
+                quote_of=quote_of,
+                repost_of=repost_of,
+                hashtags=_hashtags(text),
+                urls=urls,
+                source=SOURCE,
+            )
+        ]
+    if kind == "comments":
+        parent, _urn = post_uri(row.get("Link", ""))
+        if not parent:
+            raise MappingError(t("li.bad_row", file=kind, error="empty Link"))
+        created = _need_date(row, "Date", kind)
+        message = row.get("Message", "").strip()
+        digest = hashlib.sha1(
+            f"{row.get('Date', '').strip()}|{message}".encode(), usedforsecurity=False
+        ).hexdigest()[:16]
+        uri = f"{parent}#comment-{digest}"
+        return [
+            Post(
+                uri=uri,
+                network=NETWORK,
+                post_id=f"comment-{digest}",
+                author_id=owner,
+                created_at=created,
+                collected_at=observed_at,
+                text=message,
+                reply_to=parent,
+                hashtags=_hashtags(message),
+                source=SOURCE,
+            )
+        ]
+    if kind == "reactions":
+        subject, _urn = post_uri(row.get("Link", ""))
+        if not subject:
+            raise MappingError(t("li.bad_row", file=kind, error="empty Link"))
+        created = _need_date(row, "Date", kind)
+        reaction = row.get("Type", "").strip().lower() or "like"
+        return [
+            Reaction(
+                uri=f"{subject}#reaction-{owner}",
+                network=NETWORK,
+                author_id=owner,
+                subject_uri=subject,
+                kind=reaction,
+                created_at=created,
+            )
+        ]
+    if kind == "connections":
+        slug = profile_slug(row.get("URL", ""))
+        if slug is None:
+            return []  # a connection that hides its profile: nothing to key it on
+        name = " ".join(x for x in (row.get("First Name", ""), row.get("Last Name", "")) if x)
+        bio = ", ".join(x for x in (row.get("Position", ""), row.get("Company", "")) if x)
+        connected = parse_date(row.get("Connected On", ""))
+        return [
+            Account(
+                network=NETWORK,
+                account_id=slug,
+                handle=slug,
+                display_name=name or None,
+                bio=bio or None,
+                url=f"https://www.linkedin.com/in/{slug}",
+                first_seen=observed_at,
+            ),
+            Follow(
+                network=NETWORK,
+                follower_id=owner,
+                followee_id=slug,
+                observed_at=observed_at,
+                created_at=connected,
+            ),
+            Follow(
+                network=NETWORK,
+                follower_id=slug,
+                followee_id=owner,
+                observed_at=observed_at,
+                created_at=connected,
+            ),
+        ]
+    raise MappingError(t("li.bad_row", file=kind, error="unknown file kind"))
+
+
+class LinkedInImporter(Importer):
+    """Import a LinkedIn data export (zip or folder)."""
+
+    id: ClassVar[str] = SOURCE
+    network: ClassVar[str] = NETWORK
+    description: ClassVar[str] = (
+        "LinkedIn data export (zip or folder): the owner's shares, comments, reactions and "
+        "connections; needs --option account=SLUG"
+    )
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        account: str | None = Field(
+            default=None,
+            description="The owner's profile slug (linkedin.com/in/SLUG) or profile URL.",
+        )
+        max_item_bytes: int = Field(default=MAX_ITEM_BYTES, gt=0)
+
+        @field_validator("account")
+        @classmethod
+        def _slug(cls, value: str | None) -> str | None:
+            if value is None or not value.strip():
+                return None
+            slug = profile_slug(value)
+            if slug is None:
+                raise ValueError(f"not a LinkedIn profile slug or URL: {value!r}")
+            return slug
+
+    def read(self, path: Path) -> Iterator[RawItem | Reject]:
+        options = self.Options.model_validate(self.options.model_dump())
+        container = open_container(path, self.id)
+        yield from container.problems
+        if not container.members:
+            return
+        found = {kind: container.find(spec[0]) for kind, spec in FILES.items()}
+        if not any(found[k] for k in ("shares", "comments", "reactions", "connections")):
+            yield Reject(source=self.id, origin=str(path), reason=t("li.no_files", where=path))
+            return
+        owner = options.account
+        if owner is None:
+            name = self._owner_name(container)
+            yield Reject(
+                source=self.id,
+                origin=str(path),
+                reason=t("li.no_owner", where=path, name=f" ({name})" if name else ""),
+            )
+            return
+        received = utcnow()
+        for kind, member in found.items():
+            if member is None:
+                continue
+            _name, required, optional = FILES[kind]
+            columns = (*required, *optional)
+            try:
+                stream = member.open()
+            except READ_ERRORS as exc:
+                yield Reject(source=self.id, origin=member.where, reason=str(exc))
+                continue
+            with stream:
+                for entry in iter_csv_rows(
+                    stream,
+                    self.id,
+                    member.where,
+                    required,
+                    optional=optional,
+                    max_bytes=options.max_item_bytes,
+                ):
+                    if isinstance(entry, Reject):
+                        yield entry
+                        continue
+                    line, row = entry
+                    kept = {c: row.get(c, "") for c in columns}
+                    payload = msgspec.json.encode({"file": kind, "owner": owner, "row": kept})
+                    yield RawItem(
+                        source=self.id,
+                        origin=f"{member.where}:{line}",
+                        received_at=received,
+                        payload=msgspec.Raw(payload),
+                    )
+
+    def _owner_name(self, container: Container) -> str | None:
+        member = container.find("Profile.csv")
+        if member is None:
+            return None
+        try:
+            with member.open() as stream:
+                for entry in iter_csv_rows(stream, self.id, member.where, FILES["profile"][1]):
+                    if isinstance(entry, tuple):
+                        row = entry[1]
+                        name = f"{row.get('First Name', '')} {row.get('Last Name', '')}".strip()
+                        return name or None
+        except READ_ERRORS:
+            return None
+        return None
+
+    @classmethod
+    def to_records(cls, raw: RawItem) -> list[Record]:
+        try:
+            value: Any = msgspec.json.decode(raw.payload)
+        except msgspec.DecodeError as exc:
+            raise MappingError(str(exc)) from exc
+        if not isinstance(value, dict):
+            raise MappingError(t("li.bad_row", file="?", error="not an object"))
+        kind, owner, row = value.get("file"), value.get("owner"), value.get("row")
+        if not isinstance(kind, str) or not isinstance(owner, str) or not isinstance(row, dict):
+            raise MappingError(t("li.bad_row", file=kind, error="needs file, owner and row"))
+        clean = {str(k): v if isinstance(v, str) else "" for k, v in row.items()}
+        return map_row(kind, owner, clean, raw.received_at)
+
+
+CONNECTORS = [LinkedInImporter]
