@@ -70,9 +70,16 @@ def test_bluesky_ratelimit_headers_make_the_next_call_wait(httpserver: HTTPServe
 
     def handler(request: Request) -> Response:
         calls.append(clock.now)
-        return Response("{}", content_type="application/json", headers={
-            "ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": str(reset),
-            "ratelimit-policy": "3000;w=300"})
+        return Response(
+            "{}",
+            content_type="application/json",
+            headers={
+                "ratelimit-limit": "3000",
+                "ratelimit-remaining": "0",
+                "ratelimit-reset": str(reset),
+                "ratelimit-policy": "3000;w=300",
+            },
+        )
 
     httpserver.expect_request("/b").respond_with_handler(handler)
     with client(clock) as http:
@@ -91,9 +98,15 @@ def test_mastodon_ratelimit_headers_spread_the_last_calls(httpserver: HTTPServer
 
     def handler(request: Request) -> Response:
         calls.append(clock.now)
-        return Response("{}", content_type="application/json", headers={
-            "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "10",
-            "X-RateLimit-Reset": "2026-08-01T15:05:00.000000Z"})
+        return Response(
+            "{}",
+            content_type="application/json",
+            headers={
+                "X-RateLimit-Limit": "300",
+                "X-RateLimit-Remaining": "10",
+                "X-RateLimit-Reset": "2026-08-01T15:05:00.000000Z",
+            },
+        )
 
     httpserver.expect_request("/m").respond_with_handler(handler)
     with client(clock) as http:
@@ -147,12 +160,12 @@ def test_user_agent(httpserver: HTTPServer) -> None:
     assert USER_AGENT.startswith("veille/")
 
 
-def test_secrets_never_reach_errors_or_logs(httpserver: HTTPServer,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_reach_errors_or_logs(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
     token = "tok-Zq8rV3xW9pL2mN7s"
     register_secret(token)
-    httpserver.expect_request("/secret").respond_with_data(
-        f"denied for Bearer {token}", status=401)
+    httpserver.expect_request("/secret").respond_with_data(f"denied for Bearer {token}", status=401)
     httpserver.expect_request("/flaky").respond_with_data("x", status=503)
     caplog.set_level(logging.DEBUG)
     http = client(FakeClock(), max_retries=1)
@@ -163,21 +176,33 @@ def test_secrets_never_reach_errors_or_logs(httpserver: HTTPServer,
 
         raise_for_status(response)
     with pytest.raises(HttpError) as info2:
-        http.get(httpserver.url_for("/flaky") + f"?token={token}",
-                 headers={"Authorization": f"Bearer {token}"})
-    texts = [info.value.message, str(info.value), info.value.url, info.value.body,
-             info2.value.message, str(info2.value), caplog.text]
+        http.get(
+            httpserver.url_for("/flaky") + f"?token={token}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    texts = [
+        info.value.message,
+        str(info.value),
+        info.value.url,
+        info.value.body,
+        info2.value.message,
+        str(info2.value),
+        caplog.text,
+    ]
     assert all(token not in text for text in texts)
     assert "***" in info.value.message
     assert "q=ok" in info.value.message
 
 
-@pytest.mark.parametrize("text", [
-    "Authorization: Bearer abcdefghijkl",
-    "GET https://h/x?access_token=abcd1234&x=1",
-    '{"password": "hunter22", "identifier": "me"}',
-    "headers={'authorization': 'Bearer abcdefghij'}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer abcdefghijkl",
+        "GET https://h/x?access_token=abcd1234&x=1",
+        '{"password": "hunter22", "identifier": "me"}',
+        "headers={'authorization': 'Bearer abcdefghij'}",
+    ],
+)
 def test_redact_patterns(text: str) -> None:
     out = redact(text)
     for secret in ("abcdefghijkl", "abcd1234", "hunter22", "abcdefghij"):
@@ -201,8 +226,10 @@ def test_parse_reset_never_crashes(value: str) -> None:
     assert result is None or isinstance(result, float | int)
 
 
-@given(st.text(min_size=8, max_size=40, alphabet=st.characters(min_codepoint=33, max_codepoint=126)),
-       st.text(max_size=80))
+@given(
+    st.text(min_size=8, max_size=40, alphabet=st.characters(min_codepoint=33, max_codepoint=126)),
+    st.text(max_size=80),
+)
 def test_redact_removes_registered_secrets(secret: str, around: str) -> None:
     register_secret(secret)
     assert secret not in redact(around + secret + around)

@@ -30,9 +30,17 @@ def test_bluesky_thread_with_facets_and_reply_refs(httpserver: HTTPServer) -> No
 
     def session(request: Request) -> Response:
         assert request.json == {"identifier": "me.bsky.social", "password": APP_PASSWORD}
-        return Response(json.dumps({"did": "did:plc:me", "handle": "me.bsky.social",
-                                    "accessJwt": ACCESS, "refreshJwt": "refresh-xyz-123"}),
-                        content_type="application/json")
+        return Response(
+            json.dumps(
+                {
+                    "did": "did:plc:me",
+                    "handle": "me.bsky.social",
+                    "accessJwt": ACCESS,
+                    "refreshJwt": "refresh-xyz-123",
+                }
+            ),
+            content_type="application/json",
+        )
 
     def create(request: Request) -> Response:
         assert request.headers["Authorization"] == f"Bearer {ACCESS}"
@@ -40,18 +48,25 @@ def test_bluesky_thread_with_facets_and_reply_refs(httpserver: HTTPServer) -> No
         assert isinstance(body, dict)
         created.append(body)
         n = len(created)
-        return Response(json.dumps({"uri": f"at://did:plc:me/app.bsky.feed.post/{body['rkey']}",
-                                    "cid": f"cid{n}"}), content_type="application/json")
+        return Response(
+            json.dumps(
+                {"uri": f"at://did:plc:me/app.bsky.feed.post/{body['rkey']}", "cid": f"cid{n}"}
+            ),
+            content_type="application/json",
+        )
 
-    httpserver.expect_request("/xrpc/com.atproto.server.createSession",
-                              method="POST").respond_with_handler(session)
-    httpserver.expect_request("/xrpc/com.atproto.identity.resolveHandle",
-                              query_string="handle=alice.bsky.social").respond_with_json(
-        {"did": "did:plc:alice"})
-    httpserver.expect_request("/xrpc/com.atproto.repo.createRecord",
-                              method="POST").respond_with_handler(create)
-    pub = BlueskyPublisher("me.bsky.social", APP_PASSWORD, pds_url=httpserver.url_for("/"),
-                           client=client())
+    httpserver.expect_request(
+        "/xrpc/com.atproto.server.createSession", method="POST"
+    ).respond_with_handler(session)
+    httpserver.expect_request(
+        "/xrpc/com.atproto.identity.resolveHandle", query_string="handle=alice.bsky.social"
+    ).respond_with_json({"did": "did:plc:alice"})
+    httpserver.expect_request(
+        "/xrpc/com.atproto.repo.createRecord", method="POST"
+    ).respond_with_handler(create)
+    pub = BlueskyPublisher(
+        "me.bsky.social", APP_PASSWORD, pds_url=httpserver.url_for("/"), client=client()
+    )
     done = pub.publish(["Été 🌞 avec @alice.bsky.social : https://exemple.fr/a #veille", "suite"])
     assert len(done) == 2 and done[0].uri.startswith("at://did:plc:me/")
     first, second = (c["record"] for c in created)
@@ -59,24 +74,36 @@ def test_bluesky_thread_with_facets_and_reply_refs(httpserver: HTTPServer) -> No
     text = first["text"]
     assert isinstance(text, str)
     raw = text.encode()
-    spans = {f["features"][0]["$type"].rsplit("#")[1]:
-             raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode() for f in first["facets"]}
-    assert spans == {"mention": "@alice.bsky.social", "link": "https://exemple.fr/a",
-                     "tag": "#veille"}
+    spans = {
+        f["features"][0]["$type"].rsplit("#")[1]: raw[
+            f["index"]["byteStart"] : f["index"]["byteEnd"]
+        ].decode()
+        for f in first["facets"]
+    }
+    assert spans == {
+        "mention": "@alice.bsky.social",
+        "link": "https://exemple.fr/a",
+        "tag": "#veille",
+    }
     assert "reply" not in first
-    assert second["reply"] == {"root": {"uri": done[0].uri, "cid": "cid1"},
-                               "parent": {"uri": done[0].uri, "cid": "cid1"}}
+    assert second["reply"] == {
+        "root": {"uri": done[0].uri, "cid": "cid1"},
+        "parent": {"uri": done[0].uri, "cid": "cid1"},
+    }
     assert created[0]["rkey"] != created[1]["rkey"]
 
 
-def test_bluesky_errors_do_not_leak_the_app_password(httpserver: HTTPServer,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_bluesky_errors_do_not_leak_the_app_password(
+    httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     httpserver.expect_request("/xrpc/com.atproto.server.createSession").respond_with_data(
         json.dumps({"error": "AuthenticationRequired", "message": f"bad password {APP_PASSWORD}"}),
-        status=401)
-    pub = BlueskyPublisher("me.bsky.social", APP_PASSWORD, pds_url=httpserver.url_for("/"),
-                           client=client())
+        status=401,
+    )
+    pub = BlueskyPublisher(
+        "me.bsky.social", APP_PASSWORD, pds_url=httpserver.url_for("/"), client=client()
+    )
     with pytest.raises(HttpError) as info:
         pub.publish(["bonjour"])
     assert APP_PASSWORD not in str(info.value) and APP_PASSWORD not in info.value.body
@@ -95,9 +122,16 @@ def test_mastodon_thread_uses_in_reply_to_and_idempotency_keys(httpserver: HTTPS
         if len(seen) == 2:  # first try of the 2nd post fails: retried with the same key
             return Response("oops", status=503)
         n = len(seen)
-        return Response(json.dumps({"id": str(100 + n), "uri": f"https://m.example/s/{n}",
-                                    "url": f"https://m.example/@me/{n}"}),
-                        content_type="application/json")
+        return Response(
+            json.dumps(
+                {
+                    "id": str(100 + n),
+                    "uri": f"https://m.example/s/{n}",
+                    "url": f"https://m.example/@me/{n}",
+                }
+            ),
+            content_type="application/json",
+        )
 
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(post)
     pub = MastodonPublisher(httpserver.url_for("/"), token, client=client())
