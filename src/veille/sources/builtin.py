@@ -12,6 +12,13 @@ MODULES: tuple[str, ...] = (
     "veille.sources.bluesky",
     "veille.sources.mastodon_live",
     "veille.sources.rss",
+    "veille.sources.jetstream",
+    "veille.sources.twitter_v2",
+    "veille.sources.bluesky_appview",
+    "veille.sources.mastodon",
+    "veille.sources.x_archive",
+    "veille.sources.linkedin",
+    "veille.sources.tabular",
 )
 
 

@@ -858,15 +858,17 @@ def iter_csv_rows(
     optional: Sequence[str] = (),
     preamble_lines: int = 20,
     max_bytes: int = MAX_ITEM_BYTES,
+    delimiter: str = ",",
 ) -> Iterator[tuple[int, dict[str, str]] | Reject]:
     """Yield ``(line, row)`` for each row of a CSV file with a header. The header is the first
     line, among the first ``preamble_lines``, that holds every required column (exports that
     start with notes are read from their real header). Without one, a single ``Reject`` names
     the file and the missing columns, and nothing else is read. Bad rows (invalid UTF-8, a
     broken quote, an item over the size limit, unreadable data) become ``Reject``s named
-    ``where:line``; rows with fewer fields than the header are padded with empty strings."""
+    ``where:line``; rows with fewer fields than the header are padded with empty strings.
+    ``delimiter`` is one character (``sniff_delimiter`` guesses it)."""
     counter = _Counting(_text_lines(stream))
-    reader = csv.reader(counter)
+    reader = csv.reader(counter, delimiter=delimiter)
     wanted = [c.strip().lower() for c in required]
     header: list[str] | None = None
     first_header: list[str] | None = None
@@ -1082,3 +1084,21 @@ def iter_json_items(
                 )
                 continue
             yield lineno, value
+
+
+def sniff_delimiter(member: Member, candidates: str = ",;\t|") -> str:
+    """The most frequent of ``candidates`` on the first non-blank line (``,`` if none):
+    a French spreadsheet saves CSV with ``;``."""
+    try:
+        with member.open() as stream:
+            for _ in range(50):
+                line = stream.readline(1 << 16)
+                if not line:
+                    break
+                if line.strip():
+                    text = line.decode("utf-8", "replace")
+                    best = max(candidates, key=text.count)
+                    return best if text.count(best) else ","
+    except READ_ERRORS:
+        return ","
+    return ","

@@ -56,17 +56,17 @@ from veille.sources.files import iter_json_items, jsonl_members
 
 register(
     {
-        "masto.not_entity": (
+        "mastodon_file.not_entity": (
             "ni un statut, ni un compte, ni une notification, ni un résultat de recherche,"
             " ni un contexte Mastodon (clés : {keys})",
             "neither a Mastodon status, account, notification, search result nor context"
             " (keys: {keys})",
         ),
-        "masto.bad_status": (
+        "mastodon_file.bad_status": (
             "statut Mastodon invalide : {error}",
             "invalid Mastodon status: {error}",
         ),
-        "masto.bad_account": (
+        "mastodon_file.bad_account": (
             "compte Mastodon invalide : {error}",
             "invalid Mastodon account: {error}",
         ),
@@ -196,10 +196,10 @@ def map_account(
     """``Account`` and ``AccountSnapshot`` of a Mastodon Account entity. ``instance`` is the
     instance the entity came from (host or base URL; ``None`` when unknown)."""
     if not isinstance(account, dict):
-        raise MappingError(t("masto.bad_account", error="not an object"))
+        raise MappingError(t("mastodon_file.bad_account", error="not an object"))
     key = _account_key(account, host_of(instance))
     if key is None:
-        raise MappingError(t("masto.bad_account", error="no acct/username with a domain"))
+        raise MappingError(t("mastodon_file.bad_account", error="no acct/username with a domain"))
     user, _, domain = key.partition("@")
     username = _str(account.get("username")) or user
     bio, _links = html_to_text(_str(account.get("note")) or "")
@@ -259,21 +259,21 @@ def map_status(
     """Records of a Mastodon Status entity: the ``Post``, its ``PostMetrics``, its author's
     ``Account`` (and snapshot), and the same for a boosted or quoted status."""
     if not isinstance(status, dict):
-        raise MappingError(t("masto.bad_status", error="not an object"))
+        raise MappingError(t("mastodon_file.bad_status", error="not an object"))
     uri = _str(status.get("uri"))
     if uri is None:
-        raise MappingError(t("masto.bad_status", error="no uri"))
+        raise MappingError(t("mastodon_file.bad_status", error="no uri"))
     author = _dict(status.get("account"))
     if not author:
-        raise MappingError(t("masto.bad_status", error=f"{uri}: no account"))
+        raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: no account"))
     host = host_of(instance)
     author_key = _account_key(author, host)
     if author_key is None:
-        raise MappingError(t("masto.bad_status", error=f"{uri}: account without acct"))
+        raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: account without acct"))
     records = map_account(author, host, observed_at)
     created_at = parse_time(_str(status.get("created_at")))
     if created_at is None:
-        raise MappingError(t("masto.bad_status", error=f"{uri}: no readable created_at"))
+        raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: no readable created_at"))
     post_id = str(status.get("id") or uri.rstrip("/").rsplit("/", 1)[-1])
     # the instance the data came from, for bare accts and reply locators
     local_host = host or (
@@ -382,7 +382,7 @@ def map_entity(
             records.extend(map_entity(item, instance, observed_at, source=source))
         return records
     if not isinstance(value, dict):
-        raise MappingError(t("masto.not_entity", keys=type(value).__name__))
+        raise MappingError(t("mastodon_file.not_entity", keys=type(value).__name__))
     if _is_status(value):
         return map_status(value, instance, observed_at, source=source)
     if _is_account(value):
@@ -401,7 +401,7 @@ def map_entity(
                     records.extend(map_entity(item, instance, observed_at, source=source))
         return records
     keys = ", ".join(sorted(str(k) for k in value)[:12]) or "none"
-    raise MappingError(t("masto.not_entity", keys=keys))
+    raise MappingError(t("mastodon_file.not_entity", keys=keys))
 
 
 _decode = msgspec.json.decode
