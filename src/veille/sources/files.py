@@ -31,7 +31,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -251,6 +251,7 @@ def iter_lines(
                     chunk = readline(_CHUNK)
                     size += len(chunk)
                     if not chunk or chunk[-1:] == b"\n":
+                        size -= len(chunk) - len(chunk.rstrip(b"\r\n"))
                         break
             except READ_ERRORS as exc:
                 yield Reject(
@@ -837,16 +838,30 @@ def _salvage_opener(
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-def _text_lines(stream: IO[bytes]) -> Iterator[str]:
-    """Lines of a binary stream as text (UTF-8, BOM dropped). Invalid bytes survive as
-    surrogate escapes so the row they are in can be reported, not the whole file."""
-    first = True
-    for raw in stream:
-        if first:
-            first = False
-            if raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-        yield raw.decode("utf-8", "surrogateescape")
+class _Counting:
+    """Lines of a binary stream as text (UTF-8, BOM dropped), counted. Invalid bytes survive
+    as surrogate escapes so that only the row they are in is rejected; ``bad`` maps a line
+    number to the 1-based byte position of its first invalid sequence."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._lines = iter(stream)
+        self.count = 0
+        self.bad: dict[int, int] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self._lines)
+        self.count += 1
+        if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.isascii():
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.bad[self.count] = exc.start + 1
+        return raw.decode("utf-8", "surrogateescape")
 
 
 def iter_csv_rows(
@@ -867,8 +882,8 @@ def iter_csv_rows(
     broken quote, an item over the size limit, unreadable data) become ``Reject``s named
     ``where:line``; rows with fewer fields than the header are padded with empty strings.
     ``delimiter`` is one character (``sniff_delimiter`` guesses it)."""
-    counter = _Counting(_text_lines(stream))
-    reader = csv.reader(counter, delimiter=delimiter)
+    counter = _Counting(stream)
+    reader = csv.reader(counter, delimiter=delimiter, strict=True)
     wanted = [c.strip().lower() for c in required]
     header: list[str] | None = None
     first_header: list[str] | None = None
@@ -949,13 +964,13 @@ def iter_csv_rows(
             size = len(joined.encode("utf-8", "surrogateescape"))
             yield _too_big(source, where, start, size, max_bytes, joined[:2000].encode())
             continue
-        bad = _SURROGATE.search(joined)
-        if bad is not None:
-            prefix = joined[: bad.start()].encode("utf-8", "surrogateescape")
+        bad_line = next((n for n in range(start, counter.count + 1) if n in counter.bad), None)
+        if bad_line is not None or _SURROGATE.search(joined):
+            line_no = bad_line if bad_line is not None else start
             yield Reject(
                 source=source,
                 origin=f"{where}:{start}",
-                reason=t("files.bad_utf8", line=start, position=len(prefix) + 1),
+                reason=t("files.bad_utf8", line=line_no, position=counter.bad.get(line_no, 0)),
                 item=excerpt(joined.encode("utf-8", "surrogateescape")),
             )
             continue
@@ -970,22 +985,6 @@ def iter_csv_rows(
         if len(row) < width:
             row = row + [""] * (width - len(row))
         yield start, dict(zip(names, row, strict=False))
-
-
-class _Counting:
-    """Iterates lines while counting them (``csv.reader.line_num`` is not reset on errors)."""
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._lines = iter(lines)
-        self.count = 0
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.count += 1
-        return line
 
 
 # --------------------------------------------------------------------------- JSONL sources
