@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from veille.pipeline.cues import CueStage
+from veille.pipeline.cues import STRONG_WEIGHT, CueStage
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = (ROOT / ".." / "shared" / "data" / "rumours").resolve()
@@ -114,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"data not found: {folder}", file=sys.stderr)
         return 2
     stage = CueStage()
+    strong = {
+        term: category
+        for term, (category, weight) in stage.term_categories().items()
+        if weight == STRONG_WEIGHT
+    }
     rows = load_rumoureval(folder)
     out = run(stage, [str(r["text"]) for r in rows])
     cues = out.column("cues").to_pylist()
@@ -139,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             (
                 "query (strong only)",
                 "query",
-                [("query" in cues[i] and terms[i] != ["?"]) for i in idx],
+                [any(strong.get(t) == "query" for t in terms[i]) for i in idx],
                 [s == "query" for s in stance],
             ),
             ("denial", "deny", [("denial" in cues[i]) for i in idx], [s == "deny" for s in stance]),

@@ -46,6 +46,7 @@ from veille.pipeline.base import append_columns
 from veille.pipeline.lexmatch import (
     Matcher,
     as_string_array,
+    cap_length,
     normalize,
     normalize_terms,
 )
@@ -134,7 +135,8 @@ _EMPLOYER_TEMPLATES: tuple[str, ...] = (
     "équipe {}",
 )
 _DOMAIN_FIELDS = frozenset({"handle", "url"})
-_HANDLE_BOT = r"^@?(?:[\p{L}\p{N}]{4,}|[\p{L}\p{N}_-]*[_-])bots?(?:[.@]|$)"
+# handles are ASCII on every supported network; an ASCII class keeps the regex cheap to compile
+_HANDLE_BOT = r"^@?(?:[a-z0-9]{4,}|[a-z0-9_-]*[_-])bots?(?:[.@]|$)"
 
 
 # --------------------------------------------------------------------------- configuration
@@ -366,13 +368,10 @@ class StakeholderStage:
         lex = builtin_lexicons()
         exceptions = lex["bot"].get("handle_exceptions", [])
         self._bot_exceptions = pa.array([e.lower() for e in exceptions], type=pa.string())
-        entries: list[tuple[str, _Entry]] = []
+        pending: list[_Entry] = []  # normalised all at once below (one Arrow call)
 
         def add(terms: Iterable[str], make: Any) -> None:
-            terms = list(terms)
-            for term, norm in zip(terms, normalize_terms(terms), strict=True):
-                if norm:
-                    entries.append((norm, make(term)))
+            pending.extend(make(term) for term in terms)
 
         for cls_name in (*ROLE_CLASSES, "bot"):
             tier = _TIER_BOT if cls_name == "bot" else _TIER_ROLE
@@ -431,6 +430,8 @@ class StakeholderStage:
         for key, value in list(self._registry.items()):
             self._registry.setdefault("*\x1f" + key.split("\x1f", 1)[1], value)
 
+        norms = normalize_terms(e.term for e in pending)
+        entries = [(norm, e) for norm, e in zip(norms, pending, strict=True) if norm]
         keys: dict[str, int] = {}
         self._entries: list[list[_Entry]] = []
         for norm, entry in entries:
@@ -574,51 +575,51 @@ class StakeholderStage:
                     f"posts_per_day {values[row]:g} >= {threshold:g}",
                 )
 
-        # 3-4. lexicons over each field
-        for field_rank, field_name in enumerate(FIELDS):
-            normalized = normalize(columns[field_name], cap=_FIELD_CAP[field_name])
-            matches = self._matcher.scan(normalized)
-            if not len(matches):
+        # 3-4. lexicons: the four fields stacked into one array (row = field * n + author),
+        # normalised and scanned at once
+        stacked = pa.concat_arrays([cap_length(columns[f], _FIELD_CAP[f]) for f in FIELDS])
+        matches = self._matcher.scan(normalize(stacked))
+        text, row_start = matches.text, matches.row_start
+        ignored: dict[int, list[tuple[int, int]]] = {}
+        former_end: dict[int, int] = {}
+        for slot, key, start, end in zip(
+            matches.row.tolist(),
+            matches.key.tolist(),
+            matches.start.tolist(),
+            matches.end.tolist(),
+            strict=True,
+        ):
+            spec = self._specs[key]
+            spans = ignored.get(slot)
+            if spans is not None and any(s <= start and end <= e for s, e in spans):
                 continue
-            text, row_start = matches.text, matches.row_start
-            ignored: dict[int, list[tuple[int, int]]] = {}
-            former_end: dict[int, int] = {}
-            for row, key, start, end in zip(
-                matches.row.tolist(),
-                matches.key.tolist(),
-                matches.start.tolist(),
-                matches.end.tolist(),
-                strict=True,
-            ):
-                spec = self._specs[key]
-                spans = ignored.get(row)
-                if spans is not None and any(s <= start and end <= e for s, e in spans):
+            if spec.ignore:
+                ignored.setdefault(slot, []).append((start, end))
+                continue
+            if spec.former:
+                former_end[slot] = end
+            if not spec.entries:
+                continue
+            fe = former_end.get(slot)
+            after_former = False
+            if fe is not None and fe <= start:
+                base = int(row_start[slot])
+                # the former word is one of the two tokens before the match
+                after_former = text.count(" ", base + fe, base + start) <= 2
+            field_rank, row = divmod(slot, n)
+            field_name = FIELDS[field_rank]
+            for entry, reasons in spec.entries:
+                if field_name not in entry.fields:
                     continue
-                if spec.ignore:
-                    ignored.setdefault(row, []).append((start, end))
+                if after_former and entry.cls != _PUBLIC_SECTOR:
                     continue
-                if spec.former:
-                    former_end[row] = end
-                if not spec.entries:
-                    continue
-                fe = former_end.get(row)
-                after_former = False
-                if fe is not None and fe <= start:
-                    base = int(row_start[row])
-                    # the former word is one of the two tokens before the match
-                    after_former = text.count(" ", base + fe, base + start) <= 2
-                for entry, reasons in spec.entries:
-                    if field_name not in entry.fields:
-                        continue
-                    if after_former and entry.cls != _PUBLIC_SECTOR:
-                        continue
-                    if entry.tier == _TIER_BOT:
-                        rank: tuple[int, ...] = (_TIER_BOT, field_rank, start)
-                    else:
-                        rank = (entry.tier, field_rank, start, start - end, entry.cls)
-                    current = best.get(row)
-                    if current is None or rank < current[0]:
-                        best[row] = (rank, entry.cls, reasons[field_rank])
+                if entry.tier == _TIER_BOT:
+                    rank: tuple[int, ...] = (_TIER_BOT, field_rank, start)
+                else:
+                    rank = (entry.tier, field_rank, start, start - end, entry.cls)
+                current = best.get(row)
+                if current is None or rank < current[0]:
+                    best[row] = (rank, entry.cls, reasons[field_rank])
 
         class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
         reasons: list[str] = [DEFAULT_REASON] * n
