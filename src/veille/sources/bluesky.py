@@ -377,7 +377,7 @@ def _due(last: str | None, hours: float, now: datetime) -> bool:
     return when is None or now - when >= timedelta(hours=hours)
 
 
-def appview_records(raw: RawItem) -> list[Record]:
+def appview_records(raw: RawItem, source: str = "bluesky") -> list[Record]:
     value = raw.value()
     if not isinstance(value, dict) or not isinstance(value.get("endpoint"), str):
         raise MappingError(
@@ -388,7 +388,13 @@ def appview_records(raw: RawItem) -> list[Record]:
 
     observed = parse_time(value.get("observed_at")) or raw.received_at
     return list(
-        map_response(value["endpoint"], value.get("params") or {}, value.get("response"), observed)
+        map_response(
+            value["endpoint"],
+            value.get("params") or {},
+            value.get("response"),
+            observed,
+            source=source,
+        )
     )
 
 

@@ -349,7 +349,7 @@ class MastodonRest(Connector):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        return mastodon_records(raw)
+        return mastodon_records(raw, cls.id)
 
 
 def _max_id(a: str | None, b: str | None) -> str | None:
@@ -369,7 +369,7 @@ def _due(last: str | None, hours: float, now: datetime) -> bool:
     return when is None or now - when >= timedelta(hours=hours)
 
 
-def mastodon_records(raw: RawItem) -> list[Record]:
+def mastodon_records(raw: RawItem, source: str = "mastodon-live") -> list[Record]:
     """Records of a Mastodon raw item (REST call or streaming event)."""
     value = raw.value()
     if not isinstance(value, dict) or not isinstance(value.get("endpoint"), str):
@@ -388,7 +388,7 @@ def mastodon_records(raw: RawItem) -> list[Record]:
         if event in ("update", "status.update"):
             if not isinstance(body, dict):
                 raise MappingError(f"{raw.origin}: {event} event without a status object")
-            return list(map_status(body, instance, observed))
+            return list(map_status(body, instance, observed, source=source))
         if event == "delete":
             uri = value.get("uri")
             if not isinstance(uri, str) or not uri:
@@ -404,7 +404,7 @@ def mastodon_records(raw: RawItem) -> list[Record]:
             raise MappingError(f"{raw.origin}: {endpoint} must be a list of statuses")
         for status in body:
             if isinstance(status, dict):
-                out.extend(map_status(status, instance, observed))
+                out.extend(map_status(status, instance, observed, source=source))
         return out
     if endpoint == "statuses/context":
         if not isinstance(body, dict):
@@ -412,7 +412,7 @@ def mastodon_records(raw: RawItem) -> list[Record]:
         for part in ("ancestors", "descendants"):
             for status in body.get(part) or []:
                 if isinstance(status, dict):
-                    out.extend(map_status(status, instance, observed))
+                    out.extend(map_status(status, instance, observed, source=source))
         return out
     raise MappingError(f"{raw.origin}: unknown endpoint {endpoint!r}")
 
@@ -734,7 +734,7 @@ class MastodonStream(Connector):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        return mastodon_records(raw)
+        return mastodon_records(raw, cls.id)
 
 
 def _stream_key(inst: Instance, spec: StreamSpec) -> str:
