@@ -97,15 +97,29 @@ class WatchSet:
             else:
                 for atom in trig.atoms:
                     self._index.setdefault(atom, []).append(w)
-        self._automaton: Any = None
-        if self._term_atoms:
-            automaton = ahocorasick.Automaton()
-            for (kind, toks), atom in self._term_atoms.items():
-                term = Term(kind, toks, "")  # type: ignore[arg-type]
-                for pattern in patterns.substrings(term):
-                    automaton.add_word(pattern, atom)
-            automaton.make_automaton()
-            self._automaton = automaton
+        # Terms of one token (words, hashtags, mentions, prefixes) are found token by token:
+        # the automaton runs once on " token " for each distinct token and the answer is
+        # remembered (token frequencies are Zipfian, so almost every look-up is a hit).
+        # Phrases run through a second automaton over the whole stream.
+        self._token_automaton: Any = None
+        self._phrase_automaton: Any = None
+        token_patterns: dict[str, int] = {}
+        phrase_patterns: dict[str, int] = {}
+        for (kind, toks), atom in self._term_atoms.items():
+            term = Term(kind, toks, "")  # type: ignore[arg-type]
+            target = phrase_patterns if kind == "phrase" else token_patterns
+            for pattern in patterns.substrings(term):
+                target[pattern] = atom
+        if token_patterns:
+            self._token_automaton = _automaton(token_patterns)
+        if phrase_patterns:
+            self._phrase_automaton = _automaton(phrase_patterns)
+        self._token_cache: dict[str, tuple[int, ...]] = {}  # tokens with atoms
+        self._no_atoms: set[str] = set()  # tokens seen without any
+        #: first tokens of phrases: the phrase automaton only runs on posts that have one
+        self._phrase_firsts = frozenset(
+            toks[0] for (kind, toks) in self._term_atoms if kind == "phrase"
+        )
         self._build_filter_indexes()
 
     # -- compilation --------------------------------------------------------------------
@@ -199,13 +213,35 @@ class WatchSet:
             elif fname == "has":
                 self._has[key] = atom
         self._needs_filters = bool(self._filter_atoms)
+        #: The filter fields used by at least one watch (``lang``, ``network``...).
+        self.fields: frozenset[str] = frozenset(f for f, _ in self._filter_atoms)
 
     # -- matching -----------------------------------------------------------------------
-    def atoms_of(self, post: Post, s: str) -> set[int]:
-        """The atoms present in ``post`` whose token stream is ``s``."""
+    def _token_atoms(self, token: str) -> tuple[int, ...]:
+        found = tuple(sorted({a for _, a in self._token_automaton.iter(f" {token} ")}))
+        if found:
+            if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
+                self._token_cache.clear()
+            self._token_cache[token] = found
+        else:
+            if len(self._no_atoms) >= _TOKEN_CACHE_SIZE:
+                self._no_atoms.clear()
+            self._no_atoms.add(token)
+        return found
+
+    def atoms_of(self, post: Post, toks: Sequence[str], s: str) -> set[int]:
+        """The atoms present in ``post``, whose tokens are ``toks`` and stream ``s``."""
         hits: set[int] = set()
-        if self._automaton is not None:
-            hits = {atom for _, atom in self._automaton.iter(s)}
+        if self._token_automaton is not None:
+            cache = self._token_cache
+            for tok in set(toks).difference(self._no_atoms):
+                found = cache.get(tok)
+                if found is None:
+                    found = self._token_atoms(tok)
+                if found:
+                    hits.update(found)
+        if self._phrase_automaton is not None and not self._phrase_firsts.isdisjoint(toks):
+            hits.update(atom for _, atom in self._phrase_automaton.iter(s))
         if self._needs_filters:
             if post.lang is not None:
                 a = self._lang_full.get(post.lang)
@@ -238,9 +274,10 @@ class WatchSet:
                     hits.add(has["hashtag"])
         return hits
 
-    def match_stream(self, post: Post, s: str) -> list[str]:
-        """Ids of the watches that match ``post`` (token stream ``s``), sorted."""
-        hits = self.atoms_of(post, s)
+    def match_tokens(self, post: Post, toks: Sequence[str]) -> list[str]:
+        """Ids of the watches that match ``post`` (normalised tokens ``toks``), sorted."""
+        s = " " + " ".join(toks) + " "
+        hits = self.atoms_of(post, toks, s)
         index = self._index
         preds = self._predicates
         found: set[int] = set()
@@ -258,7 +295,7 @@ class WatchSet:
 
     def match(self, post: Post) -> list[str]:
         """Ids of the watches that match ``post``, sorted."""
-        return self.match_stream(post, normalize.stream(post.text))
+        return self.match_tokens(post, normalize.tokens(post.text))
 
     def match_many(self, posts: Iterable[Post]) -> list[list[str]]:
         return [self.match(p) for p in posts]
@@ -279,8 +316,8 @@ class WatchSet:
         n = len(texts)
         none: list[Any] = [None] * n
         false: list[bool] = [False] * n
-        stream = normalize.stream
-        match_stream = self.match_stream
+        tokens = normalize.tokens
+        match_tokens = self.match_tokens
         out: list[list[str]] = []
         post = Post(None)
         cols = zip(
@@ -297,8 +334,19 @@ class WatchSet:
         for text, net, lang, handle, aid, hu, hm, hh in cols:
             post.text, post.network, post.lang, post.handle = text, net, lang, handle
             post.author_id, post.has_urls, post.has_mentions, post.has_hashtags = aid, hu, hm, hh
-            out.append(match_stream(post, stream(text)))
+            out.append(match_tokens(post, tokens(text)))
         return out
+
+
+_TOKEN_CACHE_SIZE = 500_000
+
+
+def _automaton(pattern_atoms: Mapping[str, int]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for pattern, atom in pattern_atoms.items():
+        automaton.add_word(pattern, atom)
+    automaton.make_automaton()
+    return automaton
 
 
 def _is_trivial(node: Node) -> bool:

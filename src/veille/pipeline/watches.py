@@ -1,0 +1,90 @@
+"""Watch matching stage: which watches (boolean queries, ``docs/query-language.md``) each
+post matches.
+
+Input: the columns of ``INPUT_SCHEMA``; ``lang_id`` when the language stage ran before
+(``lang:`` uses it, falling back to the declared ``lang``); and, when present, the list
+columns ``urls``, ``mentions`` and ``hashtags`` of ``posts`` (``has:link`` also finds links in
+the text, ``has:mention``/``has:hashtag`` also find ``@``/``#`` tokens in it).
+
+Output: ``watch_ids``, the sorted list of the ids of the matching watches (empty list when
+none). The enrichment driver writes ``matches(watch_id, uri, matched_at)`` rows from this
+column (``veille.pipeline.enrich.WATCH_COLUMN``).
+
+All watches are evaluated at once (``veille.query.matcher.WatchSet``): one Aho-Corasick pass
+per post over the terms of every watch, then only the triggered watches are evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import ClassVar
+
+import pyarrow as pa
+
+from veille.pipeline.base import append_columns
+from veille.query.ast import to_query
+from veille.query.matcher import WatchSet
+from veille.query.normalize import language_code
+from veille.query.parser import QuerySyntaxError
+
+__all__ = ["WatchMatcher"]
+
+
+def _non_empty(batch: pa.RecordBatch, name: str) -> list[bool] | None:
+    if name not in batch.schema.names:
+        return None
+    column = batch.column(name)
+    if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)):
+        return None
+    lengths = column.value_lengths().fill_null(0).to_pylist()
+    return [n > 0 for n in lengths]
+
+
+class WatchMatcher:
+    """Enrichment stage over ``watches`` (watch id -> query text).
+
+    Watches whose query does not parse are skipped and listed in ``errors`` (id ->
+    ``QuerySyntaxError``, whose message shows the query with a caret), unless ``strict``,
+    where the first one raises. ``digest`` identifies the watch set (ids and normalised
+    queries), for callers that version matches by watch set."""
+
+    name: ClassVar[str] = "watches"
+    version: ClassVar[str] = "1.0.0"
+    label_column: ClassVar[str] = "watch_ids"
+    confidence_column: ClassVar[str | None] = None
+    score_column: ClassVar[str | None] = None
+    detail_columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, watches: Mapping[str, str], *, strict: bool = False) -> None:
+        self.watch_set = WatchSet(watches, strict=strict)
+        self.errors: dict[str, QuerySyntaxError] = self.watch_set.errors
+        h = hashlib.sha256()
+        for wid in sorted(self.watch_set.queries):
+            h.update(f"{wid}\x00{to_query(self.watch_set.queries[wid])}\x00".encode())
+        self.digest = h.hexdigest()[:16]
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        names = batch.schema.names
+        fields = self.watch_set.fields
+
+        def col(name: str) -> list[str | None] | None:
+            return batch.column(name).to_pylist() if name in names else None
+
+        langs: list[str | None] | None = None
+        if "lang" in fields:
+            declared = col("lang") or [None] * batch.num_rows
+            detected = col("lang_id") or [None] * batch.num_rows
+            langs = [language_code(d, g) for d, g in zip(detected, declared, strict=True)]
+        author = "author" in fields
+        result = self.watch_set.match_columns(
+            batch.column("text").to_pylist(),
+            networks=col("network") if "network" in fields else None,
+            langs=langs,
+            handles=col("handle") if author else None,
+            author_ids=col("author_id") if author else None,
+            has_urls=_non_empty(batch, "urls") if "has" in fields else None,
+            has_mentions=_non_empty(batch, "mentions") if "has" in fields else None,
+            has_hashtags=_non_empty(batch, "hashtags") if "has" in fields else None,
+        )
+        return append_columns(batch, {"watch_ids": pa.array(result, pa.list_(pa.string()))})
