@@ -176,18 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i in src:
             by_veracity[str(rows[i]["veracity"])].append("uncertainty" in cues[i])
         rates = ", ".join(
-            f"{k} {sum(v)}/{len(v)} ({sum(v) / len(v):.0%})"
-            for k, v in sorted(by_veracity.items())
+            f"{k} {sum(v)}/{len(v)} ({sum(v) / len(v):.0%})" for k, v in sorted(by_veracity.items())
         )
         print(f"\nsource tweets with an uncertainty cue, by thread veracity: {rates}")
 
     if args.terms:
         fired: dict[str, Counter[str]] = defaultdict(Counter)
-        for i, r in enumerate(rows):
-            if r["split"] != "train":
+        for i, row in enumerate(rows):
+            if row["split"] != "train":
                 continue
             for term in terms[i]:
-                fired[term][str(r["stance"])] += 1
+                fired[term][str(row["stance"])] += 1
         print("\n## per term on train (term: stance counts)")
         for term, counts in sorted(fired.items(), key=lambda kv: -sum(kv[1].values())):
             print(f"- {term!r}: {dict(counts)}")

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.conftest import shared_path
+
 from veille.errors import ConfigError
 from veille.pipeline.base import INPUT_SCHEMA, Stage
 from veille.pipeline.cues import CATEGORIES, STRONG_WEIGHT, WEAK_WEIGHT, CueStage
@@ -140,19 +140,23 @@ def test_extra_terms() -> None:
     found = extended.find("On raconte que")
     assert found["cues"] == ["uncertainty"]
     assert found["rumour_cue"] == pytest.approx(WEAK_WEIGHT)
-    with pytest.raises(ConfigError, match="cues.doubt"):
+    with pytest.raises(ConfigError, match=r"cues\.doubt"):
         CueStage({"doubt": ["x"]})
-    with pytest.raises(ConfigError, match="cues.denial.medium"):
+    with pytest.raises(ConfigError, match=r"cues\.denial\.medium"):
         CueStage({"denial": {"medium": ["x"]}})
-    with pytest.raises(ConfigError, match="cues.denial"):
+    with pytest.raises(ConfigError, match=r"cues\.denial"):
         CueStage({"denial": [1]})
 
 
 def test_stage_contract(stage: CueStage) -> None:
     assert isinstance(stage, Stage)
-    assert (stage.name, stage.label_column, stage.score_column) == ("cues", "cue_label", "rumour_cue")
+    assert (stage.name, stage.label_column, stage.score_column) == (
+        "cues",
+        "cue_label",
+        "rumour_cue",
+    )
     assert stage.detail_columns == ("cues", "cue_terms")
-    rows = {name: [None, None] for name in INPUT_SCHEMA.names}
+    rows: dict[str, list[str | None]] = {name: [None, None] for name in INPUT_SCHEMA.names}
     rows["text"] = ["Source ?", None]
     batch = pa.RecordBatch.from_pydict(rows, schema=INPUT_SCHEMA)
     out = stage(batch)
@@ -192,8 +196,28 @@ _text = st.one_of(
     st.text(alphabet=st.characters(categories=["So", "Mn", "Me", "Cf", "Zs"]), max_size=80),
     st.lists(
         st.sampled_from(
-            ["?", "¿", "？", "not", "pas", "fake", "rumeur", "il paraît", "source", " ", "@x",
-             "https://a.b/?q", "\u0301", "é", "n'est", "vrai", "intox", "\n", "🔥", "ǅ"]
+            [
+                "?",
+                "¿",
+                "？",
+                "not",
+                "pas",
+                "fake",
+                "rumeur",
+                "il paraît",
+                "source",
+                " ",
+                "@x",
+                "https://a.b/?q",
+                "\u0301",
+                "é",
+                "n'est",
+                "vrai",
+                "intox",
+                "\n",
+                "🔥",
+                "ǅ",
+            ]
         ),
         max_size=40,
     ).map(" ".join),
@@ -232,7 +256,7 @@ def test_rumoureval_train_floor(stage: CueStage) -> None:
     structures = json.loads((folder / "structures.json").read_text())
     ids = (folder / "post_id.txt").read_text().split()
     labels = (folder / "post_label.txt").read_text().split()
-    owner = {}
+    owner: dict[str, str] = {}
 
     def walk(tree: dict[str, object], thread: str) -> None:
         for key, child in tree.items():

@@ -124,7 +124,10 @@ CASES: list[tuple[str, dict[str, str | None]]] = [
     ("public_sector", {"handle": "min.gouv.fr", "bio": "Ministère de l'Économie"}),
     ("public_sector", {"handle": "mp", "bio": "Labour MP for Bristol West. Constituency office"}),
     ("public_sector", {"handle": "mm", "bio": "Présidente du conseil départemental, ex-PDG"}),
-    ("public_sector", {"handle": "ce", "bio": "Membre du Conseil économique, social et environnemental"}),
+    (
+        "public_sector",
+        {"handle": "ce", "bio": "Membre du Conseil économique, social et environnemental"},
+    ),
     # investor / analyst
     ("investor", {"handle": "vc", "bio": "Partner at Kima Ventures. Seed investor in SaaS."}),
     ("investor", {"handle": "ba", "bio": "Business angel, ex-founder, 40 startups backed"}),
@@ -132,7 +135,10 @@ CASES: list[tuple[str, dict[str, str | None]]] = [
     ("investor", {"handle": "ib", "bio": "Investisseuse à impact. Capital-risque 🌱"}),
     ("investor", {"handle": "eq", "bio": "Equity research analyst, European software"}),
     # peer leaders
-    ("peer_leader", {"handle": "ceo1", "bio": "CEO & co-founder @Qonto-like fintech. Business angel."}),
+    (
+        "peer_leader",
+        {"handle": "ceo1", "bio": "CEO & co-founder @Qonto-like fintech. Business angel."},
+    ),
     ("peer_leader", {"handle": "p", "bio": "PDG de Durand Industries. Père de 3 enfants."}),
     ("peer_leader", {"handle": "f", "bio": "Fondatrice de Studio Lumen · mentor"}),
     ("peer_leader", {"handle": "dg", "bio": "Directeur général, groupe de transport régional"}),
@@ -363,8 +369,29 @@ _text = st.one_of(
     st.text(alphabet=st.characters(categories=["So", "Sk", "Mn", "Me", "Cf"]), max_size=60),
     st.lists(
         st.sampled_from(
-            ["CEO", "chez", "Acme", "@", "?", "bot", "ex", "journaliste", "lemonde.fr", "é", " ",
-             "\u0301", "𝐂", "ﬁ", "data analyst", "not a", "\x00", "\n", "_", ".", "gouv.fr"]
+            [
+                "CEO",
+                "chez",
+                "Acme",
+                "@",
+                "?",
+                "bot",
+                "ex",
+                "journaliste",
+                "lemonde.fr",
+                "é",
+                " ",
+                "\u0301",
+                "𝐂",
+                "ﬁ",
+                "data analyst",
+                "not a",
+                "\x00",
+                "\n",
+                "_",
+                ".",
+                "gouv.fr",
+            ]
         ),
         max_size=30,
     ).map("".join),

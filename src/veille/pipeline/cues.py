@@ -76,8 +76,10 @@ _QUERY = CATEGORIES.index("query")
 @cache
 def builtin_cue_lexicons() -> dict[str, Any]:
     """The packaged ``lexicons/cues.toml``."""
-    text = resources.files("veille.pipeline").joinpath("lexicons/cues.toml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("veille.pipeline")
+        .joinpath("lexicons/cues.toml")
+        .read_text(encoding="utf-8")
     )
     return tomllib.loads(text)
 
@@ -205,11 +207,13 @@ class CueStage:
         ``?`` only in posts without another query cue. Returns pairs sorted by row."""
         query = _QUERY
         with_query = {
-            r for r, k in zip(rows, keys, strict=True)
+            r
+            for r, k in zip(rows, keys, strict=True)
             if k != self._question_mark and self._cues[k].category == query
         }
         pairs = [
-            (r, k) for r, k in zip(rows, keys, strict=True)
+            (r, k)
+            for r, k in zip(rows, keys, strict=True)
             if not (k == self._question_mark and (r in with_query or short[r]))
         ]
         for row in np.flatnonzero(short).tolist():

@@ -61,9 +61,7 @@ def as_string_array(column: pa.Array | pa.ChunkedArray | None, length: int) -> p
     if column is None:
         return pa.array([""] * length, type=pa.string())
     if isinstance(column, pa.ChunkedArray):
-        column = (
-            column.combine_chunks() if column.num_chunks else pa.array([], type=column.type)
-        )
+        column = column.combine_chunks() if column.num_chunks else pa.array([], type=column.type)
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):

@@ -83,7 +83,13 @@ EXTENSIBLE: tuple[str, ...] = (
     "ignore",
     "former",
 )
-ROLE_CLASSES: tuple[str, ...] = ("journalist", "public_sector", "investor", "peer_leader", "customer")
+ROLE_CLASSES: tuple[str, ...] = (
+    "journalist",
+    "public_sector",
+    "investor",
+    "peer_leader",
+    "customer",
+)
 FIELDS: tuple[str, ...] = ("handle", "bio", "display_name", "url")
 _FIELD_LABEL = {"handle": "handle", "bio": "bio", "display_name": "display name", "url": "url"}
 _FIELD_CAP = {"handle": 300, "bio": 4000, "display_name": 300, "url": 1000}
@@ -304,8 +310,10 @@ def _accounts(value: Any, where: str) -> tuple[tuple[str, str], ...]:
 @cache
 def builtin_lexicons() -> dict[str, Any]:
     """The packaged ``lexicons/stakeholders.toml``."""
-    text = resources.files("veille.pipeline").joinpath("lexicons/stakeholders.toml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("veille.pipeline")
+        .joinpath("lexicons/stakeholders.toml")
+        .read_text(encoding="utf-8")
     )
     return tomllib.loads(text)
 
@@ -409,16 +417,32 @@ class StakeholderStage:
                     names.append(local)
             for name in dict.fromkeys(names):
                 cues = [tpl.format(name) for tpl in _EMPLOYER_TEMPLATES]
-                add(cues, lambda t, c=cls_id, o=org: _Entry(c, _TIER_EMPLOYER, t, "employer",
-                                                             o.id, o.kind))
+                add(
+                    cues,
+                    lambda t, c=cls_id, o=org: _Entry(
+                        c, _TIER_EMPLOYER, t, "employer", o.id, o.kind
+                    ),
+                )
                 if org.kind == "media":
-                    add([name], lambda t, o=org: _Entry(_CLASS_ID["journalist"], _TIER_ROLE, t,
-                                                        "word", o.id, o.kind))
+                    add(
+                        [name],
+                        lambda t, o=org: _Entry(
+                            _CLASS_ID["journalist"], _TIER_ROLE, t, "word", o.id, o.kind
+                        ),
+                    )
             for domain in org.domains:
-                add([domain], lambda t, c=cls_id, o=org: _Entry(
-                    c, _TIER_EMPLOYER, t, "domain", o.id, o.kind, _DOMAIN_FIELDS))
-                add([f"@{domain}"], lambda t, c=cls_id, o=org: _Entry(
-                    c, _TIER_EMPLOYER, t, "employer", o.id, o.kind))
+                add(
+                    [domain],
+                    lambda t, c=cls_id, o=org: _Entry(
+                        c, _TIER_EMPLOYER, t, "domain", o.id, o.kind, _DOMAIN_FIELDS
+                    ),
+                )
+                add(
+                    [f"@{domain}"],
+                    lambda t, c=cls_id, o=org: _Entry(
+                        c, _TIER_EMPLOYER, t, "employer", o.id, o.kind
+                    ),
+                )
         for leader in self.config.leaders:
             for network, handle in leader.handles:
                 for ident in _registry_idents(network, handle):
@@ -450,13 +474,13 @@ class StakeholderStage:
         self._specs: list[_KeySpec] = []
         for norm, key_id in keys.items():
             found = self._entries[key_id]
-            ignore = any(e.kind == "ignore" for e in found)
+            is_ignore = any(e.kind == "ignore" for e in found)
             self._specs.append(
                 _KeySpec(
-                    ignore=ignore,
+                    ignore=is_ignore,
                     former=norm in former_keys,
                     entries=()
-                    if ignore
+                    if is_ignore
                     else tuple(
                         (e, tuple(_reason(_FIELD_LABEL[f], e) for f in FIELDS)) for e in found
                     ),
@@ -542,8 +566,9 @@ class StakeholderStage:
         if self._registry:
             network = pc.if_else(pc.equal(columns["network"], ""), "*", columns["network"])
             for col in ("handle", "author_id", "url"):
-                ident = pc.utf8_rtrim(pc.utf8_ltrim(pc.utf8_lower(pc.utf8_trim_whitespace(
-                    columns[col])), "@"), "/")
+                ident = pc.utf8_rtrim(
+                    pc.utf8_ltrim(pc.utf8_lower(pc.utf8_trim_whitespace(columns[col])), "@"), "/"
+                )
                 keys = pc.binary_join_element_wise(network, ident, "\x1f")
                 found = pc.index_in(keys, value_set=self._registry_keys)
                 hits = np.flatnonzero(pc.is_valid(found).to_numpy(zero_copy_only=False))
@@ -556,13 +581,12 @@ class StakeholderStage:
         # 2. bot: handle pattern and posting rate
         handle_l = pc.utf8_lower(columns["handle"])
         pattern = pc.match_substring_regex(handle_l, _HANDLE_BOT)
-        label = pc.struct_field(
-            pc.extract_regex(handle_l, r"^@?(?P<label>[^.@]*)"), "label"
-        )
+        label = pc.struct_field(pc.extract_regex(handle_l, r"^@?(?P<label>[^.@]*)"), "label")
         exempt = pc.is_in(label, value_set=self._bot_exceptions)
         flagged = pc.and_(pattern, pc.invert(pc.fill_null(exempt, False)))
-        for row in np.flatnonzero(pc.fill_null(flagged, False).to_numpy(zero_copy_only=False)):
-            offer(int(row), (_TIER_BOT, -1), _CLASS_ID["bot"], "handle ends in 'bot'")
+        bot_handles = np.flatnonzero(pc.fill_null(flagged, False).to_numpy(zero_copy_only=False))
+        for row in bot_handles.tolist():
+            offer(row, (_TIER_BOT, -1), _CLASS_ID["bot"], "handle ends in 'bot'")
         if rate is not None:
             threshold = self.config.bot_posts_per_day
             fast = pc.fill_null(pc.greater_equal(rate, threshold), False)
@@ -608,7 +632,7 @@ class StakeholderStage:
                 after_former = text.count(" ", base + fe, base + start) <= 2
             field_rank, row = divmod(slot, n)
             field_name = FIELDS[field_rank]
-            for entry, reasons in spec.entries:
+            for entry, field_reasons in spec.entries:
                 if field_name not in entry.fields:
                     continue
                 if after_former and entry.cls != _PUBLIC_SECTOR:
@@ -619,16 +643,16 @@ class StakeholderStage:
                     rank = (entry.tier, field_rank, start, start - end, entry.cls)
                 current = best.get(row)
                 if current is None or rank < current[0]:
-                    best[row] = (rank, entry.cls, reasons[field_rank])
+                    best[row] = (rank, entry.cls, field_reasons[field_rank])
 
         class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
         reasons: list[str] = [DEFAULT_REASON] * n
         for row, (_rank, cls_id, reason) in best.items():
             class_ids[row] = cls_id
             reasons[row] = reason
-        classes = pa.DictionaryArray.from_arrays(
-            pa.array(class_ids), self._class_dictionary
-        ).cast(pa.string())
+        classes = pa.DictionaryArray.from_arrays(pa.array(class_ids), self._class_dictionary).cast(
+            pa.string()
+        )
         return classes, pa.array(reasons, type=pa.string())
 
 
