@@ -17,6 +17,7 @@ from veille.plugins import connectors
 from veille.sources.base import Connector, RawItem
 from veille.store import Store
 from veille.store.schema import KEPT_ON_REBUILD
+from veille.store.store import registered
 from veille.store.writer import Writer
 from veille.workspace import Workspace
 
@@ -45,9 +46,8 @@ def rebuild(
     try:
         for table in KEPT_ON_REBUILD:
             rows = ws.store.con.sql(f"SELECT * FROM {table}").to_arrow_table()
-            new.con.register("veille_kept", rows)
-            new.con.execute(f"INSERT INTO {table} SELECT * FROM veille_kept")
-            new.con.unregister("veille_kept")
+            with registered(new.con, "veille_kept", rows):
+                new.con.execute(f"INSERT INTO {table} SELECT * FROM veille_kept")
         with Writer(new) as writer:
             batch: list[RawItem] = []
             source: type[Connector] | None = None

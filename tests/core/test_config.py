@@ -71,13 +71,14 @@ def test_bad_timezone() -> None:
 
 
 def test_single_account_string_accepted() -> None:
-    config = parse_config('[[leaders]]\nid = "a"\nname = "A"\naccounts = { x = "@ab" }\n',
-                          Path("v.toml"))
+    config = parse_config(
+        '[[leaders]]\nid = "a"\nname = "A"\naccounts = { x = "@ab" }\n', Path("v.toml")
+    )
     assert config.leaders[0].accounts == {"x": ["ab"]}
 
 
 def test_locate_keys_arrays_and_tables() -> None:
-    lines = locate_keys('[a]\nx = 1\n[[b]]\ny = 2\n[[b]]\ny = 3\n[c.d]\nz = 4\n')
+    lines = locate_keys("[a]\nx = 1\n[[b]]\ny = 2\n[[b]]\ny = 3\n[c.d]\nz = 4\n")
     assert lines[("a", "x")] == 2
     assert lines[("b", 1, "y")] == 6
     assert lines[("c", "d", "z")] == 8

@@ -23,14 +23,36 @@ def write_tweets(path: Path, n: int) -> None:
     with open(path, "w", encoding="utf-8") as out:
         for i in range(n):
             tweet = {
-                "id": str(10**15 + i), "text": f"Tweet simulé numéro {i} #veille @acme",
-                "author_id": str(1000 + i % 500), "created_at": "2026-10-01T10:00:00.000Z",
-                "conversation_id": str(10**15 + i), "lang": "fr",
-                "public_metrics": {"retweet_count": 1, "reply_count": 0, "like_count": i % 7,
-                                   "quote_count": 0},
+                "id": str(10**15 + i),
+                "text": f"Tweet simulé numéro {i} #veille @acme",
+                "author_id": str(1000 + i % 500),
+                "created_at": "2026-10-01T10:00:00.000Z",
+                "conversation_id": str(10**15 + i),
+                "lang": "fr",
+                "public_metrics": {
+                    "retweet_count": 1,
+                    "reply_count": 0,
+                    "like_count": i % 7,
+                    "quote_count": 0,
+                },
             }
-            out.write(json.dumps({"data": [tweet], "includes": {"users": [
-                {"id": str(1000 + i % 500), "username": f"user{i % 500}", "name": "U"}]}}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "data": [tweet],
+                        "includes": {
+                            "users": [
+                                {
+                                    "id": str(1000 + i % 500),
+                                    "username": f"user{i % 500}",
+                                    "name": "U",
+                                }
+                            ]
+                        },
+                    }
+                )
+                + "\n"
+            )
 
 
 def veille(*args: str) -> list[str]:
@@ -43,16 +65,20 @@ def test_kill_9_during_import_then_rerun(tmp_path: Path) -> None:
     subprocess.run(veille("init", str(ws)), check=True, capture_output=True)
     data = tmp_path / "tweets.jsonl"
     write_tweets(data, N)
-    proc = subprocess.Popen(veille("import", "twitter-v2", str(data), "-w", str(ws), "-q"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    store = ws / "data" / "veille.duckdb"
+    proc = subprocess.Popen(
+        veille("import", "twitter-v2", str(data), "-w", str(ws), "-q"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    raw = ws / "data" / "raw" / "twitter-v2"
     deadline = time.monotonic() + 60
-    # kill once the store has grown past its empty size (some batches committed)
+    # The ingest keeps at most two batches in flight: once the fourth batch is in the raw
+    # log, the first is committed. Kill then, in the middle of the import.
     while time.monotonic() < deadline and proc.poll() is None:
-        wal = store.with_name(store.name + ".wal")
-        if wal.exists() and wal.stat().st_size > 2_000_000:
+        indexes = list(raw.glob("*.idx")) if raw.exists() else []
+        if sum(len(p.read_bytes().splitlines()) for p in indexes) >= 4:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the import finished before it could be killed; raise N"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -61,8 +87,11 @@ def test_kill_9_during_import_then_rerun(tmp_path: Path) -> None:
         raw_items = sum(1 for _ in w.rawlog.items())
     assert 0 < committed < N
     assert raw_items >= committed  # everything committed is in the raw log
-    rerun = subprocess.run(veille("import", "twitter-v2", str(data), "-w", str(ws), "-q",
-                                  "--format", "json"), capture_output=True, text=True)
+    rerun = subprocess.run(
+        veille("import", "twitter-v2", str(data), "-w", str(ws), "-q", "--format", "json"),
+        capture_output=True,
+        text=True,
+    )
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     assert summary["duplicates"] == committed

@@ -16,8 +16,14 @@ from veille.workspace.config import parse_config
 from veille.workspace.template import TEMPLATE
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -48,7 +54,11 @@ def test_raw_log_round_trip(entries: list[tuple[str, object]]) -> None:
         log = RawLog(Path(tmp))
         at = datetime(2026, 1, 2, tzinfo=UTC)
         log.append([RawItem.of(src, f"o{i}", value, at) for i, (src, value) in enumerate(entries)])
-        got = sorted((item.origin, item.value() == value) for item in log.items()
-                     for i, (_, value) in enumerate(entries) if item.origin == f"o{i}")
+        got = sorted(
+            (item.origin, item.value() == value)
+            for item in log.items()
+            for i, (_, value) in enumerate(entries)
+            if item.origin == f"o{i}"
+        )
         assert len(got) == len(entries)
         assert all(ok for _, ok in got)

@@ -15,14 +15,29 @@ VEILLE = [sys.executable, "-m", "veille"]
 
 
 def veille(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*VEILLE, *args], capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "150"})
+    return subprocess.run(
+        [*VEILLE, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "150"},
+    )
 
 
 def tweet_line(i: int) -> str:
-    return json.dumps({"data": [{"id": str(5000 + i), "text": f"Bonjour {i} #veille",
-                                 "author_id": "42", "created_at": "2026-10-01T10:00:00.000Z"}],
-                       "includes": {"users": [{"id": "42", "username": "ceo", "name": "CEO"}]}})
+    return json.dumps(
+        {
+            "data": [
+                {
+                    "id": str(5000 + i),
+                    "text": f"Bonjour {i} #veille",
+                    "author_id": "42",
+                    "created_at": "2026-10-01T10:00:00.000Z",
+                }
+            ],
+            "includes": {"users": [{"id": "42", "username": "ceo", "name": "CEO"}]},
+        }
+    )
 
 
 @pytest.fixture
@@ -47,11 +62,18 @@ def test_twice_adds_no_post_real_fixtures(ws: Path) -> None:
 
 
 def test_malformed_lines_are_reported_with_line_numbers(ws: Path, tmp_path: Path) -> None:
-    lines = [tweet_line(0), "{not json", tweet_line(1), b"\xff\xfe".decode("latin-1"),
-             tweet_line(2), json.dumps({"data": [{"id": "9", "text": "x" * 1_100_000}]})]
+    lines = [
+        tweet_line(0),
+        "{not json",
+        tweet_line(1),
+        b"\xff\xfe".decode("latin-1"),
+        tweet_line(2),
+        json.dumps({"data": [{"id": "9", "text": "x" * 1_100_000}]}),
+    ]
     path = tmp_path / "mixed.jsonl"
-    path.write_bytes("\n".join(lines).replace("ÿþ", "\udcff\udcfe").encode("utf-8", "surrogateescape")
-                     + b"\n")
+    path.write_bytes(
+        "\n".join(lines).replace("ÿþ", "\udcff\udcfe").encode("utf-8", "surrogateescape") + b"\n"
+    )
     done = veille("import", "twitter-v2", "-w", str(ws), str(path), "-q", "-f", "json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)

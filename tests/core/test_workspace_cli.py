@@ -12,8 +12,14 @@ VEILLE = [sys.executable, "-m", "veille"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*VEILLE, *args], capture_output=True, text=True, cwd=cwd, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "120"})
+    return subprocess.run(
+        [*VEILLE, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "120"},
+    )
 
 
 def test_init_then_status_json(tmp_path: Path) -> None:
@@ -47,10 +53,15 @@ def test_bad_config_names_line(tmp_path: Path) -> None:
 def test_second_process_is_told_who_owns_the_workspace(tmp_path: Path) -> None:
     run("init", str(tmp_path))
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from veille.workspace import Workspace\n"
-         f"ws = Workspace.open({str(tmp_path)!r}); print('ready', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from veille.workspace import Workspace\n"
+            f"ws = Workspace.open({str(tmp_path)!r}); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         done = run("status", "-w", str(tmp_path))

@@ -18,6 +18,7 @@ from rich.progress import Progress
 from veille.model import utcnow
 from veille.pipeline.base import ENRICHMENT_SCHEMA, INPUT_SCHEMA, Stage
 from veille.plugins import stages as registered_stages
+from veille.store.store import registered
 
 if TYPE_CHECKING:
     import duckdb
@@ -107,16 +108,15 @@ def write_enrichments(
     now = utcnow()
     con.execute("BEGIN")
     try:
-        con.register("veille_enriched", rows)
-        con.execute("INSERT OR IGNORE INTO enrichments SELECT *, ? FROM veille_enriched", [now])
-        con.unregister("veille_enriched")
+        with registered(con, "veille_enriched", rows):
+            con.execute("INSERT OR IGNORE INTO enrichments SELECT *, ? FROM veille_enriched", [now])
         if matches:
             table = pa.table({"watch_id": [m[0] for m in matches], "uri": [m[1] for m in matches]})
-            con.register("veille_matches", table)
-            con.execute(
-                "INSERT OR IGNORE INTO matches SELECT watch_id, uri, ? FROM veille_matches", [now]
-            )
-            con.unregister("veille_matches")
+            with registered(con, "veille_matches", table):
+                con.execute(
+                    "INSERT OR IGNORE INTO matches SELECT watch_id, uri, ? FROM veille_matches",
+                    [now],
+                )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

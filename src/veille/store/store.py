@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,21 @@ from veille.model import (
 )
 from veille.store.arrow import to_table
 from veille.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible as ``name`` in SQL for the block. After a failed statement the
+    transaction is aborted and ``unregister`` fails too: the original error is kept."""
+    con.register(name, table)
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)
+
 
 _NOT_TOMBSTONED_POST = """
     b.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post')
@@ -181,14 +197,11 @@ class Store:
     ) -> list[Any]:
         columns = ", ".join(batch.schema.names)
         key = _KEYS[table]
-        con.register("veille_batch", batch)
-        try:
+        with registered(con, "veille_batch", batch):
             rows = con.execute(
                 f"INSERT OR IGNORE INTO {table} ({columns}) "
                 f"SELECT {columns} FROM veille_batch b WHERE {where} RETURNING {key}"
             ).fetchall()
-        finally:
-            con.unregister("veille_batch")
         result.counts[table] = result.counts.get(table, 0) + len(rows)
         return rows
 
@@ -200,13 +213,10 @@ class Store:
             unique.setdefault(post.uri, post)
         result.posts_seen += len(posts)
         batch = to_table(Post, list(unique.values()))
-        con.register("veille_batch", batch)
-        try:
+        with registered(con, "veille_batch", batch):
             skipped = con.execute(
                 f"SELECT count(*) FROM veille_batch b WHERE NOT ({_NOT_TOMBSTONED_POST})"
             ).fetchall()[0]
-        finally:
-            con.unregister("veille_batch")
         rows = self._insert_ignore(con, "posts", batch, result, _NOT_TOMBSTONED_POST)
         result.posts_skipped_deleted += int(skipped[0]) if skipped else 0
         result.posts_new += len(rows)
@@ -230,8 +240,7 @@ class Store:
             if account.first_seen is None:
                 account.first_seen = now
         batch = to_table(Account, list(merged.values()))
-        con.register("veille_batch", batch)
-        try:
+        with registered(con, "veille_batch", batch):
             con.execute(
                 """INSERT INTO accounts (network, account_id, handle, display_name, bio, url,
                        created_at, first_seen, updated_at)
@@ -248,8 +257,6 @@ class Store:
                        first_seen = least(first_seen, excluded.first_seen),
                        updated_at = excluded.updated_at"""
             )
-        finally:
-            con.unregister("veille_batch")
         result.counts["accounts"] = result.counts.get("accounts", 0) + len(merged)
 
     def _write_reactions(
@@ -271,8 +278,7 @@ class Store:
     ) -> None:
         unique = list({(f.network, f.follower_id, f.followee_id): f for f in follows}.values())
         batch = to_table(Follow, unique)
-        con.register("veille_batch", batch)
-        try:
+        with registered(con, "veille_batch", batch):
             con.execute(
                 """INSERT INTO follows (network, follower_id, followee_id, observed_at, uri,
                        created_at)
@@ -287,8 +293,6 @@ class Store:
                        deleted_at = CASE WHEN excluded.uri IS DISTINCT FROM uri
                                          THEN NULL ELSE deleted_at END"""
             )
-        finally:
-            con.unregister("veille_batch")
         result.counts["follows"] = result.counts.get("follows", 0) + len(unique)
 
     def _write_tombstones(
@@ -296,15 +300,12 @@ class Store:
     ) -> None:
         unique = list({t.key: t for t in tombstones}.values())
         batch = to_table(Tombstone, unique)
-        con.register("veille_batch", batch)
-        try:
+        with registered(con, "veille_batch", batch):
             rows = con.execute(
                 """INSERT OR IGNORE INTO tombstones
                    SELECT key, kind, network, deleted_at, reason, now() FROM veille_batch
                    RETURNING key"""
             ).fetchall()
-        finally:
-            con.unregister("veille_batch")
         result.counts["tombstones"] = result.counts.get("tombstones", 0) + len(rows)
 
     def _apply_tombstones(self, con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> None:
