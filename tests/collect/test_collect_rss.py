@@ -32,7 +32,8 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <description>Nouvelles</description>
 <item><title>Rachat : Acme dément</title><link>https://acme.example/rachat</link>
 <guid isPermaLink="false">acme-42</guid><pubDate>Mon, 23 Nov 2026 08:00:00 +0100</pubDate>
-<description>&lt;p&gt;Acme &lt;b&gt;dément&lt;/b&gt; toute &amp;quot;rumeur&amp;quot;.&lt;/p&gt;</description></item>
+<description>&lt;p&gt;Acme &lt;b&gt;dément&lt;/b&gt; toute
+&amp;quot;rumeur&amp;quot;.&lt;/p&gt;</description></item>
 <item><title>Sans guid</title><link>https://acme.example/sans-guid</link></item>
 </channel></rss>"""
 
@@ -48,9 +49,18 @@ ATOM_NEWS = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def raw(feed_url: str, body: str) -> RawItem:
-    return RawItem.of("rss", feed_url, {"feed_url": feed_url, "fetched_at": "2026-11-23T09:00:00Z",
-                                        "status": 200, "etag": None, "last_modified": None,
-                                        "body": body})
+    return RawItem.of(
+        "rss",
+        feed_url,
+        {
+            "feed_url": feed_url,
+            "fetched_at": "2026-11-23T09:00:00Z",
+            "status": 200,
+            "etag": None,
+            "last_modified": None,
+            "body": body,
+        },
+    )
 
 
 def test_rss_items_become_web_posts() -> None:
@@ -58,8 +68,10 @@ def test_rss_items_become_web_posts() -> None:
     account = records[0]
     assert isinstance(account, Account) and account.display_name == "Le blog d'Acme"
     posts = [r for r in records if isinstance(r, Post)]
-    assert [p.uri for p in posts] == ["https://acme.example/feed.xml#acme-42",
-                                      "https://acme.example/feed.xml#https://acme.example/sans-guid"]
+    assert [p.uri for p in posts] == [
+        "https://acme.example/feed.xml#acme-42",
+        "https://acme.example/feed.xml#https://acme.example/sans-guid",
+    ]
     first = posts[0]
     assert first.network == "web" and first.author_id == "https://acme.example/feed.xml"
     assert first.text == 'Rachat : Acme dément\n\nAcme dément toute "rumeur".'
@@ -69,15 +81,19 @@ def test_rss_items_become_web_posts() -> None:
 
 
 def test_news_feed_entries_are_authored_by_their_source() -> None:
-    posts = [r for r in RssConnector.to_records(raw(news_search_url('"Marie Dupont"'), ATOM_NEWS))
-             if isinstance(r, Post)]
+    posts = [
+        r
+        for r in RssConnector.to_records(raw(news_search_url('"Marie Dupont"'), ATOM_NEWS))
+        if isinstance(r, Post)
+    ]
     assert posts[0].author_id == "https://journal.example"
     assert posts[0].text == "Marie Dupont nommée\n\nMarie Dupont prend la tête"
 
 
 def test_news_search_url() -> None:
     assert news_search_url('"Marie Dupont"') == (
-        "https://news.google.com/rss/search?q=%22Marie+Dupont%22&hl=fr&gl=FR&ceid=FR%3Afr")
+        "https://news.google.com/rss/search?q=%22Marie+Dupont%22&hl=fr&gl=FR&ceid=FR%3Afr"
+    )
 
 
 def test_not_a_feed_is_a_mapping_error() -> None:
@@ -92,8 +108,11 @@ def test_conditional_get_saves_and_sends_validators(httpserver: HTTPServer) -> N
         seen.append(dict(request.headers))
         if request.headers.get("If-None-Match") == '"v1"':
             return Response(status=304)
-        return Response(RSS, content_type="application/rss+xml",
-                        headers={"ETag": '"v1"', "Last-Modified": "Mon, 23 Nov 2026 07:00:00 GMT"})
+        return Response(
+            RSS,
+            content_type="application/rss+xml",
+            headers={"ETag": '"v1"', "Last-Modified": "Mon, 23 Nov 2026 07:00:00 GMT"},
+        )
 
     httpserver.expect_request("/feed.xml").respond_with_handler(handler)
     url = httpserver.url_for("/feed.xml")
@@ -116,9 +135,10 @@ def test_http_errors_are_rejects_and_other_feeds_go_on(httpserver: HTTPServer) -
     httpserver.expect_request("/gone").respond_with_data("gone", status=410)
     httpserver.expect_request("/ok").respond_with_data(RSS)
     clock = FakeClock()
-    connector = RssConnector(RssOptions(feeds=[httpserver.url_for("/gone"),
-                                               httpserver.url_for("/ok")]),
-                             client=PoliteClient(sleep=clock.sleep, clock=clock))
+    connector = RssConnector(
+        RssOptions(feeds=[httpserver.url_for("/gone"), httpserver.url_for("/ok")]),
+        client=PoliteClient(sleep=clock.sleep, clock=clock),
+    )
     items = list(connector.fetch(None))
     assert isinstance(items[0], Reject) and "410" in items[0].reason
     assert isinstance(items[1], RawItem)
@@ -126,12 +146,18 @@ def test_http_errors_are_rejects_and_other_feeds_go_on(httpserver: HTTPServer) -
 
 def test_local_feed_files(tmp_path: Path) -> None:
     (tmp_path / "a.xml").write_text(ATOM_NEWS, encoding="utf-8")
-    (tmp_path / "b.xml").write_bytes(RSS.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
-                                     .encode("latin-1"))
+    (tmp_path / "b.xml").write_bytes(
+        RSS.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1")
+    )
     items = list(RssFileImporter([tmp_path]).fetch())
     assert len(items) == 2 and all(isinstance(i, RawItem) for i in items)
-    posts = [r for i in items if isinstance(i, RawItem) for r in RssFileImporter.to_records(i)
-             if isinstance(r, Post)]
+    posts = [
+        r
+        for i in items
+        if isinstance(i, RawItem)
+        for r in RssFileImporter.to_records(i)
+        if isinstance(r, Post)
+    ]
     # the Atom file names its own URL (rel=self): its posts are keyed by it
     assert posts[0].uri == "https://news.example/rss/search?q=marie#tag:news,2026:1"
     assert any(p.text and "dément" in p.text for p in posts)  # latin-1 decoded
@@ -156,32 +182,67 @@ def test_any_body_maps_or_is_a_mapping_error(body: str) -> None:
 def test_generated_feeds_map_every_item(entries: list[tuple[str, str]]) -> None:
     from xml.sax.saxutils import escape
 
-    items = "".join(f"<item><title>{escape(t)}</title><guid>g{i}</guid>"
-                    f"<description>{escape(d)}</description></item>"
-                    for i, (t, d) in enumerate(entries))
-    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
-    posts = [r for r in parse_feed({"feed_url": "https://f.example/x", "body": body}, "fuzz")
-             if isinstance(r, Post)]
+    items = "".join(
+        f"<item><title>{escape(t)}</title><guid>g{i}</guid>"
+        f"<description>{escape(d)}</description></item>"
+        for i, (t, d) in enumerate(entries)
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    )
+    posts = [
+        r
+        for r in parse_feed({"feed_url": "https://f.example/x", "body": body}, "fuzz")
+        if isinstance(r, Post)
+    ]
     assert [p.post_id for p in posts] == [f"g{i}" for i in range(len(entries))]
 
 
 def test_veille_collect_source_rss(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/feed.xml").respond_with_data(
-        RSS, content_type="application/rss+xml", headers={"ETag": '"abc"'})
-    root = make_workspace(tmp_path / "ws", f"""
+        RSS, content_type="application/rss+xml", headers={"ETag": '"abc"'}
+    )
+    root = make_workspace(
+        tmp_path / "ws",
+        f"""
 [sources.rss]
-feeds = ["{httpserver.url_for('/feed.xml')}"]
-""")
+feeds = ["{httpserver.url_for("/feed.xml")}"]
+""",
+    )
     from veille.cli.app import app
 
     runner = CliRunner()
-    result = runner.invoke(app, ["collect", "--workspace", str(root), "--source", "rss",
-                                 "--format", "json", "--quiet", "--no-enrich"])
+    result = runner.invoke(
+        app,
+        [
+            "collect",
+            "--workspace",
+            str(root),
+            "--source",
+            "rss",
+            "--format",
+            "json",
+            "--quiet",
+            "--no-enrich",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["rss"]["new"] == 2
     assert summary["rss"]["state"]["last_success"] is not None
     assert summary["rss"]["state"]["rate_limits"]
-    again = runner.invoke(app, ["collect", "--workspace", str(root), "--source", "rss",
-                                "--format", "json", "--quiet", "--no-enrich"])
+    again = runner.invoke(
+        app,
+        [
+            "collect",
+            "--workspace",
+            str(root),
+            "--source",
+            "rss",
+            "--format",
+            "json",
+            "--quiet",
+            "--no-enrich",
+        ],
+    )
     assert json.loads(again.stdout)["rss"]["new"] == 0
