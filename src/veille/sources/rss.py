@@ -80,6 +80,7 @@ def strip_html(text: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, spaces folded."""
     if not text:
         return ""
+    text = re.sub(r"\s+", " ", text)  # in HTML a line break in the source is a space
     text = _BLOCK_RE.sub("\n", text)
     text = _TAG_RE.sub("", text)
     text = html.unescape(text)
