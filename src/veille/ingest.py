@@ -172,6 +172,7 @@ def ingest(
         elif source_key and getattr(connector, "cursor", None) is not None:
             pending.append((writer.submit([], {source_key: str(connector.cursor)}), 0))
         reject(bad)
+        writer.close()  # commits what is queued now, without lingering
         drain(block=True)
     except BaseException:
         status = "interrupted"

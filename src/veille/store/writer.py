@@ -1,9 +1,11 @@
 """The one writer: a thread that owns the store's writes, fed by a queue.
 
 Producers (an import, a collector, the server's handlers) ``submit`` records with the
-cursors they advance and get a future. The writer groups what is queued into one
-transaction every ``max_delay`` seconds or ``max_rows`` rows, whichever comes first, so
-writes are batched whatever the producers do. A future resolves only once its records and
+cursors they advance and get a future. The writer commits everything queued (up to
+``max_rows`` rows) in one transaction as soon as it is free, so a producer faster than the
+disk gets larger transactions by itself. A small job (under ``small_rows``, e.g. a handful
+of events from a stream) lingers up to ``max_delay`` seconds for company, so trickles are
+committed about once a second, not row by row. A future resolves only once its records and
 cursors are committed: what is reported committed is on disk.
 """
 
@@ -38,12 +40,14 @@ class Writer:
         *,
         max_rows: int = 50_000,
         max_delay: float = 1.0,
+        small_rows: int = 1_000,
         on_commit: Callable[[WriteResult], None] | None = None,
         max_queue: int = 8,
     ) -> None:
         self.store = store
         self.max_rows = max_rows
         self.max_delay = max_delay
+        self.small_rows = small_rows
         self.on_commit = on_commit
         self._queue: queue.Queue[_Job | object] = queue.Queue(maxsize=max_queue)
         self._con = store.con.cursor()
@@ -84,10 +88,11 @@ class Writer:
             assert isinstance(first, _Job)
             jobs = [first]
             rows = len(first.records)
-            deadline = time.monotonic() + self.max_delay
+            deadline = time.monotonic() + (self.max_delay if rows < self.small_rows else 0.0)
             while rows < self.max_rows:
                 try:
-                    nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    wait = deadline - time.monotonic()
+                    nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is _STOP:
