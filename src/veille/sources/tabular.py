@@ -11,7 +11,8 @@ Options (``--option key=value``):
   ``mentions``, ``hashtags``, ``urls`` (lists: a JSON list, or text split on
   ``list_separator``), ``author_handle``, ``author_name`` (an ``Account``) and ``likes``,
   ``reposts``, ``replies``, ``quotes`` (a ``PostMetrics`` at import time) are optional.
-  The default mapping is the identity for ``uri``, ``author_id``, ``created_at``, ``text``.
+  Without any, the mapping is the identity for ``uri``, ``author_id``, ``created_at`` and
+  ``text``; a mapping given replaces it whole.
   In JSONL, a column may be a dotted path into nested objects (``user.id``);
 - ``uri_template``: builds the URI from ``{post_id}`` and ``{author_id}`` when the file
   has no URI column (``https://example.org/p/{post_id}``);
@@ -150,7 +151,8 @@ class TabularOptions(BaseModel):
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(unknown)}; fields: {', '.join(FIELDS)}")
         if mapping is not None or extra:
-            base = mapping if mapping is not None else dict(DEFAULT_MAPPING)
+            # an explicit mapping replaces the default one (no hidden required column)
+            base = mapping if mapping is not None else {}
             base.update({k: str(v) for k, v in extra.items()})
             data["mapping"] = base
         return data
