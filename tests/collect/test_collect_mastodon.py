@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import zstandard
 from collect_helpers import FakeClock, make_workspace, mastodon_json
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -249,3 +251,30 @@ hashtags = ["hoot"]
             blobs.append(data.decode("utf-8", "replace"))
     assert any("statuses" in b for b in blobs)  # the raw log was read
     assert all(TOKEN not in blob for blob in blobs)
+
+
+@given(st.lists(st.text(max_size=40), max_size=30))
+def test_sse_parser_never_crashes(lines: list[str]) -> None:
+    lines = [line.replace("\n", " ").replace("\r", " ") for line in lines]
+    for event, data in _sse_events(iter(lines)):
+        assert isinstance(event, str) and isinstance(data, str)
+
+
+_STREAM = MastodonStream(MastodonStreamOptions())
+
+
+@given(st.text(max_size=200), st.sampled_from(["update", "status.update", "delete", "x"]))
+def test_any_stream_event_is_an_item_a_reject_or_nothing(data: str, event: str) -> None:
+    stream = _STREAM
+    inst = Instance(url="https://m.example")
+    from veille.sources.mastodon_live import StreamSpec
+
+    result = stream._event(inst, StreamSpec(stream="public"), "k", event, data)
+    assert result is None or isinstance(result, RawItem | Reject)
+    if isinstance(result, RawItem):
+        try:
+            MastodonStream.to_records(result)
+        except Exception as exc:  # mapping errors are allowed, crashes of other kinds are not
+            from veille.sources.base import MappingError
+
+            assert isinstance(exc, MappingError), exc
