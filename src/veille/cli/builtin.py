@@ -14,6 +14,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.import_cmd",
     "veille.cli.demo_cmd",
     "veille.cli.collect_cmd",
+    "veille.cli.simulate_cmd",
 )
 
 
