@@ -233,3 +233,14 @@ def test_parse_reset_never_crashes(value: str) -> None:
 def test_redact_removes_registered_secrets(secret: str, around: str) -> None:
     register_secret(secret)
     assert secret not in redact(around + secret + around)
+
+
+def test_a_wait_beyond_max_wait_is_an_error_not_a_hang(httpserver: HTTPServer) -> None:
+    clock = FakeClock()
+    httpserver.expect_request("/far").respond_with_data(
+        "", status=429, headers={"Retry-After": "86400"}
+    )
+    http = client(clock, max_wait=600.0)
+    with pytest.raises(HttpError, match=r"rate limited until|limite de requêtes"):
+        http.get(httpserver.url_for("/far"))
+    assert all(s <= 600 for s in clock.sleeps)

@@ -250,3 +250,56 @@ def test_any_frame_is_an_event_a_reject_or_nothing(frame: bytes) -> None:
     connector = BlueskyJetstream(StreamOptions(protocol="v2"))
     result = connector._frame(frame)
     assert result is None or type(result).__name__ in ("RawItem", "Reject", "_Reconnect")
+
+
+def test_listen_without_anything_to_follow_says_so(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veille.cli.app import app
+
+    root = make_workspace(tmp_path / "ws", "[workspace]\nname = 'vide'\n")
+    result = CliRunner().invoke(
+        app,
+        [
+            "listen",
+            "--workspace",
+            str(root),
+            "--source",
+            "bluesky",
+            "--max-seconds",
+            "2",
+            "--quiet",
+            "--no-enrich",
+        ],
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Exception)
+    message = getattr(result.exception, "message", str(result.exception))
+    assert "listen_all_posts" in message
+
+
+def test_listen_cli_stops_by_itself(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veille.cli.app import app
+
+    evs = events(60)
+    with ReplayServer(evs) as server:
+        root = workspace(tmp_path, server)
+        result = CliRunner().invoke(
+            app,
+            [
+                "listen",
+                "--workspace",
+                str(root),
+                "--source",
+                "bluesky",
+                "--max-seconds",
+                "1.5",
+                "--quiet",
+                "--no-enrich",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        with Workspace.open(root) as ws:
+            assert len(stored_posts(ws)) == len(expected_post_uris(post_frames(evs)))

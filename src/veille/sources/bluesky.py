@@ -56,6 +56,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import msgspec
 from pydantic import BaseModel, Field
 
+from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Record, parse_time, utcnow
 from veille.sources.base import Connector, MappingError, RawItem, Reject, excerpt
@@ -93,6 +94,12 @@ register(
         "bsky.unresolved": (
             "Bluesky : impossible de résoudre le compte {actor} ({error})",
             "Bluesky: cannot resolve the account {actor} ({error})",
+        ),
+        "bsky.nothing_to_follow": (
+            "aucun compte Bluesky à suivre : ajoutez des comptes bluesky aux dirigeants ou "
+            "organisations, ou listen_all_posts = true dans [sources.bluesky]",
+            "no Bluesky account to follow: add bluesky accounts to leaders or organisations, "
+            "or set listen_all_posts = true in [sources.bluesky]",
         ),
         "bsky.bad_frame": (
             "trame Jetstream illisible : {error}",
@@ -638,6 +645,8 @@ class BlueskyJetstream(Connector):
 
         self.load_cursor(cursor)
         yield from self.resolve_dids()
+        if self.opts.mode == "tracked" and not self.dids:
+            raise UsageError(t("bsky.nothing_to_follow"))
         deadline = (time.monotonic() + self.opts.max_seconds) if self.opts.max_seconds else None
         time_us = self._time_us()
         if time_us is not None:
@@ -682,8 +691,11 @@ class BlueskyJetstream(Connector):
                     yield from self._too_old(body)
                     continue
                 if exc.response.status_code == 400:
-                    raise MappingError(
-                        f"Jetstream rejected the subscription: {redact(body)[:300]}"
+                    raise HttpError(
+                        f"Jetstream rejected the subscription (HTTP 400): {redact(body)[:300]}",
+                        status=400,
+                        url=url,
+                        hint="Check [sources.bluesky] jetstream_url and the tracked accounts.",
                     ) from None
                 attempt += 1
                 self._backoff(attempt, f"HTTP {exc.response.status_code}", deadline)

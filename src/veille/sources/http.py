@@ -73,6 +73,10 @@ register(
             "{method} {url} : HTTP {status} {excerpt}",
             "{method} {url}: HTTP {status} {excerpt}",
         ),
+        "http.rate_limited": (
+            "{host} : limite de requêtes atteinte jusqu'à {until} ; réessayez ensuite",
+            "{host}: rate limited until {until}; try again then",
+        ),
         "http.bad_json": (
             "{url} : la réponse n'est pas du JSON valide ({error})",
             "{url}: the response is not valid JSON ({error})",
@@ -295,6 +299,8 @@ class PoliteClient:
     max_retries: int = 5
     base_delay: float = 1.0
     max_delay: float = 120.0
+    #: Longest wait for a rate limit; beyond it the call fails with a clear error instead.
+    max_wait: float = 900.0
     #: Minimum seconds between two calls to a host (``{"mastodon.social": 1.0}``);
     #: ``"*"`` applies to every host.
     min_interval: dict[str, float] = field(default_factory=dict)
@@ -351,6 +357,9 @@ class PoliteClient:
         wait = st.next_allowed_at - now
         if st.remaining is not None and st.remaining <= 0 and st.reset_at and st.reset_at > now:
             wait = max(wait, st.reset_at - now)
+        if wait > self.max_wait:
+            until = datetime.fromtimestamp(now + wait, UTC).isoformat(timespec="seconds")
+            raise HttpError(t("http.rate_limited", host=st.host, until=until))
         if wait > 0:
             log.info("rate limit: waiting %.1f s before calling %s", wait, st.host)
             self.sleep(wait)

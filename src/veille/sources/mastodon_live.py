@@ -72,6 +72,11 @@ register(
             "this instance requires an access token for {what} ({instance}); set {env} (a "
             "token of an application on that instance, scope read).",
         ),
+        "masto.nothing_to_stream": (
+            "rien à écouter sur Mastodon : ajoutez des instances et des hashtags dans "
+            "[sources.mastodon]",
+            "nothing to stream from Mastodon: add instances and hashtags to [sources.mastodon]",
+        ),
         "masto.bad_account": (
             "compte Mastodon {acct!r} : attendu utilisateur@instance",
             "Mastodon account {acct!r}: expected user@instance",
@@ -496,7 +501,7 @@ class MastodonStream(Connector):
             for spec in self.streams(inst)
         ]
         if not targets:
-            return
+            raise UsageError(t("masto.nothing_to_stream"))
         deadline = (time.monotonic() + self.opts.max_seconds) if self.opts.max_seconds else None
         if len(targets) == 1:
             yield from self._follow(*targets[0], deadline)
