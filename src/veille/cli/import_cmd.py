@@ -97,6 +97,10 @@ def render_summary(summary: IngestSummary) -> None:
         f"{summary.rejected:,}",
     )
     console.print(table)
+
+
+def report_rejects(summary: IngestSummary) -> None:
+    """The first rejected items, with where and why, on stderr."""
     for reject in summary.reject_samples[:10]:
         err.print(
             f"[yellow]{t('import.rejected')}[/] {reject.origin}: {reject.reason}",
@@ -128,6 +132,7 @@ def import_(
         print_json(summary.as_dict())
     else:
         render_summary(summary)
+    report_rejects(summary)
     if (
         summary.rejected
         and summary.posts_new + summary.posts_duplicate == 0
@@ -142,10 +147,6 @@ def import_(
             ),
             hint=t("import.nothing.hint"),
         )
-
-
-def formats_help() -> str:
-    return "\n".join(f"{k}: {v.description}" for k, v in sorted(importers().items()))
 
 
 def register(app: typer.Typer) -> None:
