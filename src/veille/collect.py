@@ -553,11 +553,12 @@ def run(
                 collect_once(ws, polls, on_progress=on_progress)
             if enrich is not None:
                 enrich()
-            wait = interval - (time.monotonic() - started)
+            wait = max(0.0, interval - (time.monotonic() - started))
             if end is not None:
-                wait = min(wait, end - time.monotonic())
-                if wait <= 0:
+                left = end - time.monotonic()
+                if left <= 0:
                     break
+                wait = min(wait, left)
             stop.wait(max(wait, 0.0))
     finally:
         stop.set()

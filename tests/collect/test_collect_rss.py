@@ -246,3 +246,24 @@ feeds = ["{httpserver.url_for("/feed.xml")}"]
         ],
     )
     assert json.loads(again.stdout)["rss"]["new"] == 0
+
+
+def test_run_polls_on_schedule_and_stops(tmp_path: Path, httpserver: HTTPServer) -> None:
+    from veille.collect import run, states
+    from veille.workspace import Workspace
+
+    httpserver.expect_request("/feed.xml").respond_with_data(RSS)
+    root = make_workspace(
+        tmp_path / "ws",
+        f"""
+[sources.rss]
+feeds = ["{httpserver.url_for("/feed.xml")}"]
+""",
+    )
+    enriched: list[int] = []
+    with Workspace.open(root) as ws:
+        run(ws, interval=0.2, max_seconds=2.0, enrich=lambda: enriched.append(1))
+        rows = {r["source"]: r for r in states(ws)}
+        assert ws.store.scalar("SELECT count(*) FROM posts") == 2
+    assert len(httpserver.log) >= 2 and len(enriched) >= 2
+    assert rows["rss"]["items_total"] >= 2 and rows["rss"]["last_error"] is None
