@@ -594,7 +594,7 @@ class Engine:
             self.posts_b[a] += 1
             key = "bluesky_replies" if reply else "bluesky_quotes" if quote else "bluesky_posts"
             if deletable:
-                self._deletable(("post", ref))
+                self._deletable(("post", ref, reply, quote))
         else:
             if (
                 reply is not None
@@ -634,7 +634,13 @@ class Engine:
         leaders = self.leader_of_person
         addressed: set[int] = set()
         for kind, value in parts:
-            if kind == MENTION and value in leaders and value != a:
+            # A mention only counts where it is one: the person has an account there.
+            if (
+                kind == MENTION
+                and value in leaders
+                and value != a
+                and self.people[value].networks & net
+            ):
                 addressed.add(value)
         if reply is not None and reply.author in leaders and reply.author != a:
             addressed.add(reply.author)
@@ -734,10 +740,14 @@ class Engine:
         self.deletable.pop()
         us = self._stamp(us)
         if item[0] == "post":
-            ref: Ref = item[1]
+            _, ref, parent, quoted = item
             if ref.deleted:
                 return
             ref.deleted = True
+            if parent is not None:
+                parent.replies -= 1
+            if quoted is not None:
+                quoted.quotes -= 1
             self._commit(self.people[ref.author].did, us, "delete", "app.bsky.feed.post", ref.rkey)
             self.posts_b[ref.author] -= 1
             self.deleted["posts"] += 1

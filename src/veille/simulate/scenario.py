@@ -107,6 +107,7 @@ class Simulation(Engine):
     def plan(self) -> None:
         """Choose the subjects of the planted episodes and schedule them."""
         rng = self.rng
+        self.activity = min(1.0, max(0.15, self.target_posts / self.days / 476.0))
         s = self.scale
         by_kind = self.pop.by_kind
         self.planned_by_day = [0] * self.days
@@ -691,7 +692,9 @@ class Simulation(Engine):
     def _schedule_day(self, day: int) -> None:
         rng = self.rng
         start = self.start_us + day * DAY
-        wk = self._weekday_factor(day)
+        # Leaders, newsrooms and news sites slow down in small simulations (so that the
+        # post count follows the option); they do not speed up in big ones.
+        wk = self._weekday_factor(day) * self.activity
         self._push(start + SNAPSHOT_HOUR * HOUR, "snapshot")
         for li, spec in enumerate(self.leaders):
             base = start + (12 if self.people[spec.person].region else 6) * HOUR
@@ -774,7 +777,7 @@ class Simulation(Engine):
                 for s in self.leaders
             )
             + len(self.media_orgs) * 3.0 * 2.0
-        )
+        ) * self.activity
         weights = [self._weekday_factor(d) for d in range(self.days)]
         for day in range(self.days):
             self.day = day
