@@ -21,6 +21,7 @@ connector for ``collect``, its stream connector for ``listen``) or a connector i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -334,32 +335,26 @@ def collect_once(
     since: datetime | None = None,
     on_progress: ProgressFn | None = None,
     connectors: dict[str, Connector] | None = None,
+    lock: threading.Lock | None = None,
+    stop: threading.Event | None = None,
 ) -> dict[str, IngestSummary]:
-    """Poll each source once. ``connectors`` replaces the configured ones (tests)."""
+    """Poll each source once. ``connectors`` replaces the configured ones (tests). A
+    source that fails is reported in its state and the others go on."""
     chosen = resolve_sources(sources, POLL) if sources else configured_poll_sources(ws)
     if not chosen and not connectors:
         raise UsageError(t("collect.nothing"))
     results: dict[str, IngestSummary] = {}
     for key in chosen or list(connectors or {}):
+        if stop is not None and stop.is_set():
+            break
         connector = (connectors or {}).get(key) or connector_for(ws, key, since=since)
-        stats = RunStats(key)
-        summary = IngestSummary(source=key)
-        callback = None
-        if on_progress is not None:
-
-            def callback(s: IngestSummary, k: str = key, report: ProgressFn = on_progress) -> None:
-                report(k, s)
-
         try:
-            summary = ingest(ws, connector, source_key=key, on_progress=callback)
+            results[key] = stream_into(ws, connector, key, on_progress=on_progress, lock=lock)
         except Exception as exc:
-            stats.error = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-            log.error("%s: %s", key, redact(stats.error))
-        stats.read, stats.new, stats.rejected = (summary.read, summary.posts_new, summary.rejected)
-        if summary.rejected and not stats.error and summary.reject_samples:
-            stats.error = summary.reject_samples[0].reason
-        save_state(ws, stats, connector, success=stats.error is None or summary.read > 0)
-        results[key] = summary
+            log.error(
+                "%s: %s", key, redact(f"{type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            )
+            results[key] = IngestSummary(source=key)
     return results
 
 
@@ -396,16 +391,15 @@ def listen(
     batch_size: int = 5_000,
     on_progress: ProgressFn | None = None,
     connector: Connector | None = None,
+    lock: threading.Lock | None = None,
 ) -> IngestSummary:
     """Stream ``source`` into the store until ``stop`` is set, ``max_seconds`` pass or the
     stream ends. Commits at least every ``flush_seconds``."""
     stop = stop or threading.Event()
     if connector is None:
-        key = (
-            resolve_sources([source], STREAM)[0] if source in (*STREAM, *STREAM.values()) else None
-        )
-        if key is None:
+        if source not in (*STREAM, *STREAM.values()):
             raise UsageError(t("collect.not_stream", source=source))
+        key = resolve_sources([source], STREAM)[0]
         connector = connector_for(ws, key, max_seconds=max_seconds, stop=stop)
     else:
         key = connector.id
@@ -419,6 +413,7 @@ def listen(
         flush_seconds=flush_seconds,
         batch_size=batch_size,
         on_progress=on_progress,
+        lock=lock,
     )
 
 
@@ -432,17 +427,28 @@ def stream_into(
     batch_size: int = 5_000,
     on_progress: ProgressFn | None = None,
     state_every: float = 10.0,
+    lock: threading.Lock | None = None,
 ) -> IngestSummary:
+    """Drain ``connector.fetch`` (read in a thread) into the store in batches of at most
+    ``batch_size`` items or ``flush_seconds``, each committed with the cursor after its last
+    item. ``lock`` serialises the writes of several sources sharing the workspace (it is
+    held only while a batch is written, never while waiting for the network)."""
     stop = stop or threading.Event()
     items: queue.Queue[Any] = queue.Queue(maxsize=max(batch_size * 2, 1000))
     failure: list[BaseException] = []
     start_cursor = ws.store.get_cursor(key)
+    reader_stop = threading.Event()
 
     def produce() -> None:
         try:
             for item in connector.fetch(start_cursor):
-                items.put((item, getattr(connector, "cursor", None)))
-                if stop.is_set():
+                while not reader_stop.is_set():
+                    try:
+                        items.put((item, getattr(connector, "cursor", None)), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if reader_stop.is_set():
                     break
         except BaseException as exc:  # reported by the consumer
             failure.append(exc)
@@ -460,55 +466,83 @@ def stream_into(
     last_state = time.monotonic()
     read_at_state = 0
 
-    def chunk() -> Iterator[RawItem | Reject]:
-        nonlocal finished
-        deadline: float | None = None
-        count = 0
-        while count < batch_size:
-            timeout = 0.5 if deadline is None else max(0.0, deadline - time.monotonic())
+    def first_item() -> Any:
+        """Wait (outside the lock) for the next item, or ``_DONE``."""
+        while True:
             try:
-                got = items.get(timeout=timeout)
+                return items.get(timeout=0.5)
             except queue.Empty:
-                if deadline is not None or stop.is_set():
-                    return
                 continue
+
+    def chunk(first: Any) -> Iterator[RawItem | Reject]:
+        nonlocal finished
+        item, cursor = first
+        holder.cursor = cursor
+        yield item
+        deadline = time.monotonic() + flush_seconds
+        count = 1
+        while count < batch_size:
+            try:
+                got = items.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return
             if got is _DONE:
                 finished = True
                 return
             item, cursor = got
             holder.cursor = cursor
-            if deadline is None:
-                deadline = time.monotonic() + flush_seconds
             count += 1
             yield item
 
+    guard = lock if lock is not None else contextlib.nullcontext()
     try:
         while not finished:
-            part = ingest(ws, view, source_key=key, items=chunk(), batch_size=batch_size)
+            got = first_item()
+            if got is _DONE:
+                break
+            with guard:
+                part = ingest(ws, view, source_key=key, items=chunk(got), batch_size=batch_size)
             _add(total, part)
             if on_progress:
                 on_progress(key, total)
             if time.monotonic() - last_state >= state_every:
                 stats.read = total.read - read_at_state
                 stats.new, stats.rejected = total.posts_new, total.rejected
-                save_state(ws, stats, connector, success=True)
+                with guard:
+                    save_state(ws, stats, connector, success=True)
                 read_at_state = total.read
                 stats = RunStats(key)
                 last_state = time.monotonic()
+        # the connector may move its cursor after its last item (an unchanged feed, an
+        # account done): once it has finished, everything it yielded is committed
+        if not failure and reader_finished(reader):
+            final = getattr(connector, "cursor", None)
+            if final is not None and final != holder.cursor:
+                with guard:
+                    ws.store.set_cursor(key, str(final))
     except BaseException:
         stop.set()
         raise
     finally:
+        reader_stop.set()
         stop.set()
         reader.join(timeout=5)
     if failure:
         stats.error = f"{type(failure[0]).__name__}: {getattr(failure[0], 'message', failure[0])}"
+    elif total.rejected and total.reject_samples:
+        stats.error = total.reject_samples[0].reason
     stats.read = total.read - read_at_state
     stats.new, stats.rejected = total.posts_new, total.rejected
-    save_state(ws, stats, connector, success=not failure)
+    with guard:
+        save_state(ws, stats, connector, success=not failure or total.read > 0)
     if failure:
         raise failure[0]
     return total
+
+
+def reader_finished(reader: threading.Thread) -> bool:
+    reader.join(timeout=5)
+    return not reader.is_alive()
 
 
 def run(
@@ -525,6 +559,7 @@ def run(
     stop = stop or threading.Event()
     cfg = ws.config.sources
     tracked = ws.config.tracked_accounts()
+    lock = threading.Lock()
     live = []
     if cfg.bluesky.enabled and (tracked.get("bluesky") or cfg.bluesky.listen_all_posts):
         live.append("bluesky-stream")
@@ -536,7 +571,7 @@ def run(
         def loop(key: str = key) -> None:
             while not stop.is_set():
                 try:
-                    listen(ws, key, stop=stop, on_progress=on_progress)
+                    listen(ws, key, stop=stop, on_progress=on_progress, lock=lock)
                 except Exception as exc:
                     log.error("%s stopped: %s; restarting in 30 s", key, redact(str(exc)))
                     stop.wait(30)
@@ -550,9 +585,10 @@ def run(
             started = time.monotonic()
             polls = configured_poll_sources(ws)
             if polls:
-                collect_once(ws, polls, on_progress=on_progress)
+                collect_once(ws, polls, on_progress=on_progress, lock=lock, stop=stop)
             if enrich is not None:
-                enrich()
+                with lock:
+                    enrich()
             wait = max(0.0, interval - (time.monotonic() - started))
             if end is not None:
                 left = end - time.monotonic()
