@@ -35,6 +35,7 @@ Output columns:
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,12 +44,18 @@ from importlib import resources
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from veille.errors import ConfigError
 from veille.pipeline.base import append_columns
-from veille.pipeline.lexmatch import Matcher, as_string_array, normalize, normalize_terms
+from veille.pipeline.lexmatch import (
+    Matcher,
+    Normalized,
+    as_string_array,
+    normalize,
+    normalize_terms,
+)
 
 __all__ = [
     "CATEGORIES",
@@ -71,6 +78,7 @@ NEGATION_WINDOW = 3
 SHORT_QUESTION_TOKENS = 10
 SHORT_QUESTION_TERM = "short question ?"
 _QUERY = CATEGORIES.index("query")
+_QUESTION_MARK = re.compile(r"\?")
 
 
 @cache
@@ -192,16 +200,21 @@ class CueStage:
         kept_rows, kept_cues = self._settle_questions(kept_rows, kept_cues, short)
         return append_columns(batch, self._columns(n, kept_rows, kept_cues))
 
-    def _short_questions(self, normalized: pa.StringArray) -> np.ndarray:
+    def _short_questions(self, normalized: Normalized) -> npt.NDArray[np.bool_]:
         """Rows whose text has a ``?`` and at most :data:`SHORT_QUESTION_TOKENS` words."""
-        if len(normalized) == 0:
-            return np.zeros(0, dtype=bool)
-        has_q = pc.match_substring(normalized, " ? ").to_numpy(zero_copy_only=False)
-        words = pc.count_substring_regex(normalized, r"[^ ?]+").to_numpy(zero_copy_only=False)
-        return np.asarray(has_q & (words <= SHORT_QUESTION_TOKENS), dtype=bool)
+        short = np.zeros(len(normalized), dtype=bool)
+        text = normalized.text
+        marks = [m.start() for m in _QUESTION_MARK.finditer(text)]
+        if not marks:
+            return short
+        rows = np.unique(np.searchsorted(normalized.row_start, marks, side="right") - 1)
+        for row in rows.tolist():
+            tokens = normalized.row(row).split()
+            short[row] = len(tokens) - tokens.count("?") <= SHORT_QUESTION_TOKENS
+        return short
 
     def _settle_questions(
-        self, rows: list[int], keys: list[int], short: np.ndarray
+        self, rows: list[int], keys: list[int], short: npt.NDArray[np.bool_]
     ) -> tuple[list[int], list[int]]:
         """Add the ``short question`` cue where no query phrase was found, and keep a bare
         ``?`` only in posts without another query cue. Returns pairs sorted by row."""

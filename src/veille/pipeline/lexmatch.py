@@ -1,22 +1,28 @@
 """Accent- and case-insensitive, word-bounded lexicon matching over Arrow string columns.
 
 Shared by the ``stakeholders`` and ``cues`` stages. Text and lexicon terms go through the
-same normalisation (:func:`normalize`), done column-at-a-time with Arrow compute kernels:
+same normalisation (:func:`normalize`), column-at-a-time:
 
 1. invalid UTF-8 (for instance a lone surrogate written with ``surrogatepass``) is replaced
    by U+FFFD, nulls become empty strings, each value is capped at ``cap`` code points;
-2. optionally, URLs and ``@mentions`` are removed (the cues stage does, so that
-   ``?`` in a URL query string or a mentioned handle does not count);
-3. NFKD (so ``𝐂𝐄𝐎`` and ``ﬁ`` fold to ``CEO`` and ``fi``), combining marks removed
-   (accents, zalgo), lower case, ``œ``/``æ`` spelt out;
-4. every run of characters that are not letters, digits, ``?`` or ``@`` becomes one space,
-   and ``?`` and ``@`` become tokens of their own;
-5. the value is padded with a space on both sides.
+2. optionally, URLs and ``@mentions`` are removed (the cues stage does, so that a ``?`` in a
+   URL query string does not count);
+3. values with non-ASCII characters only (the others skip this step): NFKD (so ``𝐂𝐄𝐎`` and
+   ``ﬁ`` fold to ``CEO`` and ``fi``), combining marks removed (accents, zalgo), lower case,
+   every other non-ASCII character that is not a letter or a digit (emoji, curly quotes,
+   dashes) becomes a space, ``œ``/``æ`` are spelt out; ASCII values are only lower-cased;
+4. ``?`` and ``@`` become tokens of their own (``"vrai?"`` gives ``"vrai ?"``, ``"@acme"``
+   gives ``"@ acme"``), and the value is padded with a space on both sides;
+5. all values are joined into one string (newline-separated), every ASCII character that is
+   not a letter, digit, ``?`` or ``@`` becomes a space (one byte-level ``translate``:
+   punctuation, ``'``, ``-``, ``_``, ``.``), and runs of spaces collapse to one (numpy).
 
-A normalised term ``t`` is searched as ``" t "``: a match always starts and ends at a token
-boundary (``"ceo"`` matches in ``"ceo at acme"``, not in ``"ceos"`` or ``"geoceo"``). All values
-of a column are joined into one string and scanned once by an Aho-Corasick automaton
-(pyahocorasick), so the per-row cost is the C scan plus a little work per match.
+A normalised term ``t`` (tokens joined by single spaces) is searched as ``" t "``: a match
+starts and ends at a token boundary (``"ceo"`` matches in ``"ceo at acme"``, not in ``"ceos"``
+or ``"geoceo"``), and punctuation between words does not matter (``"Conseil économique,
+social"`` matches the term ``"conseil economique social"``). The joined string is scanned
+once by an Aho-Corasick automaton (pyahocorasick): the per-row cost is a few vectorised
+Arrow kernels, a few numpy passes, the C scan, and a little Python per match.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import pyarrow.compute as pc
 __all__ = [
     "Matcher",
     "Matches",
+    "Normalized",
     "as_string_array",
     "cap_length",
     "normalize",
@@ -43,13 +50,17 @@ __all__ = [
 _URL = r"(?i)(?:https?://|www\.)[^\s]+"
 # an @mention: "@" at the start or after a space or an opening bracket/quote (not in e-mails)
 _MENTION = r"(?:^|[\s(\[{\"'«“])@[^\s)\]}\"'»”,;:!?]+"
-# Runs of characters that are neither letters, digits, "?" nor "@". Both patterns give the
-# same result. Compiling a Unicode class costs RE2 about 3 ms per class and per call, so
-# small inputs use the one-class form; on large ones the second form, which leaves a lone
-# space (most separators) alone, runs twice as fast.
-_NON_WORD_SMALL = r"[^\p{L}\p{N}?@]+"
-_NON_WORD_LARGE = r" [^\p{L}\p{N}?@]+|[^\p{L}\p{N}?@ ][^\p{L}\p{N}?@]*"
-_LARGE_INPUT_BYTES = 1 << 20
+# non-ASCII characters that are neither letters nor digits (after NFKD and lower case)
+_NON_ASCII_NON_WORD = r"[^\x00-\x7f\p{L}\p{N}]+"
+_COMBINING = r"\p{Mn}+"
+# byte-level map of the joined values: ASCII non-word bytes -> space, the row separator
+# 0xFF (never part of UTF-8) -> newline; other bytes (UTF-8 of non-ASCII letters) unchanged
+_SEPARATOR = b"\xff"
+_TABLE = (
+    bytes(b if (chr(b).isalnum() or chr(b) in "?@") else 0x20 for b in range(128))
+    + bytes(range(128, 255))
+    + b"\n"
+)
 
 
 def as_string_array(column: pa.Array | pa.ChunkedArray | None, length: int) -> pa.StringArray:
@@ -98,50 +109,101 @@ def cap_length(values: pa.StringArray, cap: int) -> pa.StringArray:
     return result
 
 
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised column: the values joined by newlines into ``text``; value ``i`` is
+    ``text[row_start[i] : row_start[i] + row_length[i]]`` (space-padded)."""
+
+    text: str
+    row_start: npt.NDArray[np.int64]
+    row_length: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.row_start)
+
+    def row(self, i: int) -> str:
+        start = int(self.row_start[i])
+        return self.text[start : start + int(self.row_length[i])]
+
+
+def _fold_non_ascii(a: pa.Array) -> pa.Array:
+    a = pc.utf8_normalize(a, "NFKD")
+    a = pc.replace_substring_regex(a, _COMBINING, "")
+    a = pc.utf8_lower(a)
+    a = pc.replace_substring_regex(a, _NON_ASCII_NON_WORD, " ")
+    a = pc.replace_substring(a, "œ", "oe")
+    return pc.replace_substring(a, "æ", "ae")
+
+
 def normalize(
     values: pa.StringArray,
     *,
     cap: int | None = None,
     strip_urls: bool = False,
     strip_mentions: bool = False,
-) -> pa.StringArray:
-    """Normalised, space-padded copy of ``values`` (see the module docstring).
+) -> Normalized:
+    """Normalise ``values`` (see the module docstring).
 
     ``values`` must come from :func:`as_string_array` (valid UTF-8, no nulls); each value is
     cut to ``cap`` code points first when ``cap`` is given.
     """
-    a: pa.Array = values
-    if len(a) == 0:
-        return values
-    if cap is not None:
-        a = cap_length(values, cap)
+    n = len(values)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Normalized("", empty, empty)
+    a: pa.Array = values if cap is None else cap_length(values, cap)
     if strip_urls:
         a = pc.replace_substring_regex(a, _URL, " ")
     if strip_mentions:
         a = pc.replace_substring_regex(a, _MENTION, " ")
-    a = pc.utf8_normalize(a, "NFKD")
-    a = pc.replace_substring_regex(a, r"\p{Mn}+", "")
-    a = pc.utf8_lower(a)
-    a = pc.replace_substring(a, "œ", "oe")
-    a = pc.replace_substring(a, "æ", "ae")
+    ascii_rows = pc.string_is_ascii(a)
+    n_ascii = pc.sum(ascii_rows).as_py() or 0
+    if n_ascii == n:
+        a = pc.ascii_lower(a)
+    elif n_ascii == 0:
+        a = _fold_non_ascii(a)
+    else:  # fold only the values that need it
+        other = pc.invert(ascii_rows)
+        a = pc.replace_with_mask(pc.ascii_lower(a), other, _fold_non_ascii(pc.filter(a, other)))
     a = pc.replace_substring(a, "?", " ? ")
     a = pc.replace_substring(a, "@", " @ ")
-    # runs of non-word characters -> one space; a lone space (most of them) is left alone,
-    # which halves the time of this step
-    large = (pc.sum(pc.binary_length(a)).as_py() or 0) > _LARGE_INPUT_BYTES
-    a = pc.replace_substring_regex(a, _NON_WORD_LARGE if large else _NON_WORD_SMALL, " ")
-    a = pc.binary_join_element_wise(" ", a, " ", "")
-    assert isinstance(a, pa.StringArray)
-    return a
+    joined = pc.binary_join_element_wise(
+        pa.scalar(b" "), pc.cast(a, pa.binary()), pa.scalar(b" " + _SEPARATOR), pa.scalar(b"")
+    )
+    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
+    first = int(offsets[joined.offset])
+    last = int(offsets[joined.offset + n])
+    data = memoryview(joined.buffers()[2])[first:last].tobytes().translate(_TABLE)
+    # collapse runs of spaces (vectorised: drop a space that follows a space)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    space = raw == 0x20
+    keep = np.ones(len(raw), dtype=bool)
+    keep[1:] = ~(space[1:] & space[:-1])
+    packed = raw[keep]
+    text = packed.tobytes().decode("utf-8")
+    newlines = np.flatnonzero(packed == 0x0A)
+    byte_starts = np.zeros(n, dtype=np.int64)
+    byte_starts[1:] = newlines[:-1] + 1
+    if text.isascii():
+        starts = byte_starts
+    else:  # code point offsets: subtract the UTF-8 continuation bytes before each row
+        continuation = (packed & 0xC0) == 0x80
+        per_row = np.add.reduceat(continuation, byte_starts, dtype=np.int64)
+        starts = byte_starts.copy()
+        starts[1:] -= np.cumsum(per_row)[:-1]
+    ends = np.empty(n, dtype=np.int64)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = len(text) - 1
+    return Normalized(text, starts, ends - starts)
 
 
 def normalize_terms(terms: Iterable[str]) -> list[str]:
-    """Each term normalised as text is, without the padding (``""`` when nothing is left)."""
+    """Each term normalised as text is, tokens joined by one space (``""`` if none left)."""
     items = list(terms)
     if not items:
         return []
     normalized = normalize(pa.array(items, type=pa.string()), cap=10_000)
-    return [" ".join(str(v).split()) for v in normalized.to_pylist()]
+    return [" ".join(normalized.row(i).split()) for i in range(len(items))]
 
 
 @dataclass(frozen=True)
@@ -149,8 +211,9 @@ class Matches:
     """Every term occurrence in a normalised column, ordered by position.
 
     ``row[i]`` is the row of match ``i``, ``key[i]`` the matched key id, ``start[i]`` and
-    ``end[i]`` its span in the row's normalised value (``text[row_start[row]:...]``; the span
-    excludes the padding spaces). ``text`` is the joined normalised column.
+    ``end[i]`` its span in the row's normalised value (offsets from ``row_start[row]`` in
+    ``text``; the span excludes the padding spaces). ``text`` is the joined normalised
+    column.
     """
 
     row: npt.NDArray[np.int64]
@@ -179,47 +242,32 @@ class Matcher:
         if self.keys:
             self._automaton.make_automaton()
 
-    def scan(self, normalized: pa.StringArray) -> Matches:
+    def scan(self, normalized: Normalized) -> Matches:
         """All matches of the keys in ``normalized`` (the output of :func:`normalize`)."""
-        n = len(normalized)
-        lengths = pc.utf8_length(normalized).to_numpy(zero_copy_only=False).astype(np.int64)
-        row_end = np.cumsum(lengths)
-        row_start = row_end - lengths
+        text, row_start = normalized.text, normalized.row_start
         empty = np.zeros(0, dtype=np.int64)
-        if n == 0 or not self.keys or int(row_end[-1]) == 0:
-            return Matches(empty, empty, empty, empty, "", row_start)
-        text = _joined(normalized)
+        if not self.keys or not text:
+            return Matches(empty, empty, empty, empty, text, row_start)
         found = list(self._automaton.iter(text))
         if not found:
             return Matches(empty, empty, empty, empty, text, row_start)
         flat = np.fromiter(
             (x for pair in found for x in pair), dtype=np.int64, count=2 * len(found)
         )
-        pad_end = flat[0::2]  # index of the trailing padding space
+        end = flat[0::2]  # the trailing space of the padded key: exclusive end of the term
         key = flat[1::2]
-        end = pad_end  # exclusive end of the key text
         start = end - self._lengths[key]
-        row = np.searchsorted(row_end, start, side="right").astype(np.int64)
+        row = (np.searchsorted(row_start, start, side="right") - 1).astype(np.int64)
         order = np.lexsort((-(end - start), start, row))
+        row = row[order]
         return Matches(
-            row[order],
+            row,
             key[order],
-            start[order] - row_start[row[order]],
-            end[order] - row_start[row[order]],
+            start[order] - row_start[row],
+            end[order] - row_start[row],
             text,
             row_start,
         )
-
-
-def _joined(normalized: pa.StringArray) -> str:
-    """All values of ``normalized`` concatenated, read from the Arrow buffers in one decode."""
-    offsets = np.frombuffer(normalized.buffers()[1], dtype=np.int32)
-    first = int(offsets[normalized.offset])
-    last = int(offsets[normalized.offset + len(normalized)])
-    data = normalized.buffers()[2]
-    if data is None:
-        return ""
-    return memoryview(data)[first:last].tobytes().decode("utf-8")
 
 
 def preceding_tokens(text: str, row_start: int, start: int, count: int) -> list[str]:
