@@ -278,3 +278,26 @@ def test_any_stream_event_is_an_item_a_reject_or_nothing(data: str, event: str) 
             from veille.sources.base import MappingError
 
             assert isinstance(exc, MappingError), exc
+
+
+def test_streaming_host_is_discovered_from_the_instance(httpserver: HTTPServer) -> None:
+    instance = mastodon_json("test_hashtag_tl__01__GET_v2_instance_.json")
+    assert instance["configuration"]["urls"]["streaming"] == "ws://localhost:4000"  # real shape
+    elsewhere = httpserver.url_for("/streaming-host").replace("http://", "ws://")
+    instance["configuration"]["urls"]["streaming"] = elsewhere
+    httpserver.expect_request("/api/v2/instance").respond_with_json(instance)
+    status = statuses()[1]
+    httpserver.expect_request("/streaming-host/api/v1/streaming/hashtag").respond_with_data(
+        sse([("update", json.dumps(status))]), content_type="text/event-stream"
+    )
+    stream = MastodonStream(
+        MastodonStreamOptions(
+            instances=[Instance(url=httpserver.url_for("/").rstrip("/"))],
+            hashtags=["hoot"],
+            max_events=1,
+            max_seconds=10,
+        ),
+        client=client(),
+    )
+    items = list(stream.fetch(None))
+    assert len(items) == 1 and isinstance(items[0], RawItem)

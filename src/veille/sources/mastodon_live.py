@@ -476,6 +476,7 @@ class MastodonStream(Connector):
         self.reconnects = 0
         self.seen: OrderedDict[str, str] = OrderedDict()
         self._last_id: dict[str, str] = {}
+        self._bases: dict[str, str] = {}
 
     def streams(self, inst: Instance) -> list[StreamSpec]:
         found = [StreamSpec(stream="hashtag", tag=tag.lstrip("#")) for tag in self.opts.hashtags]
@@ -544,8 +545,31 @@ class MastodonStream(Connector):
             self.state[key] = best
             self.cursor = json.dumps(self.state, sort_keys=True)
 
+    def streaming_base(self, inst: Instance) -> str:
+        """Where the instance serves its streaming API: ``streaming_url`` when given, else
+        ``configuration.urls.streaming`` of ``/api/v2/instance`` (often another host), else
+        the instance itself."""
+        if inst.streaming_url:
+            return inst.streaming_url
+        if inst.base not in self._bases:
+            found: str | None = None
+            try:
+                response = self.client.request(
+                    "GET",
+                    f"{inst.base}/api/v2/instance",
+                    ok_statuses=range(400, 600),
+                    headers=_Api(inst, self.client, self.id).headers(),
+                )
+                if response.status_code == 200:
+                    value = response.json()["configuration"]["urls"]["streaming"]
+                    found = value if isinstance(value, str) and value else None
+            except (HttpError, ValueError, KeyError, TypeError):
+                found = None
+            self._bases[inst.base] = found or inst.base
+        return self._bases[inst.base]
+
     def stream_url(self, inst: Instance, spec: StreamSpec) -> str:
-        base = (inst.streaming_url or inst.base).rstrip("/")
+        base = self.streaming_base(inst).rstrip("/")
         base = base.replace("wss://", "https://").replace("ws://", "http://")
         path = "/api/v1/streaming/" + ("public" if spec.stream == "public" else spec.stream)
         if spec.stream == "hashtag" and spec.tag:
