@@ -39,6 +39,10 @@ register_messages(
             "Premier jour (AAAA-MM-JJ, par défaut 2026-09-01).",
             "First day (YYYY-MM-DD, default 2026-09-01).",
         ),
+        "simulate.jetstream": (
+            "Forme des lignes Jetstream : v1 (/subscribe, comme les captures) ou v2.",
+            "Shape of the Jetstream lines: v1 (/subscribe, like captures) or v2.",
+        ),
         "simulate.quiet": ("Sans barre de progression ni tableau.", "No progress bar or table."),
         "simulate.bad_start": (
             "--start : date invalide {value!r} (attendu AAAA-MM-JJ).",
@@ -81,6 +85,7 @@ def register(app: typer.Typer) -> None:
         posts: int = typer.Option(20_000, "--posts", help=t("simulate.posts")),
         weeks: int = typer.Option(6, "--weeks", help=t("simulate.weeks")),
         start: str | None = typer.Option(None, "--start", help=t("simulate.start")),
+        jetstream: str = typer.Option("v1", "--jetstream", help=t("simulate.jetstream")),
         quiet: bool = typer.Option(False, "--quiet", "-q", help=t("simulate.quiet")),
     ) -> None:
         from veille.simulate import simulate
@@ -92,6 +97,7 @@ def register(app: typer.Typer) -> None:
             weeks=weeks,
             start=_parse_start(start),
             progress=not quiet,
+            jetstream=jetstream,
         )
         if quiet:
             return

@@ -82,12 +82,18 @@ def simulate(
     weeks: int = 6,
     start: date | None = None,
     progress: bool = False,
+    jetstream: str = "v1",
 ) -> SimulationSummary:
     """Simulate ``weeks`` weeks and about ``posts`` social posts into ``out_dir``.
 
-    ``progress=True`` shows a Rich progress bar on stderr."""
+    ``progress=True`` shows a Rich progress bar on stderr. ``jetstream`` is the shape of
+    the Jetstream lines: ``"v1"`` (``{"did", "time_us", "kind", "commit"}``, as the public
+    ``/subscribe`` endpoint sends them and as the captures in ``shared/fixtures`` are) or
+    ``"v2"`` (the payloads of ``network.bsky.jetstream.subscribeEvents``)."""
     from veille.simulate.scenario import Simulation
 
+    if jetstream not in ("v1", "v2"):
+        raise UsageError(f"jetstream must be v1 or v2 (got {jetstream!r})")
     if posts < 100:
         raise UsageError(f"posts must be at least 100 (got {posts})")
     if not 1 <= weeks <= 52:
@@ -130,11 +136,19 @@ def simulate(
                 weeks=weeks,
                 start=start or DEFAULT_START,
                 on_progress=advance,
+                jetstream=jetstream,
             )
             sim.run()
             bar.update(task, completed=posts)
     else:
-        sim = Simulation(out_dir, seed=seed, posts=posts, weeks=weeks, start=start or DEFAULT_START)
+        sim = Simulation(
+            out_dir,
+            seed=seed,
+            posts=posts,
+            weeks=weeks,
+            start=start or DEFAULT_START,
+            jetstream=jetstream,
+        )
         sim.run()
     files = dict(sorted(sim.files.items()))
     return SimulationSummary(

@@ -29,7 +29,7 @@ import msgspec
 import numpy as np
 
 from veille.simulate import texts
-from veille.simulate.ids import CidPool, iso_ms, snowflake, tid
+from veille.simulate.ids import CidPool, iso_ms, iso_us, snowflake, tid
 from veille.simulate.population import (
     BOT,
     BSKY,
@@ -70,6 +70,9 @@ from veille.simulate.texts import elide
 DAY = 86_400_000_000
 HOUR = 3_600_000_000
 MINUTE = 60_000_000
+
+#: The v2 lexicon of Jetstream events (``$type`` prefix of every v2 payload).
+V2 = "network.bsky.jetstream.subscribeEvents"
 
 RING = 4096  # recent posts kept per network as targets
 RING_MEAN = 600.0  # mean distance back into the ring when picking a target
@@ -278,6 +281,7 @@ class Engine:
         weeks: int,
         start: date,
         on_progress: Progress | None = None,
+        jetstream: str = "v1",
     ) -> None:
         self.out = out_dir
         self.seed = seed
@@ -290,6 +294,10 @@ class Engine:
         )
         self.end_us = self.start_us + self.days * DAY
         self.on_progress = on_progress
+        if jetstream not in ("v1", "v2"):
+            raise ValueError(f"jetstream must be 'v1' or 'v2', not {jetstream!r}")
+        self.v2 = jetstream == "v2"
+        self.js_seq = 0
         self.rng = random.Random(seed)
         self.scale = min(25.0, max(0.25, math.sqrt(posts / 20_000)))
         total = min(100_000, max(600, posts // 25))
@@ -487,17 +495,63 @@ class Engine:
         record: dict[str, Any] | None = None,
         cid: str | None = None,
     ) -> None:
+        # The witness time (inlined _witness: this is the hottest path).
+        tus = us + 30_000 + int(self.rng.random() * 800_000)
+        if tus <= self.last_tus:
+            tus = self.last_tus + 1
+        self.last_tus = tus
+        rev = tid(tus, int(self.rng.random() * 1024))
+        if self.v2:
+            self.js_seq += 1
+            event: dict[str, Any] = {
+                "$type": f"{V2}#commit",
+                "seq": self.js_seq,
+                "did": did,
+                "time": iso_us(tus),
+                "rev": rev,
+                "operation": operation,
+                "collection": collection,
+                "rkey": rkey,
+            }
+            if record is not None:
+                event["record"] = record
+                event["cid"] = cid
+        else:
+            commit: dict[str, Any] = {
+                "rev": rev,
+                "operation": operation,
+                "collection": collection,
+                "rkey": rkey,
+            }
+            if record is not None:
+                commit["record"] = record
+                commit["cid"] = cid
+            event = {"did": did, "time_us": tus, "kind": "commit", "commit": commit}
+        if tus >= self._js_until or self._js is None:
+            self._open_js(tus)
+        buf = self._jbuf
+        self.enc.encode_into(event, buf, -1)
+        buf.append(10)
+        self._js_lines += 1
+        if len(buf) > 1 << 20:
+            self._js.write(buf)  # type: ignore[union-attr]
+            buf.clear()
+
+    def upstream(self, did: str, us: int, kind: str, body: dict[str, Any]) -> None:
+        """An identity or account event (the relay's event wrapped by Jetstream)."""
         tus = self._witness(us)
-        commit: dict[str, Any] = {
-            "rev": tid(tus, int(self.rng.random() * 1024)),
-            "operation": operation,
-            "collection": collection,
-            "rkey": rkey,
-        }
-        if record is not None:
-            commit["record"] = record
-            commit["cid"] = cid
-        self._js_write(tus, {"did": did, "time_us": tus, "kind": "commit", "commit": commit})
+        if self.v2:
+            self.js_seq += 1
+            event = {
+                "$type": f"{V2}#{kind}",
+                "seq": self.js_seq,
+                "did": did,
+                "time": iso_us(tus),
+                kind: body,
+            }
+        else:
+            event = {"did": did, "time_us": tus, "kind": kind, kind: body}
+        self._js_write(tus, event)
 
     def _relay_seq(self) -> int:
         self.relay_seq += 1 + self.rng.randrange(50)
@@ -507,20 +561,11 @@ class Engine:
         """First appearance of a Bluesky account: its handle (identity event) and profile."""
         self.introduced[a] = 1
         p = self.people[a]
-        tus = self._witness(us)
-        self._js_write(
-            tus,
-            {
-                "did": p.did,
-                "time_us": tus,
-                "kind": "identity",
-                "identity": {
-                    "did": p.did,
-                    "handle": p.handle,
-                    "seq": self._relay_seq(),
-                    "time": iso_ms(us),
-                },
-            },
+        self.upstream(
+            p.did,
+            us,
+            "identity",
+            {"did": p.did, "handle": p.handle, "seq": self._relay_seq(), "time": iso_ms(us)},
         )
         self.c["bluesky_identity"] += 1
         record: dict[str, Any] = {

@@ -128,6 +128,11 @@ def iso_ms(micros: int) -> str:
     return prefix + _HMS[second] + _MS[rest // 1000]
 
 
+def iso_us(micros: int) -> str:
+    """``2026-09-01T08:00:00.123456Z`` (microsecond precision, UTC: Jetstream v2 ``time``)."""
+    return iso_ms(micros)[:-1] + f"{micros % 1000:03d}Z"
+
+
 def iso_s(micros: int) -> str:
     """``2026-09-01T08:00:00Z`` (second precision, UTC)."""
     t = time.gmtime(micros // 1_000_000)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -592,20 +593,11 @@ class Simulation(Engine):
         p.handle = new
         self.handles[a] = new
         us = self._stamp(us)
-        tus = self._witness(us)
-        self._js_write(
-            tus,
-            {
-                "did": p.did,
-                "time_us": tus,
-                "kind": "identity",
-                "identity": {
-                    "did": p.did,
-                    "handle": new,
-                    "seq": self._relay_seq(),
-                    "time": iso_ms(us),
-                },
-            },
+        self.upstream(
+            p.did,
+            us,
+            "identity",
+            {"did": p.did, "handle": new, "seq": self._relay_seq(), "time": iso_ms(us)},
         )
         self.c["bluesky_identity"] += 1
         self.handle_changes.append(
@@ -615,20 +607,16 @@ class Simulation(Engine):
     def _do_deactivate(self, us: int, a: int) -> None:
         p = self.people[a]
         us = self._stamp(us)
-        tus = self._witness(us)
-        self._js_write(
-            tus,
+        self.upstream(
+            p.did,
+            us,
+            "account",
             {
+                "active": False,
                 "did": p.did,
-                "time_us": tus,
-                "kind": "account",
-                "account": {
-                    "active": False,
-                    "did": p.did,
-                    "seq": self._relay_seq(),
-                    "status": "deactivated",
-                    "time": iso_ms(us),
-                },
+                "seq": self._relay_seq(),
+                "status": "deactivated",
+                "time": iso_ms(us),
             },
         )
         self.c["bluesky_account"] += 1
@@ -724,7 +712,7 @@ class Simulation(Engine):
             out.append(prof / prof.sum())
         return out
 
-    def _organic(self, day: int, n_posts: int) -> tuple[list[int], list[int], list[int]]:
+    def _organic(self, day: int, n_posts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         g = np.random.default_rng([self.seed, day, 17])
         n_likes = int(n_posts * LIKES_PER_POST)
         n_follows = int(n_posts * FOLLOWS_PER_POST)
@@ -754,7 +742,7 @@ class Simulation(Engine):
             w = self.weights[pools[r]]
             authors[mask] = g.choice(pools[r], size=n, p=w / w.sum())
         order = np.argsort(times, kind="stable")
-        return times[order].tolist(), authors[order].tolist(), codes[order].tolist()
+        return times[order], authors[order], codes[order]
 
     def run(self) -> None:
         out = self.out
@@ -795,7 +783,7 @@ class Simulation(Engine):
             heap = self.heap
             active = self.active
             mbuf = self.mbuf
-            for t, a, code in zip(times, authors, codes, strict=True):
+            for t, a, code in _chunked(times, authors, codes):
                 while heap and heap[0][0] <= t:
                     self._dispatch(heapq.heappop(heap))
                 if mbuf and mbuf[0].us + MASTO_DELAY <= t:
@@ -1133,6 +1121,20 @@ RUMOUR_REACT_ALL: dict[str, list[str]] = {
     ],
     "en": ["Is this true?", "Unconfirmed, careful.", "Any source on this?"],
 }
+
+
+def _chunked(
+    times: np.ndarray, authors: np.ndarray, codes: np.ndarray, size: int = 65_536
+) -> Iterator[tuple[int, int, int]]:
+    """Iterate over the day's arrays as Python ints, a slice at a time (a day of a
+    10-million-post run is half a million events: no need for all of them as objects)."""
+    for i in range(0, len(times), size):
+        yield from zip(
+            times[i : i + size].tolist(),
+            authors[i : i + size].tolist(),
+            codes[i : i + size].tolist(),
+            strict=True,
+        )
 
 
 def _clean(out: Path) -> None:

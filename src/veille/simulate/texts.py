@@ -1170,6 +1170,8 @@ _ELISION = re.compile(r"\b([DdQq]u?)e ([AEIOUÉÈÊ])")
 def elide(text: str) -> str:
     """French elision before a capitalised vowel: ``de Orbitek`` -> ``d'Orbitek``,
     ``que Orbitek`` -> ``qu'Orbitek``."""
+    if _ELISION.search(text) is None:  # the common case: nothing to change
+        return text
     return _ELISION.sub(r"\1'\2", text)
 
 
