@@ -184,13 +184,12 @@ def normalize(
     newlines = np.flatnonzero(packed == 0x0A)
     byte_starts = np.zeros(n, dtype=np.int64)
     byte_starts[1:] = newlines[:-1] + 1
-    if text.isascii():
+    if text.isascii():  # O(1) in CPython: byte offsets are code point offsets
         starts = byte_starts
-    else:  # code point offsets: subtract the UTF-8 continuation bytes before each row
-        continuation = (packed & 0xC0) == 0x80
-        per_row = np.add.reduceat(continuation, byte_starts, dtype=np.int64)
-        starts = byte_starts.copy()
-        starts[1:] -= np.cumsum(per_row)[:-1]
+    else:
+        lengths = np.fromiter(map(len, text.split("\n")), dtype=np.int64, count=n + 1)
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(lengths[:-2] + 1, out=starts[1:])
     ends = np.empty(n, dtype=np.int64)
     ends[:-1] = starts[1:] - 1
     ends[-1] = len(text) - 1
@@ -251,11 +250,9 @@ class Matcher:
         found = list(self._automaton.iter(text))
         if not found:
             return Matches(empty, empty, empty, empty, text, row_start)
-        flat = np.fromiter(
-            (x for pair in found for x in pair), dtype=np.int64, count=2 * len(found)
-        )
-        end = flat[0::2]  # the trailing space of the padded key: exclusive end of the term
-        key = flat[1::2]
+        pairs = np.array(found, dtype=np.int64)
+        end = pairs[:, 0]  # the trailing space of the padded key: exclusive end of the term
+        key = pairs[:, 1]
         start = end - self._lengths[key]
         row = (np.searchsorted(row_start, start, side="right") - 1).astype(np.int64)
         order = np.lexsort((-(end - start), start, row))

@@ -38,6 +38,7 @@ from importlib import resources
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -45,6 +46,7 @@ from veille.errors import ConfigError
 from veille.pipeline.base import append_columns
 from veille.pipeline.lexmatch import (
     Matcher,
+    Matches,
     as_string_array,
     cap_length,
     normalize,
@@ -107,6 +109,7 @@ DEFAULT_BOT_POSTS_PER_DAY = 150.0
 _TIER_REGISTRY, _TIER_BOT, _TIER_EMPLOYER, _TIER_ROLE = 0, 1, 2, 3
 _CLASS_ID = {name: i for i, name in enumerate(CLASSES)}
 _CUSTOMER = _CLASS_ID["customer"]
+_BOT = _CLASS_ID["bot"]
 _PUBLIC_SECTOR = _CLASS_ID["public_sector"]
 
 # Employer cue templates: "{}" is an organisation name (or alias).
@@ -142,6 +145,7 @@ _EMPLOYER_TEMPLATES: tuple[str, ...] = (
 )
 _DOMAIN_FIELDS = frozenset({"handle", "url"})
 # handles are ASCII on every supported network; an ASCII class keeps the regex cheap to compile
+_HANDLE_BOT_REASON = "handle ends in 'bot'"
 _HANDLE_BOT = r"^@?(?:[a-z0-9]{4,}|[a-z0-9_-]*[_-])bots?(?:[.@]|$)"
 
 
@@ -334,13 +338,6 @@ class _Entry:
     fields: frozenset[str] = frozenset(FIELDS)
 
 
-@dataclass(frozen=True)
-class _KeySpec:
-    ignore: bool  # an ignore phrase: hides the matches inside it
-    former: bool  # a former-role word ("ex", "ancien")
-    entries: tuple[tuple[_Entry, tuple[str, ...]], ...]  # with the reason per field
-
-
 def _registry_ident(value: str) -> str:
     return value.strip().lower().lstrip("@").rstrip("/")
 
@@ -455,40 +452,56 @@ class StakeholderStage:
             self._registry.setdefault("*\x1f" + key.split("\x1f", 1)[1], value)
 
         norms = normalize_terms(e.term for e in pending)
-        entries = [(norm, e) for norm, e in zip(norms, pending, strict=True) if norm]
         keys: dict[str, int] = {}
-        self._entries: list[list[_Entry]] = []
-        for norm, entry in entries:
+        key_entries: list[list[_Entry]] = []
+        for norm, entry in zip(norms, pending, strict=True):
+            if not norm:
+                continue
             key_id = keys.setdefault(norm, len(keys))
-            if key_id == len(self._entries):
-                self._entries.append([])
-            if entry not in self._entries[key_id]:
-                self._entries[key_id].append(entry)
-        former_keys = set(
-            normalize_terms([*lex["former"]["terms"], *self.config.extra_terms.get("former", ())])
-        )
+            if key_id == len(key_entries):
+                key_entries.append([])
+            if entry not in key_entries[key_id]:
+                key_entries[key_id].append(entry)
+        former_terms = [*lex["former"]["terms"], *self.config.extra_terms.get("former", ())]
+        former_keys = {norm for norm in normalize_terms(former_terms) if norm}
         for norm in former_keys:
-            if norm and norm not in keys:
+            if norm not in keys:
                 keys[norm] = len(keys)
-                self._entries.append([])
-        self._specs: list[_KeySpec] = []
+                key_entries.append([])
+
+        # Per key: flags and its entries (a CSR layout over the flat entry table); per entry:
+        # class, tier, allowed fields (bit mask) and the index of its reason for field 0 in
+        # the reason table (field f is at + f).
+        n_keys = len(keys)
+        self._key_ignore = np.zeros(n_keys, dtype=bool)
+        self._key_former = np.zeros(n_keys, dtype=bool)
+        self._entry_start = np.zeros(n_keys, dtype=np.int64)
+        self._entry_count = np.zeros(n_keys, dtype=np.int64)
+        flat: list[_Entry] = []
         for norm, key_id in keys.items():
-            found = self._entries[key_id]
-            is_ignore = any(e.kind == "ignore" for e in found)
-            self._specs.append(
-                _KeySpec(
-                    ignore=is_ignore,
-                    former=norm in former_keys,
-                    entries=()
-                    if is_ignore
-                    else tuple(
-                        (e, tuple(_reason(_FIELD_LABEL[f], e) for f in FIELDS)) for e in found
-                    ),
-                )
-            )
+            found = key_entries[key_id]
+            ignored = any(e.kind == "ignore" for e in found)
+            self._key_ignore[key_id] = ignored
+            self._key_former[key_id] = norm in former_keys
+            real = [] if ignored else found
+            self._entry_start[key_id] = len(flat)
+            self._entry_count[key_id] = len(real)
+            flat.extend(real)
+        reasons: list[str] = [DEFAULT_REASON, _HANDLE_BOT_REASON]
+        self._registry_class = np.array([c for c, _ in self._registry.values()], dtype=np.int64)
+        self._registry_reason = np.arange(len(self._registry), dtype=np.int64) + len(reasons)
+        reasons += [reason for _, reason in self._registry.values()]
+        self._entry_class = np.array([e.cls for e in flat], dtype=np.int64)
+        self._entry_tier = np.array([e.tier for e in flat], dtype=np.int64)
+        self._entry_fields = np.array(
+            [sum(1 << i for i, f in enumerate(FIELDS) if f in e.fields) for e in flat],
+            dtype=np.int64,
+        )
+        self._entry_reason = np.arange(len(flat), dtype=np.int64) * len(FIELDS) + len(reasons)
+        reasons += [_reason(_FIELD_LABEL[f], e) for e in flat for f in FIELDS]
+        self._reasons = pa.array(reasons, type=pa.string())
         self._matcher = Matcher(list(keys))
         self._registry_keys = pa.array(list(self._registry), type=pa.string())
-        self._registry_values = list(self._registry.values())
         self._class_dictionary = pa.array(CLASSES, type=pa.string())
 
     # ------------------------------------------------------------------ call
@@ -555,12 +568,12 @@ class StakeholderStage:
     def _classify(
         self, columns: Mapping[str, pa.StringArray], rate: pa.Array | None, n: int
     ) -> tuple[pa.Array, pa.Array]:
-        best: dict[int, tuple[tuple[int, ...], int, str]] = {}  # row -> (rank, class, reason)
-
-        def offer(row: int, rank: tuple[int, ...], cls_id: int, reason: str) -> None:
-            current = best.get(row)
-            if current is None or rank < current[0]:
-                best[row] = (rank, cls_id, reason)
+        """Class and reason of each of the ``n`` rows. Every rule offers candidates (row,
+        rank, class, reason); the smallest rank per row wins. The rank is
+        (tier, field, start, -length, class) for lexicon matches, (tier, field, start) for
+        bot cues, (tier,) for the registry."""
+        cands = _Candidates()
+        dynamic: list[str] = []  # reasons made for this batch (posting rates)
 
         # 1. registry
         if self._registry:
@@ -573,87 +586,159 @@ class StakeholderStage:
                 found = pc.index_in(keys, value_set=self._registry_keys)
                 hits = np.flatnonzero(pc.is_valid(found).to_numpy(zero_copy_only=False))
                 if len(hits):
-                    ids = found.to_numpy(zero_copy_only=False)
-                    for row in hits.tolist():
-                        cls_id, reason = self._registry_values[int(ids[row])]
-                        offer(row, (_TIER_REGISTRY,), cls_id, reason)
+                    ids = found.to_numpy(zero_copy_only=False)[hits].astype(np.int64)
+                    cands.add(
+                        hits,
+                        _TIER_REGISTRY,
+                        0,
+                        0,
+                        0,
+                        self._registry_class[ids],
+                        self._registry_reason[ids],
+                    )
 
         # 2. bot: handle pattern and posting rate
         handle_l = pc.utf8_lower(columns["handle"])
         pattern = pc.match_substring_regex(handle_l, _HANDLE_BOT)
         label = pc.struct_field(pc.extract_regex(handle_l, r"^@?(?P<label>[^.@]*)"), "label")
-        exempt = pc.is_in(label, value_set=self._bot_exceptions)
-        flagged = pc.and_(pattern, pc.invert(pc.fill_null(exempt, False)))
-        bot_handles = np.flatnonzero(pc.fill_null(flagged, False).to_numpy(zero_copy_only=False))
-        for row in bot_handles.tolist():
-            offer(row, (_TIER_BOT, -1), _CLASS_ID["bot"], "handle ends in 'bot'")
+        exempt = pc.fill_null(pc.is_in(label, value_set=self._bot_exceptions), False)
+        flagged = pc.fill_null(pc.and_(pattern, pc.invert(exempt)), False)
+        bot_rows = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
+        cands.add(bot_rows, _TIER_BOT, -1, 0, 0, _BOT, 1)
         if rate is not None:
             threshold = self.config.bot_posts_per_day
             fast = pc.fill_null(pc.greater_equal(rate, threshold), False)
-            values = rate.to_numpy(zero_copy_only=False)
-            for row in np.flatnonzero(fast.to_numpy(zero_copy_only=False)).tolist():
-                offer(
-                    row,
-                    (_TIER_BOT, len(FIELDS)),
-                    _CLASS_ID["bot"],
-                    f"posts_per_day {values[row]:g} >= {threshold:g}",
-                )
+            fast_rows = np.flatnonzero(fast.to_numpy(zero_copy_only=False))
+            if len(fast_rows):
+                values = rate.to_numpy(zero_copy_only=False)[fast_rows]
+                first = len(self._reasons) + len(dynamic)
+                dynamic += [f"posts_per_day {v:g} >= {threshold:g}" for v in values.tolist()]
+                reason_ids = np.arange(len(fast_rows), dtype=np.int64) + first
+                cands.add(fast_rows, _TIER_BOT, len(FIELDS), 0, 0, _BOT, reason_ids)
 
-        # 3-4. lexicons: the four fields stacked into one array (row = field * n + author),
+        # 3-4. lexicons: the four fields stacked into one array (slot = field * n + row),
         # normalised and scanned at once
         stacked = pa.concat_arrays([cap_length(columns[f], _FIELD_CAP[f]) for f in FIELDS])
         matches = self._matcher.scan(normalize(stacked))
+        if len(matches):
+            self._lexicon_candidates(matches, n, cands)
+
+        # the smallest rank per row
+        class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
+        reason_ids = np.zeros(n, dtype=np.int32)  # 0: DEFAULT_REASON
+        if len(cands):
+            row, tier, fld, start, neglen, rank_cls, cls, reason = cands.arrays()
+            order = np.lexsort((rank_cls, neglen, start, fld, tier, row))
+            ordered = row[order]
+            is_first = np.ones(len(order), dtype=bool)
+            is_first[1:] = ordered[1:] != ordered[:-1]
+            chosen = order[is_first]
+            class_ids[row[chosen]] = cls[chosen]
+            reason_ids[row[chosen]] = reason[chosen]
+        table = self._reasons
+        if dynamic:
+            table = pa.concat_arrays([table, pa.array(dynamic, type=pa.string())])
+        classes = pa.DictionaryArray.from_arrays(pa.array(class_ids), self._class_dictionary)
+        reasons = pa.DictionaryArray.from_arrays(pa.array(reason_ids), table)
+        return classes.cast(pa.string()), reasons.cast(pa.string())
+
+    def _lexicon_candidates(self, matches: Matches, n: int, cands: _Candidates) -> None:
+        slot, key, start, end = matches.row, matches.key, matches.start, matches.end
+        drop = np.zeros(len(slot), dtype=bool)
+        after_former = np.zeros(len(slot), dtype=bool)
+        special = self._key_ignore[key] | self._key_former[key]
+        if special.any():
+            # Python only for the field values that hold an ignore phrase or a former word
+            affected = np.flatnonzero(np.isin(slot, np.unique(slot[special])))
+            self._resolve_modifiers(matches, affected, drop, after_former)
+        # one pair per (match, entry of its key)
+        counts = self._entry_count[key]
+        match_idx = np.repeat(np.arange(len(key)), counts)
+        group_first = np.repeat(np.cumsum(counts) - counts, counts)
+        entry = self._entry_start[key][match_idx] + (np.arange(len(match_idx)) - group_first)
+        fld, row = np.divmod(slot[match_idx], n)
+        ok = ((self._entry_fields[entry] >> fld) & 1).astype(bool)
+        ok &= ~drop[match_idx]
+        ok &= ~(after_former[match_idx] & (self._entry_class[entry] != _PUBLIC_SECTOR))
+        match_idx, entry, fld, row = match_idx[ok], entry[ok], fld[ok], row[ok]
+        tier = self._entry_tier[entry]
+        cls = self._entry_class[entry]
+        is_bot = tier == _TIER_BOT
+        m_start = start[match_idx]
+        neglen = np.where(is_bot, 0, m_start - end[match_idx])
+        rank_cls = np.where(is_bot, 0, cls)
+        cands.add(row, tier, fld, m_start, neglen, cls, self._entry_reason[entry] + fld, rank_cls)
+
+    def _resolve_modifiers(
+        self,
+        matches: Matches,
+        indices: npt.NDArray[np.int64],
+        drop: npt.NDArray[np.bool_],
+        after_former: npt.NDArray[np.bool_],
+    ) -> None:
+        """Mark matches hidden by an ignore phrase (``drop``) and matches that come within
+        two tokens after a former word (``after_former``). ``indices`` are in text order."""
         text, row_start = matches.text, matches.row_start
         ignored: dict[int, list[tuple[int, int]]] = {}
         former_end: dict[int, int] = {}
-        for slot, key, start, end in zip(
-            matches.row.tolist(),
-            matches.key.tolist(),
-            matches.start.tolist(),
-            matches.end.tolist(),
+        for i, slot, key, start, end in zip(
+            indices.tolist(),
+            matches.row[indices].tolist(),
+            matches.key[indices].tolist(),
+            matches.start[indices].tolist(),
+            matches.end[indices].tolist(),
             strict=True,
         ):
-            spec = self._specs[key]
             spans = ignored.get(slot)
             if spans is not None and any(s <= start and end <= e for s, e in spans):
+                drop[i] = True
                 continue
-            if spec.ignore:
+            if self._key_ignore[key]:
                 ignored.setdefault(slot, []).append((start, end))
                 continue
-            if spec.former:
-                former_end[slot] = end
-            if not spec.entries:
-                continue
             fe = former_end.get(slot)
-            after_former = False
             if fe is not None and fe <= start:
                 base = int(row_start[slot])
                 # the former word is one of the two tokens before the match
-                after_former = text.count(" ", base + fe, base + start) <= 2
-            field_rank, row = divmod(slot, n)
-            field_name = FIELDS[field_rank]
-            for entry, field_reasons in spec.entries:
-                if field_name not in entry.fields:
-                    continue
-                if after_former and entry.cls != _PUBLIC_SECTOR:
-                    continue
-                if entry.tier == _TIER_BOT:
-                    rank: tuple[int, ...] = (_TIER_BOT, field_rank, start)
-                else:
-                    rank = (entry.tier, field_rank, start, start - end, entry.cls)
-                current = best.get(row)
-                if current is None or rank < current[0]:
-                    best[row] = (rank, entry.cls, field_reasons[field_rank])
+                after_former[i] = text.count(" ", base + fe, base + start) <= 2
+            if self._key_former[key]:
+                former_end[slot] = end
 
-        class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
-        reasons: list[str] = [DEFAULT_REASON] * n
-        for row, (_rank, cls_id, reason) in best.items():
-            class_ids[row] = cls_id
-            reasons[row] = reason
-        classes = pa.DictionaryArray.from_arrays(pa.array(class_ids), self._class_dictionary).cast(
-            pa.string()
+
+class _Candidates:
+    """Columns of candidate (row, rank..., class, reason) tuples, gathered rule by rule."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[npt.NDArray[np.int64], ...]] = []
+
+    def add(
+        self,
+        rows: npt.NDArray[np.int64],
+        tier: int | npt.NDArray[np.int64],
+        field: int | npt.NDArray[np.int64],
+        start: int | npt.NDArray[np.int64],
+        neglen: int | npt.NDArray[np.int64],
+        cls: int | npt.NDArray[np.int64],
+        reason: int | npt.NDArray[np.int64],
+        rank_cls: int | npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        k = len(rows)
+        if not k:
+            return
+
+        def col(value: int | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            return np.broadcast_to(np.asarray(value, dtype=np.int64), (k,))
+
+        rc = cls if rank_cls is None else rank_cls
+        self._parts.append(
+            tuple(col(v) for v in (rows, tier, field, start, neglen, rc, cls, reason))
         )
-        return classes, pa.array(reasons, type=pa.string())
+
+    def __len__(self) -> int:
+        return sum(len(p[0]) for p in self._parts)
+
+    def arrays(self) -> tuple[npt.NDArray[np.int64], ...]:
+        return tuple(np.concatenate([p[i] for p in self._parts]) for i in range(8))
 
 
 def _reason(field_label: str, entry: _Entry) -> str:
