@@ -34,6 +34,28 @@ from datetime import date
 from pathlib import Path
 
 from veille.errors import UsageError
+from veille.i18n import register, t
+
+register(
+    {
+        "simulate.err.posts": (
+            "posts doit valoir au moins 100 (reçu {posts}).",
+            "posts must be at least 100 (got {posts}).",
+        ),
+        "simulate.err.weeks": (
+            "weeks doit être entre 1 et 52 (reçu {weeks}).",
+            "weeks must be between 1 and 52 (got {weeks}).",
+        ),
+        "simulate.err.jetstream": (
+            "jetstream doit valoir v1 ou v2 (reçu {value!r}).",
+            "jetstream must be v1 or v2 (got {value!r}).",
+        ),
+        "simulate.err.not_dir": (
+            "{path} existe et n'est pas un dossier.",
+            "{path} exists and is not a directory.",
+        ),
+    }
+)
 
 __all__ = ["DEFAULT_START", "SimulationSummary", "simulate"]
 
@@ -93,14 +115,14 @@ def simulate(
     from veille.simulate.scenario import Simulation
 
     if jetstream not in ("v1", "v2"):
-        raise UsageError(f"jetstream must be v1 or v2 (got {jetstream!r})")
+        raise UsageError(t("simulate.err.jetstream", value=jetstream))
     if posts < 100:
-        raise UsageError(f"posts must be at least 100 (got {posts})")
+        raise UsageError(t("simulate.err.posts", posts=posts))
     if not 1 <= weeks <= 52:
-        raise UsageError(f"weeks must be between 1 and 52 (got {weeks})")
+        raise UsageError(t("simulate.err.weeks", weeks=weeks))
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} exists and is not a directory")
+        raise UsageError(t("simulate.err.not_dir", path=out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if progress:

@@ -861,7 +861,7 @@ class Engine:
                 "emojis": [],
                 "fields": fields,
             }
-            if len(self._m_static) < 50_000:
+            if len(self._m_static) < 20_000:
                 self._m_static[i] = static
         account = dict(static)
         account["followers_count"] = self.fol_m[i]
