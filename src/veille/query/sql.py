@@ -44,7 +44,8 @@ MACROS: tuple[str, ...] = (
     f"veille_is_rare(t) AS regexp_matches(t, {_lit(_RARE_CLASS)})",
     "veille_fold_fast(t) AS strip_accents(lower(veille_cap(t)))",
     "veille_fold(t) AS CASE WHEN veille_is_rare(t) THEN strip_accents(array_to_string("
-    f"list_transform(string_split(t, ''), lambda c: coalesce(map_extract_value({_FOLD_MAP}, c),"
+    "list_transform(string_split(t, ''), lambda c: coalesce(map_extract_value("
+    "getvariable('veille_fold_map'), c),"
     " strip_accents(lower(c)))), '')) ELSE strip_accents(lower(t)) END",
     "veille_stream(t) AS ' ' || array_to_string(list_filter(regexp_extract_all("
     f"veille_fold(veille_cap(t)), {_lit(normalize.TOKEN_PATTERN)}), lambda x: NOT "
@@ -58,9 +59,18 @@ MACROS: tuple[str, ...] = (
 )
 
 
-def install(con: duckdb.DuckDBPyConnection) -> None:
+def install(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> None:
     """Create the ``veille_*`` macros as temporary macros on ``con`` (works on read-only
-    databases; idempotent)."""
+    databases). Does nothing when they are already there, unless ``force``."""
+    if not force:
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'veille_stream'"
+        ).fetchall()
+        if found[0][0]:
+            return
+    # The fold table is a session variable: as a literal inside the macro it would be
+    # parsed and bound again by every query (about 0.1 s each).
+    con.execute(f"SET VARIABLE veille_fold_map = {_FOLD_MAP}")
     for body in MACROS:
         con.execute(f"CREATE OR REPLACE TEMP MACRO {body}")
 
@@ -110,7 +120,9 @@ class _Compiler:
             self.uses_lang = True
             if "-" in flt.value:
                 return f"coalesce(lang_code = {self.param(flt.value)}, false)"
-            return f"coalesce(split_part(lang_code, '-', 1) = {self.param(flt.value)}, false)"
+            # (not split_part: DuckDB 2.0 fails to bind it on an all-null column)
+            code = self.param(flt.value)
+            return f"coalesce(lang_code = {code} OR starts_with(lang_code, {code} || '-'), false)"
         if flt.field == "network":
             return f"coalesce(network_l = {self.param(flt.value)}, false)"
         if flt.field == "author":
@@ -160,6 +172,15 @@ class _Compiler:
         return "(" + " OR ".join(s for s in subs if s is not None) + ")"
 
 
+_PARAM_RE = re.compile(r"\$(p\d+)\b")
+
+
+def _used(sql: str, params: dict[str, Any]) -> CompiledSql:
+    """Keep only the parameters that ``sql`` uses (a pre-filter branch may be dropped)."""
+    names = set(_PARAM_RE.findall(sql))
+    return CompiledSql(sql, {k: v for k, v in params.items() if k in names})
+
+
 def compile_sql(
     query: str | Node,
     *,
@@ -203,7 +224,7 @@ def compile_sql(
     base = f"SELECT {', '.join(cols)} FROM {_ident(posts)} p{joins}"
     if not c.uses_stream:
         sql = f"WITH veille_b AS ({base}) SELECT uri FROM veille_b WHERE {where}"
-        return CompiledSql(sql, c.params)
+        return _used(sql, c.params)
     if pre is not None:
         cand = (
             f"veille_c AS MATERIALIZED (SELECT * FROM (SELECT *, veille_fold_fast(text) AS f"
@@ -216,4 +237,4 @@ def compile_sql(
         " veille_m AS (SELECT *, veille_stream(text) AS s FROM veille_c)"
         f" SELECT uri FROM veille_m WHERE {where}"
     )
-    return CompiledSql(sql, c.params)
+    return _used(sql, c.params)
