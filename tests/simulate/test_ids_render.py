@@ -218,15 +218,19 @@ def test_toml_value_refuses_what_it_cannot_write() -> None:
 def test_elision_is_idempotent_and_local(text: str) -> None:
     once = elide(text)
     assert elide(once) == once
-    assert once.replace("'", "") == re.sub(r"\b([DdQq]u?)e ([AEIOUÉÈÊ])", r"\1\2", text).replace(
-        "'", ""
-    )
+    if not re.search(r"\b([DdQq]u?e [AEIOUÉÈÊ]|([àÀ]|[dD]e) les?\b)", text):
+        assert once == text
 
 
 def test_elision_examples() -> None:
     assert elide("le rachat de Orbitek") == "le rachat d'Orbitek"
     assert elide("Il paraît que Orbitek") == "Il paraît qu'Orbitek"
     assert elide("de Datalys") == "de Datalys"
+    assert elide("grâce à le solaire") == "grâce au solaire"
+    assert elide("À les marchés, de les données et de le cloud") == (
+        "Aux marchés, des données et du cloud"
+    )
+    assert elide("de lever des fonds, à leur tour") == "de lever des fonds, à leur tour"
 
 
 FEED_TEXT = st.text(

@@ -46,6 +46,7 @@ from veille.simulate.population import (
     PUBLIC,
     STAKEHOLDER,
     TROLL,
+    Person,
     slugify,
 )
 from veille.simulate.render import (
@@ -817,7 +818,7 @@ class Simulation(Engine):
             (out / "web" / feed.filename).write_text(render_feed(feed), encoding="utf-8")
             self.files[f"web/{feed.filename}"] = len(feed.items)
         (out / "registry.toml").write_text(self.registry_toml(), encoding="utf-8")
-        (out / "ground_truth.json").write_bytes(self.ground_truth())
+        self.write_ground_truth(out / "ground_truth.json")
 
     def _dispatch(self, item: tuple[int, int, str, tuple[Any, ...]]) -> None:
         us, _, code, payload = item
@@ -980,7 +981,6 @@ class Simulation(Engine):
     # ------------------------------------------------------------------ ground truth
 
     def ground_truth(self) -> bytes:
-        people = self.people
         events: dict[str, list[dict[str, Any]]] = {
             "bursts": [],
             "rumours": [],
@@ -1054,26 +1054,6 @@ class Simulation(Engine):
                 entry["followers_at_start"] = self.followers_at_start[person]
                 entry["followers_at_end"] = self.fol_b[person]
             objectives.append(entry)
-        accounts = []
-        for p in people:
-            employer = ORGS[p.employer].id if p.employer >= 0 else None
-            accounts.append(
-                {
-                    "person": p.pid,
-                    "kind": KINDS[p.kind],
-                    "stakeholder": STAKEHOLDER[KINDS[p.kind]],
-                    "name": p.display_name,
-                    "lang": p.lang,
-                    "country": p.country,
-                    "employer": employer,
-                    "registry_id": p.leader_id or p.org_id or None,
-                    "bio": p.bio,
-                    "bluesky": {"did": p.did, "handle": p.handle} if p.networks & BSKY else None,
-                    "mastodon": {"id": p.m_id, "acct": p.acct, "url": p.m_url}
-                    if p.networks & MASTO
-                    else None,
-                }
-            )
         doc = {
             "simulator": {
                 "note": "Simulated data: templated text, invented people and organisations. "
@@ -1105,9 +1085,42 @@ class Simulation(Engine):
                 }
                 for f in self.feeds.values()
             ],
-            "accounts": accounts,
+            "accounts": [],
         }
-        return msgspec.json.format(msgspec.json.encode(doc), indent=1) + b"\n"
+        return msgspec.json.format(msgspec.json.encode(doc), indent=1)
+
+    def _account_truth(self, p: Person) -> dict[str, Any]:
+        return {
+            "person": p.pid,
+            "kind": KINDS[p.kind],
+            "stakeholder": STAKEHOLDER[KINDS[p.kind]],
+            "name": p.display_name,
+            "lang": p.lang,
+            "country": p.country,
+            "employer": ORGS[p.employer].id if p.employer >= 0 else None,
+            "registry_id": p.leader_id or p.org_id or None,
+            "bio": p.bio,
+            "bluesky": {"did": p.did, "handle": p.handle} if p.networks & BSKY else None,
+            "mastodon": {"id": p.m_id, "acct": p.acct, "url": p.m_url}
+            if p.networks & MASTO
+            else None,
+        }
+
+    def write_ground_truth(self, path: Path) -> None:
+        """The document, with one account per line at the end, written as it goes (a
+        hundred thousand accounts need not be in memory twice)."""
+        head = self.ground_truth()
+        tail = b'"accounts": []\n}'
+        if not head.endswith(tail):
+            raise AssertionError("the ground truth must end with its accounts")
+        cut = len(head) - len(tail) + len(b'"accounts": ')
+        with path.open("wb") as fh:
+            fh.write(head[:cut] + b"[\n")
+            last = len(self.people) - 1
+            for i, p in enumerate(self.people):
+                fh.write(b"  " + self.enc.encode(self._account_truth(p)))
+                fh.write(b",\n" if i < last else b"\n")
+            fh.write(b" ]\n}\n")
 
 
 RUMOUR_REACT_ALL: dict[str, list[str]] = {

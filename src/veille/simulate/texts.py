@@ -347,7 +347,7 @@ LEADER_POST: dict[str, list[str]] = {
         "Belle rencontre avec nos clients à Lyon, merci pour vos retours sur {topic}.",
         "Chez {org}, nous recrutons 200 personnes pour {topic}. Rejoignez-nous !",
         "Trois convictions sur {topic}, partagées hier devant nos partenaires.",
-        "Heureux d'annoncer notre partenariat sur {topic}. Une étape importante pour {org}.",
+        "Ravis d'annoncer notre partenariat sur {topic}. Une étape importante pour {org}.",
     ],
     "en": [
         "Proud of our teams: {org} is launching a new programme on {topic}.",
@@ -1165,14 +1165,24 @@ FEMALE: frozenset[str] = frozenset(
 )
 
 _ELISION = re.compile(r"\b([DdQq]u?)e ([AEIOUÉÈÊ])")
+_CONTRACTION = re.compile(r"\b([àÀ]|[dD]e) (les?)\b")
+_CONTRACTED = {("à", "le"): "au", ("à", "les"): "aux", ("de", "le"): "du", ("de", "les"): "des"}
+
+
+def _contract(match: re.Match[str]) -> str:
+    word = _CONTRACTED[(match.group(1).lower(), match.group(2))]
+    return word.capitalize() if match.group(1)[0].isupper() else word
 
 
 def elide(text: str) -> str:
-    """French elision before a capitalised vowel: ``de Orbitek`` -> ``d'Orbitek``,
-    ``que Orbitek`` -> ``qu'Orbitek``."""
-    if _ELISION.search(text) is None:  # the common case: nothing to change
-        return text
-    return _ELISION.sub(r"\1'\2", text)
+    """French elision and contraction after templates are filled: ``de Orbitek`` ->
+    ``d'Orbitek``, ``que Orbitek`` -> ``qu'Orbitek``, ``grâce à le solaire`` -> ``grâce au
+    solaire``, ``de les données`` -> ``des données``."""
+    if _ELISION.search(text) is not None:
+        text = _ELISION.sub(r"\1'\2", text)
+    if _CONTRACTION.search(text) is not None:
+        text = _CONTRACTION.sub(_contract, text)
+    return text
 
 
 PRODUCT_NAMES: list[str] = ["Orbit", "Nova", "Aurora", "Pulse", "Atlas", "Helix"]
