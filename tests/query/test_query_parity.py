@@ -157,7 +157,7 @@ EXAMPLES = [
     ("acme", "acmé", True),
     ("elysee", "Réunion à l'Élysée", True),
     ('"rachat acme"', "le rachat d'Acme", True),
-    ('"rachat acme"', "le rachat, puis Acme", True),  # punctuation is a separator
+    ('"rachat acme"', "le rachat, Acme", True),  # punctuation is a separator
     ("acme NEAR/3 rachat", "Acme annonce le rachat", True),
     ("acme NEAR/2 rachat", "Acme annonce le rachat", False),
     ("rachat NEAR/3 acme", "Acme annonce le rachat", True),  # either order

@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.demo_cmd",
     "veille.cli.collect_cmd",
     "veille.cli.simulate_cmd",
+    "veille.cli.query_cmd",
 )
 
 
