@@ -1,18 +1,21 @@
 """The enrichment driver: runs the stages over stored posts that lack their current
 versions, and writes ``enrichments`` (and ``matches`` for the watch stage).
 
-It is resumable and idempotent: a post counts as enriched once it has a row for every
-current (stage, version), so a crash, a new stage version or a new watch simply leaves
+It is resumable and idempotent: a post counts as enriched once the ``enriched`` table marks
+it with the current pipeline key (the set of stage versions), written in the same
+transaction as its enrichments. A crash, a new stage version or a new watch simply leaves
 posts pending for the next run (import, collect, ``veille enrich``, ``veille rebuild``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from rich.progress import Progress
 
 from veille.model import utcnow
@@ -29,14 +32,20 @@ if TYPE_CHECKING:
 WATCH_COLUMN = "watch_ids"
 
 _INPUT_SQL = """
-SELECT p.uri, p.network, p.author_id, p.text, p.lang, a.handle, a.display_name, a.bio, a.url
+SELECT p.uri, p.network, p.author_id, p.text, p.lang, a.handle, a.display_name, a.bio, a.url,
+       EXISTS (SELECT 1 FROM enriched x WHERE x.uri = p.uri) AS seen_before
 FROM posts p
 LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id
 WHERE p.text IS NOT NULL AND p.deleted_at IS NULL
-  AND p.uri NOT IN (
-      SELECT uri FROM enrichments e JOIN veille_current c USING (stage, version)
-      GROUP BY uri HAVING count(DISTINCT e.stage) = (SELECT count(*) FROM veille_current))
+  AND NOT EXISTS (SELECT 1 FROM enriched e WHERE e.uri = p.uri AND e.pipeline = $pipeline)
 """
+
+
+def pipeline_key(stages: Sequence[Stage]) -> str:
+    """Names the set of current stage versions: a post enriched under another key is
+    pending again."""
+    spec = "|".join(f"{s.name}={s.version}" for s in stages)
+    return hashlib.sha1(spec.encode()).hexdigest()[:16]
 
 
 def run_stages(stages: Sequence[Stage], batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -101,15 +110,36 @@ def match_rows(batch: pa.RecordBatch) -> list[tuple[str, str]]:
 
 
 def write_enrichments(
-    con: duckdb.DuckDBPyConnection, stages: Sequence[Stage], batch: pa.RecordBatch
+    con: duckdb.DuckDBPyConnection,
+    stages: Sequence[Stage],
+    batch: pa.RecordBatch,
+    pipeline: str,
+    seen_before: list[str],
 ) -> None:
+    """Write the enrichments, matches and pipeline markers of one enriched batch, in one
+    transaction. Posts enriched before under another pipeline first lose the rows that
+    this run recomputes (same stage and version), their matches and their old marker."""
     rows = enrichment_rows(stages, batch)
     matches = match_rows(batch)
     now = utcnow()
+    markers = pa.table({"uri": batch.column("uri"), "pipeline": [pipeline] * batch.num_rows})
+    current = [f"{s.name}={s.version}" for s in stages]
     con.execute("BEGIN")
     try:
+        if seen_before:
+            again = pa.table({"uri": seen_before})
+            with registered(con, "veille_again", again):
+                con.execute(
+                    "DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_again) "
+                    "AND stage || '=' || version IN (SELECT unnest(?::VARCHAR[]))",
+                    [current],
+                )
+                con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_again)")
+                con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_again)")
         with registered(con, "veille_enriched", rows):
-            con.execute("INSERT OR IGNORE INTO enrichments SELECT *, ? FROM veille_enriched", [now])
+            con.execute("INSERT INTO enrichments SELECT *, ? FROM veille_enriched", [now])
+        with registered(con, "veille_markers", markers):
+            con.execute("INSERT INTO enriched SELECT uri, pipeline, ? FROM veille_markers", [now])
         if matches:
             table = pa.table({"watch_id": [m[0] for m in matches], "uri": [m[1] for m in matches]})
             with registered(con, "veille_matches", table):
@@ -131,17 +161,19 @@ def enrich_pending(
     if not stages:
         return 0
     con = ws.store.con
-    current = pa.table({"stage": [s.name for s in stages], "version": [s.version for s in stages]})
+    pipeline = pipeline_key(stages)
     reader_con = con.cursor()
     writer_con = con.cursor()
     done = 0
     try:
-        reader_con.register("veille_current", current)
-        total = int(reader_con.execute(f"SELECT count(*) FROM ({_INPUT_SQL})").fetchall()[0][0])
+        params = {"pipeline": pipeline}
+        total = int(
+            reader_con.execute(f"SELECT count(*) FROM ({_INPUT_SQL})", params).fetchall()[0][0]
+        )
         if total == 0:
             return 0
         task = progress.add_task("enrich", total=total, detail="") if progress else None
-        reader = reader_con.sql(_INPUT_SQL).to_arrow_reader(batch_size)
+        reader = reader_con.sql(_INPUT_SQL, params=params).to_arrow_reader(batch_size)
         for raw in reader:
             batch = pa.RecordBatch.from_arrays(
                 [
@@ -150,8 +182,9 @@ def enrich_pending(
                 ],
                 schema=INPUT_SCHEMA,
             )
+            seen = pc.filter(raw.column("uri"), raw.column("seen_before")).to_pylist()
             enriched = run_stages(stages, batch)
-            write_enrichments(writer_con, stages, enriched)
+            write_enrichments(writer_con, stages, enriched, pipeline, seen)
             done += batch.num_rows
             if progress is not None and task is not None:
                 progress.update(task, completed=done, detail=f"{done:,}/{total:,} posts")

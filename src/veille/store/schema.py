@@ -1,5 +1,11 @@
 """The store's tables (DESIGN.md, "Data model") and their migrations.
 
+The big append-mostly tables (posts, post_metrics, account_snapshots, reactions,
+enrichments) have no PRIMARY KEY: DuckDB maintains an ART index for a key, and with random
+keys such as URIs that made bulk inserts 3x slower (bench/RESULTS.md). Their keys are kept
+unique by the one writer instead, which inserts only the rows of a batch that an anti-join
+does not find (``store.Store``). Small tables that need upserts keep real keys.
+
 ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``. The current version is
 kept in ``meta``; opening a store applies what is missing, in one transaction each.
 """
@@ -15,19 +21,18 @@ V1 = [
         PRIMARY KEY (network, account_id))""",
     """CREATE TABLE account_snapshots (
         network VARCHAR NOT NULL, account_id VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL,
-        followers BIGINT, following BIGINT, posts BIGINT,
-        PRIMARY KEY (network, account_id, observed_at))""",
+        followers BIGINT, following BIGINT, posts BIGINT)""",
     """CREATE TABLE posts (
-        uri VARCHAR PRIMARY KEY, network VARCHAR NOT NULL, post_id VARCHAR NOT NULL,
+        uri VARCHAR NOT NULL, network VARCHAR NOT NULL, post_id VARCHAR NOT NULL,
         author_id VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
         collected_at TIMESTAMPTZ NOT NULL, text VARCHAR, lang VARCHAR, reply_to VARCHAR,
         reply_root VARCHAR, quote_of VARCHAR, repost_of VARCHAR, mentions VARCHAR[],
         hashtags VARCHAR[], urls VARCHAR[], source VARCHAR, deleted_at TIMESTAMPTZ)""",
     """CREATE TABLE post_metrics (
         uri VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, likes BIGINT, reposts BIGINT,
-        replies BIGINT, quotes BIGINT, PRIMARY KEY (uri, observed_at))""",
+        replies BIGINT, quotes BIGINT)""",
     """CREATE TABLE reactions (
-        uri VARCHAR PRIMARY KEY, network VARCHAR NOT NULL, author_id VARCHAR NOT NULL,
+        uri VARCHAR NOT NULL, network VARCHAR NOT NULL, author_id VARCHAR NOT NULL,
         subject_uri VARCHAR NOT NULL, kind VARCHAR NOT NULL, created_at TIMESTAMPTZ)""",
     """CREATE TABLE follows (
         network VARCHAR NOT NULL, follower_id VARCHAR NOT NULL, followee_id VARCHAR NOT NULL,
@@ -36,7 +41,10 @@ V1 = [
     """CREATE TABLE enrichments (
         uri VARCHAR NOT NULL, stage VARCHAR NOT NULL, version VARCHAR NOT NULL,
         label VARCHAR, confidence DOUBLE, score DOUBLE, detail VARCHAR,
-        enriched_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (uri, stage, version))""",
+        enriched_at TIMESTAMPTZ NOT NULL)""",
+    # one row per post and pipeline (the set of current stage versions): what is pending
+    """CREATE TABLE enriched (
+        uri VARCHAR NOT NULL, pipeline VARCHAR NOT NULL, enriched_at TIMESTAMPTZ NOT NULL)""",
     """CREATE TABLE matches (
         watch_id VARCHAR NOT NULL, uri VARCHAR NOT NULL, matched_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (watch_id, uri))""",
@@ -62,7 +70,6 @@ V1 = [
     """CREATE TABLE audit (
         "at" TIMESTAMPTZ NOT NULL, actor VARCHAR, action VARCHAR NOT NULL, target VARCHAR,
         detail VARCHAR)""",
-    """CREATE INDEX posts_author ON posts (network, author_id)""",
 ]
 
 MIGRATIONS: list[list[str]] = [V1]

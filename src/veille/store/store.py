@@ -174,9 +174,21 @@ class Store:
             self._write_accounts(con, groups[Account], result)
         if groups[Post]:
             self._write_posts(con, groups[Post], result)
-        for kind, table in ((AccountSnapshot, "account_snapshots"), (PostMetrics, "post_metrics")):
-            if groups[kind]:
-                self._insert_ignore(con, table, to_table(kind, groups[kind]), result)
+        if groups[AccountSnapshot]:
+            unique_snapshots = {
+                (s.network, s.account_id, s.observed_at): s for s in groups[AccountSnapshot]
+            }
+            self._insert_ignore(
+                con,
+                "account_snapshots",
+                to_table(AccountSnapshot, list(unique_snapshots.values())),
+                result,
+            )
+        if groups[PostMetrics]:
+            unique_metrics = {(m.uri, m.observed_at): m for m in groups[PostMetrics]}
+            self._insert_ignore(
+                con, "post_metrics", to_table(PostMetrics, list(unique_metrics.values())), result
+            )
         if groups[Reaction]:
             self._write_reactions(con, groups[Reaction], result)
         if groups[Follow]:
@@ -195,12 +207,16 @@ class Store:
         result: WriteResult,
         where: str = "TRUE",
     ) -> list[Any]:
+        """Insert the rows of ``batch`` whose key is not in ``table`` yet (the batch itself
+        holds each key once). Returns the first key column of the rows inserted."""
         columns = ", ".join(batch.schema.names)
-        key = _KEYS[table]
+        keys = _KEYS[table]
+        same = " AND ".join(f"t.{k} = b.{k}" for k in keys)
         with registered(con, "veille_batch", batch):
             rows = con.execute(
-                f"INSERT OR IGNORE INTO {table} ({columns}) "
-                f"SELECT {columns} FROM veille_batch b WHERE {where} RETURNING {key}"
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM veille_batch b "
+                f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}) "
+                f"RETURNING {keys[0]}"
             ).fetchall()
         result.counts[table] = result.counts.get(table, 0) + len(rows)
         return rows
@@ -325,6 +341,7 @@ class Store:
                            deleted_at = coalesce(posts.deleted_at, veille_purge.deleted_at)
                        FROM veille_purge WHERE posts.uri = veille_purge.uri""")
         con.execute("DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_purge)")
+        con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM reactions WHERE uri IN (SELECT key FROM veille_keys)")
         con.execute("""DELETE FROM reactions WHERE (network || ':' || author_id) IN
@@ -389,9 +406,10 @@ class Store:
         return value if isinstance(value, datetime) else None
 
 
-_KEYS = {
-    "posts": "uri",
-    "post_metrics": "uri",
-    "account_snapshots": "account_id",
-    "reactions": "uri",
+#: The key of each table written by anti-join (see schema.py).
+_KEYS: dict[str, tuple[str, ...]] = {
+    "posts": ("uri",),
+    "post_metrics": ("uri", "observed_at"),
+    "account_snapshots": ("network", "account_id", "observed_at"),
+    "reactions": ("uri",),
 }
