@@ -210,6 +210,13 @@ def test_precedence_registry_bot_employer_role(stage: StakeholderStage) -> None:
     assert stage.classify_one(bio="CEO. Business angel.")[0] == "peer_leader"
     assert stage.classify_one(bio="Business angel. CEO.")[0] == "investor"
     assert stage.classify_one(bio="Président de la République")[0] == "public_sector"
+    # generic titles yield to any other role term, in any field
+    assert stage.classify_one(bio="President of the European Parliament")[0] == "public_sector"
+    assert stage.classify_one(bio="Président de Durand SA")[0] == "peer_leader"
+    assert stage.classify_one(bio="Président du club de pétanque")[0] == "customer"
+    assert stage.classify_one(handle="ep_president", bio="European Parliament")[0] == (
+        "public_sector"
+    )
     # the handle is read before the bio
     assert stage.classify_one(handle="jo.lemonde.fr", bio="CEO")[0] == "journalist"
 

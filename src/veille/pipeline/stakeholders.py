@@ -22,10 +22,11 @@ Rules, in order of precedence (the first tier with a match decides):
 
 Within tiers 3 and 4, the fields are read in the order handle, bio, display name, URL; in
 the first field with a match the earliest match wins, then the longest, then the class
-order journalist, public_sector, investor, peer_leader, customer. A match inside an
-``ignore`` phrase ("data analyst", "not a bot") does not count; a match preceded within two
-tokens by a ``former`` word ("ex-", "former", "ancien") does not count either, except for
-public_sector (a former minister is still a political actor).
+order journalist, public_sector, investor, peer_leader, customer. Generic titles
+("président", "chairman": the ``weak`` list) rank after every other term, in any field.
+A match inside an ``ignore`` phrase ("data analyst", "not a bot") does not count; a match
+preceded within two tokens by a ``former`` word ("ex-", "former", "ancien") does not count
+either, except for public_sector (a former minister is still a political actor).
 """
 
 from __future__ import annotations
@@ -336,6 +337,7 @@ class _Entry:
     org: str = ""
     org_kind: str = ""
     fields: frozenset[str] = frozenset(FIELDS)
+    weak: bool = False  # a generic title: ranks after the other role terms of its field
 
 
 def _registry_ident(value: str) -> str:
@@ -380,11 +382,15 @@ class StakeholderStage:
 
         for cls_name in (*ROLE_CLASSES, "bot"):
             tier = _TIER_BOT if cls_name == "bot" else _TIER_ROLE
-            section = lex.get(cls_name, {}).get("terms", [])
+            section = lex.get(cls_name, {})
             extra = self.config.extra_terms.get(cls_name, ())
-            for term in (*section, *extra):
+            for term in (*section.get("terms", []), *extra):
                 kind = "domain" if _is_domain(term) else "word"
                 add([term], lambda t, c=cls_name, k=kind, r=tier: _Entry(_CLASS_ID[c], r, t, k))
+            add(
+                section.get("weak", []),
+                lambda t, c=cls_name, r=tier: _Entry(_CLASS_ID[c], r, t, "word", weak=True),
+            )
         ignore = (*lex["ignore"]["terms"], *self.config.extra_terms.get("ignore", ()))
         add(ignore, lambda t: _Entry(-1, -1, t, "ignore"))
 
@@ -493,6 +499,7 @@ class StakeholderStage:
         reasons += [reason for _, reason in self._registry.values()]
         self._entry_class = np.array([e.cls for e in flat], dtype=np.int64)
         self._entry_tier = np.array([e.tier for e in flat], dtype=np.int64)
+        self._entry_weak = np.array([e.weak for e in flat], dtype=np.int64)
         self._entry_fields = np.array(
             [sum(1 << i for i, f in enumerate(FIELDS) if f in e.fields) for e in flat],
             dtype=np.int64,
@@ -570,7 +577,7 @@ class StakeholderStage:
     ) -> tuple[pa.Array, pa.Array]:
         """Class and reason of each of the ``n`` rows. Every rule offers candidates (row,
         rank, class, reason); the smallest rank per row wins. The rank is
-        (tier, field, start, -length, class) for lexicon matches, (tier, field, start) for
+        (tier, weak, field, start, -length, class) for lexicon matches, (tier, field, start) for
         bot cues, (tier,) for the registry."""
         cands = _Candidates()
         dynamic: list[str] = []  # reasons made for this batch (posting rates)
@@ -627,8 +634,8 @@ class StakeholderStage:
         class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
         reason_ids = np.zeros(n, dtype=np.int32)  # 0: DEFAULT_REASON
         if len(cands):
-            row, tier, fld, start, neglen, rank_cls, cls, reason = cands.arrays()
-            order = np.lexsort((rank_cls, neglen, start, fld, tier, row))
+            row, tier, fld, weak, start, neglen, rank_cls, cls, reason = cands.arrays()
+            order = np.lexsort((rank_cls, neglen, start, fld, weak, tier, row))
             ordered = row[order]
             is_first = np.ones(len(order), dtype=bool)
             is_first[1:] = ordered[1:] != ordered[:-1]
@@ -667,7 +674,9 @@ class StakeholderStage:
         m_start = start[match_idx]
         neglen = np.where(is_bot, 0, m_start - end[match_idx])
         rank_cls = np.where(is_bot, 0, cls)
-        cands.add(row, tier, fld, m_start, neglen, cls, self._entry_reason[entry] + fld, rank_cls)
+        weak = self._entry_weak[entry]
+        reason = self._entry_reason[entry] + fld
+        cands.add(row, tier, fld, m_start, neglen, cls, reason, rank_cls, weak)
 
     def _resolve_modifiers(
         self,
@@ -721,6 +730,7 @@ class _Candidates:
         cls: int | npt.NDArray[np.int64],
         reason: int | npt.NDArray[np.int64],
         rank_cls: int | npt.NDArray[np.int64] | None = None,
+        weak: int | npt.NDArray[np.int64] = 0,
     ) -> None:
         k = len(rows)
         if not k:
@@ -731,14 +741,14 @@ class _Candidates:
 
         rc = cls if rank_cls is None else rank_cls
         self._parts.append(
-            tuple(col(v) for v in (rows, tier, field, start, neglen, rc, cls, reason))
+            tuple(col(v) for v in (rows, tier, field, weak, start, neglen, rc, cls, reason))
         )
 
     def __len__(self) -> int:
         return sum(len(p[0]) for p in self._parts)
 
     def arrays(self) -> tuple[npt.NDArray[np.int64], ...]:
-        return tuple(np.concatenate([p[i] for p in self._parts]) for i in range(8))
+        return tuple(np.concatenate([p[i] for p in self._parts]) for i in range(9))
 
 
 def _reason(field_label: str, entry: _Entry) -> str:
