@@ -101,3 +101,34 @@ def test_jetstream_v2_lines(tmp_path: Path) -> None:
                     b, "uri", getattr(b, "key", None)
                 )
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_watches_parse_and_catch_their_episodes(sim: Run) -> None:
+    """The registry's watches are valid queries, and each planted episode is caught by
+    the watch written for it (and the troll target's mentions by the mentions watch)."""
+    import tomllib
+
+    matcher = pytest.importorskip("veille.query.matcher")
+    registry = tomllib.loads((sim.root / "registry.toml").read_text(encoding="utf-8"))
+    watches = {w["id"]: w["query"] for w in registry["watches"]}
+    ws = matcher.WatchSet(watches, strict=True)
+    texts = {p.uri: (p.text, p.lang, "bluesky") for p in sim.posts.values()}
+    texts.update({s["uri"]: (s["content"], s["language"], "mastodon") for s in sim.statuses})
+    truth = sim.truth
+
+    def hit_rate(uris: list[str], prefix: str) -> float:
+        wid = next(w for w in watches if w.startswith(prefix))
+        hits = 0
+        for uri in uris:
+            text, lang, network = texts[uri]
+            plain = mastodon.html_to_text(text)[0] if network == "mastodon" else text
+            hits += wid in ws.match(matcher.Post(text=plain, network=network, lang=lang))
+        return hits / len(uris)
+
+    assert hit_rate(truth["rumours"][0]["post_uris"], "rachat-") >= 0.6
+    assert hit_rate(truth["bad_buzz"][0]["post_uris"], "crise-") >= 0.85
+    conference = next(b for b in truth["bursts"] if b["id"] == "burst-conference")
+    assert hit_rate(conference["post_uris"], "evenement") == 1.0
+    launch = next(b for b in truth["bursts"] if b["id"] == "burst-launch")
+    assert hit_rate(launch["post_uris"], "lancement") == 1.0
+    assert hit_rate(truth["troll_campaigns"][0]["post_uris"], "mentions-") >= 0.6

@@ -923,8 +923,10 @@ class Simulation(Engine):
             {
                 "id": f"crise-{b_org.id}",
                 "name": f"Crise : {b_org.name}",
-                "query": f'{buzz["term"]} OR ("{b_org.name}" AND (scandale* OR honte* OR '
-                f"inadmissible OR arnaque OR disgrace* OR boycott*))",
+                "query": f'{buzz["term"]} OR ("{b_org.name}" AND (scandal* OR honte* OR '
+                "inadmissible OR arnaque OR lamentable OR résili* OR furieu* OR écœur* OR "
+                '"plus jamais" OR disgrace* OR shameful OR outrageous OR terrible OR awful OR '
+                'furious OR "never again" OR boycott*))',
                 "alert": True,
             },
             {
