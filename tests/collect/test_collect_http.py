@@ -244,3 +244,13 @@ def test_a_wait_beyond_max_wait_is_an_error_not_a_hang(httpserver: HTTPServer) -
     with pytest.raises(HttpError, match=r"rate limited until|limite de requêtes"):
         http.get(httpserver.url_for("/far"))
     assert all(s <= 600 for s in clock.sleeps)
+
+
+@pytest.mark.parametrize("name", ["httpcore.http11", "websockets.client", "veille.collect"])
+def test_library_loggers_are_redacted(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger(name).debug(
+        "> GET /x?access_token=%s HTTP/1.1 Authorization: Bearer %s", "tok12345678", "tok87654321"
+    )
+    assert "tok12345678" not in caplog.text and "tok87654321" not in caplog.text
+    assert "access_token=***" in caplog.text

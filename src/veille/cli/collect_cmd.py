@@ -21,6 +21,12 @@ from veille.model import parse_time
 from veille.workspace import Workspace
 
 
+def _redact_logs() -> None:
+    from veille.sources.http import install_log_redaction
+
+    install_log_redaction()
+
+
 def _since(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -88,6 +94,7 @@ def collect(
     """Poll the configured sources once (resuming from their saved cursors)."""
     from veille.collect import collect_once, states
 
+    _redact_logs()
     with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:
         tasks: dict[str, TaskID] = {}
 
@@ -134,6 +141,7 @@ def listen(
     """Stream a live source into the store until stopped (Ctrl-C) or for --max-seconds."""
     from veille.collect import listen as run_listen
 
+    _redact_logs()
     stop = threading.Event()
     with (
         Workspace.open(workspace) as ws,
@@ -165,6 +173,7 @@ def run_cmd(
     """Run the schedule: poll sources every --interval minutes, live sources continuously."""
     from veille.collect import run
 
+    _redact_logs()
     stop = threading.Event()
     with Workspace.open(workspace) as ws, _stop_on_signals(stop):
         err.print(f"veille run: polling every {interval:g} min; Ctrl-C to stop")

@@ -171,11 +171,30 @@ class RedactingFilter(logging.Filter):
 _FILTER = RedactingFilter()
 
 
-def install_log_redaction(
-    names: Iterable[str] = ("veille", "httpx", "httpcore", "websockets"),
-) -> None:
+#: Loggers that may see URLs or headers. A logger's filters only apply to records logged on
+#: that very logger (not on its children), so each one is named.
+REDACTED_LOGGERS = (
+    "veille",
+    "veille.http",
+    "veille.collect",
+    "veille.sources.bluesky",
+    "veille.sources.mastodon",
+    "veille.sources.rss",
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "websockets",
+    "websockets.client",
+    "websockets.server",
+)
+
+
+def install_log_redaction(names: Iterable[str] = REDACTED_LOGGERS) -> None:
     """Install the redacting filter on these loggers and on every handler of the root
-    logger (records from child loggers are filtered by the handlers, not the parents)."""
+    logger (call it again after configuring logging: new handlers get it too)."""
     for name in names:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
