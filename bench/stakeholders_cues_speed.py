@@ -255,14 +255,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append((name, n / seconds))
         print(f"{name:62s} {n / seconds:>10,.0f} rows/s", flush=True)
 
-    record("stakeholders, 10k batches, all authors distinct",
-           timed(in_batches(stakeholders, profiles, 10_000), repeat))
-    record("stakeholders, 100k batch, all authors distinct",
-           timed(lambda: stakeholders(profiles), repeat))
-    record("stakeholders, 10k batches, 5 posts per author",
-           timed(in_batches(stakeholders, repeated, 10_000), repeat))
-    record("stakeholders, 1k batches, all authors distinct",
-           timed(in_batches(stakeholders, profiles, 1_000), repeat))
+    record(
+        "stakeholders, 10k batches, all authors distinct",
+        timed(in_batches(stakeholders, profiles, 10_000), repeat),
+    )
+    record(
+        "stakeholders, 100k batch, all authors distinct",
+        timed(lambda: stakeholders(profiles), repeat),
+    )
+    record(
+        "stakeholders, 10k batches, 5 posts per author",
+        timed(in_batches(stakeholders, repeated, 10_000), repeat),
+    )
+    record(
+        "stakeholders, 1k batches, all authors distinct",
+        timed(in_batches(stakeholders, profiles, 1_000), repeat),
+    )
     record("baseline: naive per-row regex (bios only)", timed(lambda: naive_s(bios), repeat))
     record("cues, 10k batches", timed(in_batches(cues, posts, 10_000), repeat))
     record("cues, 100k batch", timed(lambda: cues(posts), repeat))
@@ -281,13 +289,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rate = dict(results)
     print("\nratios (stage / baseline, 10k batches):")
-    print(f"  stakeholders / naive regex: "
-          f"{rate['stakeholders, 10k batches, all authors distinct'] / rate['baseline: naive per-row regex (bios only)']:.1f}x")  # noqa: E501
-    print(f"  cues / naive regex:         "
-          f"{rate['cues, 10k batches'] / rate['baseline: naive per-row regex cues']:.1f}x")
+    print(
+        f"  stakeholders / naive regex: "
+        f"{rate['stakeholders, 10k batches, all authors distinct'] / rate['baseline: naive per-row regex (bios only)']:.1f}x"
+    )  # noqa: E501
+    print(
+        f"  cues / naive regex:         "
+        f"{rate['cues, 10k batches'] / rate['baseline: naive per-row regex cues']:.1f}x"
+    )
     if "baseline: VADER polarity_scores" in rate:
-        print(f"  cues / VADER:               "
-              f"{rate['cues, 10k batches'] / rate['baseline: VADER polarity_scores']:.1f}x")
+        print(
+            f"  cues / VADER:               "
+            f"{rate['cues, 10k batches'] / rate['baseline: VADER polarity_scores']:.1f}x"
+        )
     return 0
 
 

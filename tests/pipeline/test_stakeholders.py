@@ -221,6 +221,43 @@ def test_precedence_registry_bot_employer_role(stage: StakeholderStage) -> None:
     assert stage.classify_one(handle="jo.lemonde.fr", bio="CEO")[0] == "journalist"
 
 
+def test_partner_at_a_fund_is_an_investor(stage: StakeholderStage) -> None:
+    assert stage.classify_one(bio="Partner at Greenlane Capital")[0] == "investor"
+    out = stage.classify_one(bio="Associée chez Boréal Invest, Lyon")
+    assert out == ("investor", "bio contains 'associée chez' … 'invest'")
+    assert stage.classify_one(bio="Partner @ Elmstead Partners. Dad.")[0] == "investor"
+    # a partner in a law or consulting firm is not; nor a fund word too far away
+    assert stage.classify_one(bio="Associé chez Fidal Avocats")[0] == "customer"
+    assert stage.classify_one(bio="Partner at a small firm near the old capital")[0] == "customer"
+    assert stage.classify_one(bio="Ex-partner at Alven Capital, now a baker")[0] == "customer"
+
+
+def test_glued_organisation_names(stage: StakeholderStage) -> None:
+    config = StakeholderConfig.from_mapping(
+        {"organisations": [{"id": "verlaine", "name": "Maison Verlaine", "kind": "own"}]}
+    )
+    glued = StakeholderStage(config)
+    assert glued.classify_one(bio="Data scientist @MaisonVerlaine")[0] == "employee"
+    assert glued.classify_one(bio="Cliente de la Maison Verlaine")[0] == "customer"
+
+
+def test_simulated_accounts() -> None:
+    """The simulator's ground truth (templated bios: a check of the plumbing, not of
+    accuracy on real profiles; see bench/stakeholders_accuracy.py)."""
+    import tempfile
+    from pathlib import Path
+
+    from bench.stakeholders_accuracy import evaluate
+
+    from veille.simulate import simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate(Path(tmp), seed=3, posts=1000, weeks=1)
+        result = evaluate(Path(tmp))
+    assert result["n"] > 300
+    assert result["accuracy"] >= 0.95, result["errors"][:10]
+
+
 def test_former_roles_do_not_count(stage: StakeholderStage) -> None:
     assert stage.classify_one(bio="Ex-journaliste, aujourd'hui boulanger")[0] == "customer"
     assert stage.classify_one(bio="Former CEO, now gardening")[0] == "customer"

@@ -31,6 +31,7 @@ either, except for public_sector (a former minister is still a political actor).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -112,6 +113,8 @@ _CLASS_ID = {name: i for i, name in enumerate(CLASSES)}
 _CUSTOMER = _CLASS_ID["customer"]
 _BOT = _CLASS_ID["bot"]
 _PUBLIC_SECTOR = _CLASS_ID["public_sector"]
+_INVESTOR = _CLASS_ID["investor"]
+_PAIR_WINDOW = 5  # at most this many spaces (4 tokens) between a partner cue and a fund word
 
 # Employer cue templates: "{}" is an organisation name (or alias).
 _EMPLOYER_TEMPLATES: tuple[str, ...] = (
@@ -414,6 +417,8 @@ class StakeholderStage:
             if cls_id == -2:
                 continue
             names = list(org.names)
+            # the name glued as in a handle or hashtag: "@MaisonVerlaine", "#LesEchos"
+            names += [g for g in (re.sub(r"[\W_]+", "", name) for name in org.names) if len(g) > 2]
             for _network, handle in org.handles:
                 local = _registry_ident(handle).split("@")[0].split(".")[0]
                 if local and "/" not in local and ":" not in local:
@@ -470,8 +475,13 @@ class StakeholderStage:
                 key_entries[key_id].append(entry)
         former_terms = [*lex["former"]["terms"], *self.config.extra_terms.get("former", ())]
         former_keys = {norm for norm in normalize_terms(former_terms) if norm}
-        for norm in former_keys:
-            if norm not in keys:
+        partner = lex["investor"]
+        partner_terms = dict(
+            zip(normalize_terms(partner["partner"]), partner["partner"], strict=True)
+        )
+        fund_terms = dict(zip(normalize_terms(partner["fund"]), partner["fund"], strict=True))
+        for norm in (*former_keys, *partner_terms, *fund_terms):
+            if norm and norm not in keys:
                 keys[norm] = len(keys)
                 key_entries.append([])
 
@@ -481,6 +491,10 @@ class StakeholderStage:
         n_keys = len(keys)
         self._key_ignore = np.zeros(n_keys, dtype=bool)
         self._key_former = np.zeros(n_keys, dtype=bool)
+        self._key_partner: dict[int, str] = {keys[k]: t for k, t in partner_terms.items() if k}
+        self._key_fund: dict[int, str] = {keys[k]: t for k, t in fund_terms.items() if k}
+        self._key_pairing = np.zeros(n_keys, dtype=bool)
+        self._key_pairing[list(self._key_partner) + list(self._key_fund)] = True
         self._entry_start = np.zeros(n_keys, dtype=np.int64)
         self._entry_count = np.zeros(n_keys, dtype=np.int64)
         flat: list[_Entry] = []
@@ -628,7 +642,7 @@ class StakeholderStage:
         stacked = pa.concat_arrays([cap_length(columns[f], _FIELD_CAP[f]) for f in FIELDS])
         matches = self._matcher.scan(normalize(stacked))
         if len(matches):
-            self._lexicon_candidates(matches, n, cands)
+            self._lexicon_candidates(matches, n, cands, dynamic)
 
         # the smallest rank per row
         class_ids = np.full(n, _CUSTOMER, dtype=np.int32)
@@ -649,15 +663,32 @@ class StakeholderStage:
         reasons = pa.DictionaryArray.from_arrays(pa.array(reason_ids), table)
         return classes.cast(pa.string()), reasons.cast(pa.string())
 
-    def _lexicon_candidates(self, matches: Matches, n: int, cands: _Candidates) -> None:
+    def _lexicon_candidates(
+        self, matches: Matches, n: int, cands: _Candidates, dynamic: list[str]
+    ) -> None:
         slot, key, start, end = matches.row, matches.key, matches.start, matches.end
         drop = np.zeros(len(slot), dtype=bool)
         after_former = np.zeros(len(slot), dtype=bool)
-        special = self._key_ignore[key] | self._key_former[key]
+        special = self._key_ignore[key] | self._key_former[key] | self._key_pairing[key]
         if special.any():
-            # Python only for the field values that hold an ignore phrase or a former word
+            # Python only for the field values that hold an ignore phrase, a former word or
+            # a partner/fund word
             affected = np.flatnonzero(np.isin(slot, np.unique(slot[special])))
-            self._resolve_modifiers(matches, affected, drop, after_former)
+            pairs = self._resolve_modifiers(matches, affected, drop, after_former)
+            for pair_slot, pair_start, pair_end, partner_term, fund_term in pairs:
+                pair_field, pair_row = divmod(pair_slot, n)
+                label = _FIELD_LABEL[FIELDS[pair_field]]
+                dynamic.append(f"{label} contains '{partner_term}' … '{fund_term}'")
+                reason = len(self._reasons) + len(dynamic) - 1
+                cands.add(
+                    np.array([pair_row]),
+                    _TIER_ROLE,
+                    pair_field,
+                    pair_start,
+                    pair_start - pair_end,
+                    _INVESTOR,
+                    reason,
+                )
         # one pair per (match, entry of its key)
         counts = self._entry_count[key]
         match_idx = np.repeat(np.arange(len(key)), counts)
@@ -684,12 +715,17 @@ class StakeholderStage:
         indices: npt.NDArray[np.int64],
         drop: npt.NDArray[np.bool_],
         after_former: npt.NDArray[np.bool_],
-    ) -> None:
+    ) -> list[tuple[int, int, int, str, str]]:
         """Mark matches hidden by an ignore phrase (``drop``) and matches that come within
-        two tokens after a former word (``after_former``). ``indices`` are in text order."""
+        two tokens after a former word (``after_former``), and return the partner-at-fund
+        pairs ("Partner at Greenlane Capital": a partner cue followed within
+        :data:`_PAIR_WINDOW` tokens by a fund word) as (slot, start, end, partner term, fund
+        term). ``indices`` are in text order."""
         text, row_start = matches.text, matches.row_start
         ignored: dict[int, list[tuple[int, int]]] = {}
         former_end: dict[int, int] = {}
+        partner_at: dict[int, tuple[int, int, str]] = {}  # slot -> last partner cue
+        pairs: list[tuple[int, int, int, str, str]] = []
         for i, slot, key, start, end in zip(
             indices.tolist(),
             matches.row[indices].tolist(),
@@ -712,6 +748,19 @@ class StakeholderStage:
                 after_former[i] = text.count(" ", base + fe, base + start) <= 2
             if self._key_former[key]:
                 former_end[slot] = end
+            if after_former[i]:
+                continue
+            partner_term = self._key_partner.get(key)
+            if partner_term is not None:
+                partner_at[slot] = (start, end, partner_term)
+            fund_term = self._key_fund.get(key)
+            previous = partner_at.get(slot)
+            if fund_term is not None and previous is not None and previous[1] <= start:
+                base = int(row_start[slot])
+                if text.count(" ", base + previous[1], base + start) <= _PAIR_WINDOW:
+                    pairs.append((slot, previous[0], end, previous[2], fund_term))
+                    del partner_at[slot]
+        return pairs
 
 
 class _Candidates:
