@@ -53,9 +53,7 @@ def queries() -> st.SearchStrategy[str]:
             lambda ts: "(" + " OR ".join(ts) + ")"
         ),
     )
-    near = st.builds(
-        lambda a, n, b: f"{a} NEAR/{n} {b}", near_side, st.integers(1, 4), near_side
-    )
+    near = st.builds(lambda a, n, b: f"{a} NEAR/{n} {b}", near_side, st.integers(1, 4), near_side)
     base = st.one_of(leaf, leaf, near)
 
     def extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -70,9 +68,9 @@ def queries() -> st.SearchStrategy[str]:
     return st.recursive(base, extend, max_leaves=6)
 
 
-texts = st.lists(
-    st.one_of(st.sampled_from(WORDS), st.sampled_from(PUNCT)), max_size=14
-).map("".join)
+texts = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(PUNCT)), max_size=14).map(
+    "".join
+)
 
 posts_strategy = st.lists(
     st.fixed_dictionaries(

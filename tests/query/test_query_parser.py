@@ -29,7 +29,7 @@ def test_precedence_not_near_and_or() -> None:
     node = parse("a OR b AND NOT c")
     assert node == Or((w("a"), And((w("b"), Not(w("c"))))))
     assert parse("NOT a NEAR/2 b") == Not(Near((w("a"),), (w("b"),), 2))
-    assert parse("(a OR b) NEAR/5 \"c d\"") == Near(
+    assert parse('(a OR b) NEAR/5 "c d"') == Near(
         (w("a"), w("b")), (Term("phrase", ("c", "d"), "c d", True),), 5
     )
     assert explain(parse("a b OR c")) == "((a AND b) OR c)"
@@ -43,7 +43,9 @@ def test_french_operators_and_lowercase_words() -> None:
 
 def test_term_kinds_and_elision() -> None:
     assert parse("#Fusion") == Term("hashtag", ("#fusion",), "#Fusion")
-    assert parse("@acme.bsky.social") == Term("mention", ("@acme.bsky.social",), "@acme.bsky.social")
+    assert parse("@acme.bsky.social") == Term(
+        "mention", ("@acme.bsky.social",), "@acme.bsky.social"
+    )
     assert parse("Manag*") == Term("prefix", ("manag",), "Manag")
     assert parse("l’entreprise") == Term("word", ("entreprise",), "l’entreprise")
     assert parse("d'Acme") == Term("word", ("acme",), "d'Acme")

@@ -88,7 +88,9 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Check and explain watch queries / vérifier les requêtes.")
 
     @group.command("check")
-    def check(query: str = typer.Argument(..., help="The query, e.g. 'acme NEAR/3 rachat'.")) -> None:
+    def check(
+        query: str = typer.Argument(..., help="The query, e.g. 'acme NEAR/3 rachat'."),
+    ) -> None:
         """Check a query: exit 0 and print its normalised form, or exit 2 with the error."""
         _check(query)
 

@@ -75,8 +75,9 @@ LINK_RE = re.compile(LINK_PATTERN)
 def _decomposes_to_ascii(ch: str) -> bool:
     if unicodedata.category(ch)[0] == "M":
         return False
-    return all(c.isascii() or unicodedata.category(c)[0] == "M" for c in
-               unicodedata.normalize("NFKD", ch))
+    return all(
+        c.isascii() or unicodedata.category(c)[0] == "M" for c in unicodedata.normalize("NFKD", ch)
+    )
 
 
 #: Texts made only of ASCII, ``’`` and characters whose NFKD is ASCII plus combining marks
@@ -85,8 +86,11 @@ def _decomposes_to_ascii(ch: str) -> bool:
 #: interchangeable for the tokeniser.
 _SLOW_CHARS = re.compile(
     "[^\\x00-\\x7f’"
-    + "".join(chr(i) for i in range(0x80, 0x10000)
-              if not 0xD800 <= i < 0xE000 and _decomposes_to_ascii(chr(i)))
+    + "".join(
+        chr(i)
+        for i in range(0x80, 0x10000)
+        if not 0xD800 <= i < 0xE000 and _decomposes_to_ascii(chr(i))
+    )
     + "]"
 )
 

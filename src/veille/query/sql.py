@@ -24,7 +24,7 @@ import duckdb
 
 from veille.query import normalize, patterns
 from veille.query._unicode_tables import SQL_FOLD
-from veille.query.ast import And, Filter, Near, Node, Not, Or, Term, terms
+from veille.query.ast import And, Filter, Near, Node, Not, Term, terms
 from veille.query.parser import parse
 
 
@@ -111,9 +111,11 @@ class _Compiler:
 
     def term(self, term: Term) -> str:
         self.uses_stream = True
-        return "(" + " OR ".join(
-            f"contains(s, {self.param(p)})" for p in patterns.substrings(term)
-        ) + ")"
+        return (
+            "("
+            + " OR ".join(f"contains(s, {self.param(p)})" for p in patterns.substrings(term))
+            + ")"
+        )
 
     def filter(self, flt: Filter) -> str:
         if flt.field == "lang":

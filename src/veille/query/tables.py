@@ -90,7 +90,9 @@ def compute() -> tuple[list[tuple[int, int]], list[tuple[int, int]], dict[str, s
     con = duckdb.connect()
     try:
         con.register("chars_table", pa.table({"c": chars}))
-        sql = [r[0] for r in con.execute("SELECT strip_accents(lower(c)) FROM chars_table").fetchall()]
+        sql = [
+            r[0] for r in con.execute("SELECT strip_accents(lower(c)) FROM chars_table").fetchall()
+        ]
     finally:
         con.close()
     fold: dict[str, str] = {}
