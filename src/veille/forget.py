@@ -12,19 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veille.errors import UsageError
-from veille.model import (
-    Account,
-    AccountSnapshot,
-    Follow,
-    Post,
-    Reaction,
-    Record,
-    Tombstone,
-    account_key,
-    utcnow,
-)
-from veille.plugins import connectors
-from veille.sources.base import RawItem
+from veille.model import Tombstone, account_key, utcnow
+from veille.redact import redact_raw_log
 from veille.workspace import Workspace
 
 
@@ -58,18 +47,6 @@ def resolve_account(ws: Workspace, spec: str) -> tuple[str, str]:
     return str(rows[0][0]), str(rows[0][1])
 
 
-def authored_by(record: Record, network: str, account_id: str) -> bool:
-    if getattr(record, "network", None) != network:
-        return False
-    if isinstance(record, Post | Reaction):
-        return record.author_id == account_id
-    if isinstance(record, Account | AccountSnapshot):
-        return record.account_id == account_id
-    if isinstance(record, Follow):
-        return record.follower_id == account_id
-    return False
-
-
 def forget(ws: Workspace, spec: str, *, reason: str = "forgotten on request") -> ForgetSummary:
     network, account_id = resolve_account(ws, spec)
     posts = int(
@@ -90,19 +67,7 @@ def forget(ws: Workspace, spec: str, *, reason: str = "forgotten on request") ->
             )
         ]
     )
-    known = connectors()
-
-    def drop(item: RawItem) -> bool:
-        cls = known.get(item.source)
-        if cls is None or cls.network != network:
-            return False
-        try:
-            records = cls.to_records(item)
-        except Exception:
-            return False
-        return any(authored_by(r, network, account_id) for r in records)
-
-    removed = ws.rawlog.redact(drop)
+    removed = redact_raw_log(ws, networks={network})
     ws.store.audit(
         "forget",
         account_key(network, account_id),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from veille.model import Post, Record, utcnow
+from veille.redact import redact_raw_log
 from veille.sources.base import Connector, RawItem, Reject, excerpt
 from veille.store.store import WriteResult
 from veille.store.writer import Writer
@@ -174,6 +175,8 @@ def ingest(
         reject(bad)
         writer.close()  # commits what is queued now, without lingering
         drain(block=True)
+        if summary.posts_deleted or summary.records.get("tombstones"):
+            redact_raw_log(ws, networks={cls.network})
     except BaseException:
         status = "interrupted"
         raise

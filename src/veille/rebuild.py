@@ -3,7 +3,9 @@
 The new store is built beside the old one (``veille.rebuild.duckdb``) and swapped in by an
 atomic rename only when complete, so a crash during a rebuild leaves the old store intact.
 What the raw log cannot give back is carried over: tombstones (applied while replaying, so
-a rebuild never brings deleted content back), cursors, source state, imports, audit, alerts.
+a rebuild never brings deleted content back), the purged rows of deleted posts and
+forgotten accounts (so aggregates such as counts per day survive, as before the rebuild),
+cursors, source state, imports, audit, alerts.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ def rebuild(
     known = connectors()
     new = Store(new_path)
     try:
-        for table in KEPT_ON_REBUILD:
-            rows = ws.store.con.sql(f"SELECT * FROM {table}").to_arrow_table()
+        for table, query in KEPT_ON_REBUILD.items():
+            rows = ws.store.con.sql(query).to_arrow_table()
             with registered(new.con, "veille_kept", rows):
                 new.con.execute(f"INSERT INTO {table} SELECT * FROM veille_kept")
         with Writer(new) as writer:

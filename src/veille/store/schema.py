@@ -75,5 +75,14 @@ V1 = [
 MIGRATIONS: list[list[str]] = [V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-#: Tables that a rebuild keeps (they are not derived from the raw log).
-KEPT_ON_REBUILD = ("tombstones", "cursors", "source_state", "imports", "audit", "alerts_sent")
+#: What a rebuild carries over (not derivable from the raw log), table -> query.
+KEPT_ON_REBUILD: dict[str, str] = {
+    **{
+        t: f"SELECT * FROM {t}"
+        for t in ("tombstones", "cursors", "source_state", "imports", "audit", "alerts_sent")
+    },
+    # purged rows of deleted posts and forgotten accounts (their raw items are redacted)
+    "posts": "SELECT * FROM posts WHERE deleted_at IS NOT NULL",
+    "accounts": "SELECT * FROM accounts WHERE network || ':' || account_id IN "
+    "(SELECT key FROM tombstones WHERE kind = 'account')",
+}
