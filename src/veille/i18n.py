@@ -78,6 +78,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Forgot {account}: {posts} posts purged, {raw} raw items redacted. "
         "A tombstone keeps them out.",
     ),
+    "cli.interrupted": (
+        "Interrompu. Ce qui a été validé est conservé ; relancez pour reprendre.",
+        "Interrupted. What was committed is kept; run again to resume.",
+    ),
+    "cli.unexpected": ("erreur inattendue : {error}", "unexpected error: {error}"),
+    "cli.unexpected.hint": (
+        "(dans {file}:{line}) Relancez avec VEILLE_DEBUG=1 pour la trace complète, et signalez-la.",
+        "(in {file}:{line}) Run again with VEILLE_DEBUG=1 for the full traceback, and report it.",
+    ),
     "demo.ready": ("Espace de démonstration prêt :", "Demo workspace ready:"),
     "demo.next": ("Et maintenant :", "What to look at next:"),
 }

@@ -29,6 +29,9 @@ INPUT_SCHEMA = pa.schema(
         ("display_name", pa.string()),
         ("bio", pa.string()),
         ("url", pa.string()),
+        ("mentions", pa.list_(pa.string())),
+        ("hashtags", pa.list_(pa.string())),
+        ("urls", pa.list_(pa.string())),
     ]
 )
 
@@ -48,11 +51,16 @@ ENRICHMENT_SCHEMA = pa.schema(
 @runtime_checkable
 class Stage(Protocol):
     name: ClassVar[str]
-    version: ClassVar[str]
     label_column: ClassVar[str]
     confidence_column: ClassVar[str | None]
     score_column: ClassVar[str | None]
     detail_columns: ClassVar[tuple[str, ...]]
+
+    @property
+    def version(self) -> str:
+        """The model/rules version (a class constant, or per instance when it depends on
+        configuration, e.g. the watch set)."""
+        ...
 
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Return ``batch`` with this stage's output columns appended."""

@@ -33,6 +33,7 @@ WATCH_COLUMN = "watch_ids"
 
 _INPUT_SQL = """
 SELECT p.uri, p.network, p.author_id, p.text, p.lang, a.handle, a.display_name, a.bio, a.url,
+       p.mentions, p.hashtags, p.urls,
        EXISTS (SELECT 1 FROM enriched x WHERE x.uri = p.uri) AS seen_before
 FROM posts p
 LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id

@@ -50,7 +50,9 @@ class WatchMatcher:
     queries), for callers that version matches by watch set."""
 
     name: ClassVar[str] = "watches"
-    version: ClassVar[str] = "1.0.0"
+    #: The matcher's own version; ``version`` adds the watch set's digest, so that adding
+    #: or changing a watch makes stored posts pending again (``pipeline/enrich.py``).
+    matcher_version: ClassVar[str] = "1.0.0"
     label_column: ClassVar[str] = "watch_ids"
     confidence_column: ClassVar[str | None] = None
     score_column: ClassVar[str | None] = None
@@ -63,6 +65,7 @@ class WatchMatcher:
         for wid in sorted(self.watch_set.queries):
             h.update(f"{wid}\x00{to_query(self.watch_set.queries[wid])}\x00".encode())
         self.digest = h.hexdigest()[:16]
+        self.version = f"{self.matcher_version}+{self.digest}"
 
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         names = batch.schema.names

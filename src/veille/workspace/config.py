@@ -152,7 +152,7 @@ class VeilleConfig(_Model):
     leaders: list[Leader] = []
     watches: list[Watch] = []
     objectives: list[Objective] = []
-    stakeholders: dict[str, list[str]] = {}
+    stakeholders: dict[str, list[str] | float] = {}
     sources: Sources = Sources()
 
     def organisation(self, org_id: str) -> Organisation | None:
