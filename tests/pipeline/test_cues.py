@@ -184,6 +184,18 @@ def test_sliced_chunked_and_invalid_input(stage: CueStage) -> None:
         out.column(name).validate(full=True)
 
 
+def test_mixed_scripts_and_emoji(stage: CueStage) -> None:
+    texts = ["Это фейк? c'est faux", "假新闻 hoax", "🤔🤔🤔", "شائعة rumeur", "\u202etrue?"]
+    out = stage(pa.RecordBatch.from_pydict({"text": texts}))
+    assert out.column("cues").to_pylist() == [
+        ["query", "denial"],
+        ["denial"],
+        [],
+        ["uncertainty"],
+        ["query"],
+    ]
+
+
 def test_huge_text_is_capped(stage: CueStage) -> None:
     text = "rumeur " + "a" * 1_000_000 + " c'est faux"
     out = stage(pa.RecordBatch.from_pydict({"text": [text, "hoax"]}))

@@ -361,6 +361,29 @@ def test_invalid_utf8_and_lone_surrogates(stage: StakeholderStage) -> None:
     out.column("stakeholder_reason").validate(full=True)
 
 
+def test_mixed_scripts_emoji_and_wrong_types(stage: StakeholderStage) -> None:
+    bios = [
+        "Журналист CEO 记者 صحفي",
+        "🚀🔥🇫🇷✨",
+        "ジャーナリスト",
+        "journalisteжурналист",
+        "\u200b\u200d",
+    ]
+    out = stage(pa.RecordBatch.from_pydict({"bio": bios}))
+    assert out.column("stakeholder").to_pylist() == [
+        "peer_leader",
+        "customer",
+        "customer",
+        "customer",  # letters of any script are word characters: one word, no match
+        "customer",
+    ]
+    numbers = stage(pa.RecordBatch.from_pydict({"handle": [42], "bio": ["CEO"]}))
+    assert numbers.column("stakeholder").to_pylist() == ["peer_leader"]
+    nested = pa.RecordBatch.from_pydict({"bio": pa.array([[1]], pa.list_(pa.int64()))})
+    with pytest.raises(TypeError, match="column 'bio'"):
+        stage(nested)
+
+
 def test_huge_bio_is_capped_not_rejected(stage: StakeholderStage) -> None:
     bio = "Journaliste " + "é" * 1_000_000 + " CEO"
     out = stage(pa.RecordBatch.from_pydict({"bio": [bio, "CEO"]}))

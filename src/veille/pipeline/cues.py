@@ -160,7 +160,7 @@ class CueStage:
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         n = batch.num_rows
         index = batch.schema.get_field_index("text")
-        text = as_string_array(batch.column(index) if index >= 0 else None, n)
+        text = as_string_array(batch.column(index) if index >= 0 else None, n, "text")
         normalized = normalize(text, cap=TEXT_CAP, strip_urls=True, strip_mentions=True)
         matches = self._matcher.scan(normalized)
 

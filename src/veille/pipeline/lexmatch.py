@@ -44,7 +44,6 @@ __all__ = [
     "cap_length",
     "normalize",
     "normalize_terms",
-    "preceding_tokens",
 ]
 
 _URL = r"(?i)(?:https?://|www\.)[^\s]+"
@@ -63,11 +62,15 @@ _TABLE = (
 )
 
 
-def as_string_array(column: pa.Array | pa.ChunkedArray | None, length: int) -> pa.StringArray:
+def as_string_array(
+    column: pa.Array | pa.ChunkedArray | None, length: int, name: str = "text"
+) -> pa.StringArray:
     """``column`` as one ``pa.string()`` array of valid UTF-8 with nulls as ``""``.
 
     A missing column gives ``length`` empty strings. Values that are not valid UTF-8 are
-    decoded with replacement characters (U+FFFD) instead of failing the batch.
+    decoded with replacement characters (U+FFFD) instead of failing the batch. Numbers are
+    read as their text; a column of another type (struct, list) is a ``TypeError`` naming
+    ``name``.
     """
     if column is None:
         return pa.array([""] * length, type=pa.string())
@@ -79,7 +82,10 @@ def as_string_array(column: pa.Array | pa.ChunkedArray | None, length: int) -> p
         if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
             column = _repair_utf8(column)
         else:
-            column = pc.cast(column, pa.string())
+            try:
+                column = pc.cast(column, pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise TypeError(f"column {name!r}: cannot read {column.type} as text") from exc
     try:
         column.validate(full=True)
     except pa.ArrowInvalid:
@@ -265,10 +271,3 @@ class Matcher:
             text,
             row_start,
         )
-
-
-def preceding_tokens(text: str, row_start: int, start: int, count: int) -> list[str]:
-    """Up to ``count`` tokens before position ``start`` of a normalised row, nearest first."""
-    begin = max(row_start, row_start + start - 64 * count)
-    window = text[begin : row_start + start].split()
-    return window[::-1][:count]

@@ -530,7 +530,7 @@ class StakeholderStage:
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         n = batch.num_rows
         columns = {
-            name: as_string_array(_column(batch, name), n)
+            name: as_string_array(_column(batch, name), n, name)
             for name in ("network", "author_id", *FIELDS)
         }
         rate = _rate_column(batch)
