@@ -353,28 +353,33 @@ class _Scanner:
     nesting only): the value is then checked by msgspec. State survives across reads, so a
     long value is scanned once."""
 
-    __slots__ = ("depth", "in_string", "pos")
+    __slots__ = ("depth", "in_string", "pos", "scalar", "started")
 
     def __init__(self, pos: int) -> None:
         self.depth = 0
         self.in_string = False
         self.pos = pos
+        self.scalar = False
+        self.started = False
 
     def end(self, buf: bytes, final: bool) -> int | None:
         """Index just past the value that starts at the scanner's first position, or
         ``None`` when more data is needed. Scalars end at a delimiter or at the end."""
         pos = self.pos
-        if self.depth == 0 and not self.in_string:
+        if not self.started:
+            self.started = True
             first = buf[pos : pos + 1]
             if first == b'"':
                 self.in_string = True
                 pos += 1
             elif first not in (b"{", b"["):
-                match = _SCALAR_END.search(buf, pos)
-                if match is None:
-                    self.pos = pos
-                    return len(buf) if final else None
-                return match.start()
+                self.scalar = True
+        if self.scalar:
+            match = _SCALAR_END.search(buf, pos)
+            if match is None:
+                self.pos = len(buf)
+                return len(buf) if final else None
+            return match.start()
         while True:
             if self.in_string:
                 match = _STRING_END.search(buf, pos)
@@ -501,6 +506,8 @@ def iter_json_values(
                 shift = fill()
                 if shift is not None:
                     scanner.pos -= shift
+            if end <= pos:  # a stray delimiter (``]`` or ``}`` outside any value)
+                end = pos + 1
             value = buf[pos:end]
             line_end = line + value.count(b"\n")
             size = skipped + len(value)

@@ -1,0 +1,172 @@
+"""Read + map throughput of the jetstream and twitter-v2 importers, on one core.
+
+Generates files in a temporary directory by replicating the real fixture lines of
+``../shared/fixtures`` with changed ids (so every post URI is distinct), then measures, in
+the same run and on the same files:
+
+- baseline: plain ``json.loads`` of every line (reading the file line by line);
+- read: the importer's ``read`` (line splitting, size and UTF-8 checks, JSON syntax check,
+  ``RawItem`` construction);
+- read+map: ``read`` then ``to_records`` on every raw item (what ``veille import`` does
+  before writing), with items/s, posts/s and records/s;
+- map: ``to_records`` alone on raw items already read.
+
+Each measure is repeated (``--repeat``) and the median is reported, with the ratio to the
+baseline. Usage::
+
+    python bench/import_throughput.py [--jetstream-lines 200000] [--twitter-pages 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from veille.model import Post
+from veille.sources.base import Importer, RawItem
+from veille.sources.jetstream import JetstreamImporter
+from veille.sources.twitter_v2 import TwitterV2Importer
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+
+
+def jetstream_lines(count: int) -> list[str]:
+    source = [
+        json.loads(line)
+        for name in (
+            "internal_corpus_testdata_expected_v1.jsonl",
+            "internal_subscribe_testdata_golden_v1.jsonl",
+        )
+        for line in (SHARED / "bluesky_jetstream" / name).read_text().splitlines()
+    ]
+    out = []
+    for i in range(count):
+        event = json.loads(json.dumps(source[i % len(source)]))
+        event["time_us"] += i
+        if "commit" in event:
+            event["commit"]["rkey"] = f"3bench{i:09d}"
+        out.append(json.dumps(event, ensure_ascii=False))
+    return out
+
+
+def twitter_lines(pages: int) -> list[str]:
+    names = [
+        "brexit.jsonl",
+        "cotweet.jsonl",
+        "geo_tweets.jsonl",
+        "media_tweet.jsonl",
+        "mentions_tweet.jsonl",
+        "two_tweets.jsonl",
+        "users.jsonl",
+    ]
+    source = [
+        json.loads(line)
+        for name in names
+        for line in (SHARED / "twitter_v2" / name).read_text().splitlines()
+    ]
+    out = []
+    for i in range(pages):
+        page: dict[str, Any] = json.loads(json.dumps(source[i % len(source)]))
+        for tweet in page.get("data", []) + page.get("includes", {}).get("tweets", []):
+            if "text" in tweet:
+                tweet["id"] = f"{i:07d}{tweet['id'][-12:]}"
+        out.append(json.dumps(page, ensure_ascii=False))
+    return out
+
+
+def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times = []
+    result = None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def measure(name: str, cls: type[Importer], path: Path, repeat: int) -> list[str]:
+    def baseline() -> int:
+        n = 0
+        with path.open("rb") as handle:
+            for line in handle:
+                if line.strip():
+                    json.loads(line)
+                    n += 1
+        return n
+
+    def read() -> list[RawItem]:
+        return [x for x in cls([path]).read(path) if isinstance(x, RawItem)]
+
+    def read_map() -> tuple[int, int, int]:
+        items = posts = records = 0
+        for raw in cls([path]).read(path):
+            if not isinstance(raw, RawItem):
+                continue
+            items += 1
+            mapped = cls.to_records(raw)
+            records += len(mapped)
+            posts += sum(1 for r in mapped if isinstance(r, Post))
+        return items, posts, records
+
+    lines_t, lines = timed(baseline, repeat)
+    read_t, items = timed(read, repeat)
+    both_t, (n_items, n_posts, n_records) = timed(read_map, repeat)
+
+    def map_only() -> int:
+        return sum(len(cls.to_records(raw)) for raw in items)
+
+    map_t, _ = timed(map_only, repeat)
+    assert n_items == lines == len(items)
+    base = lines / lines_t
+    rows = [
+        f"| {name} | baseline `json.loads` | {lines:,} lines | {base:,.0f} lines/s | | 1.00 |",
+        f"| {name} | read | {n_items:,} items | {n_items / read_t:,.0f} items/s | "
+        f"| {n_items / read_t / base:.2f} |",
+        f"| {name} | read+map | {n_items:,} items | {n_items / both_t:,.0f} items/s | "
+        f"{n_posts / both_t:,.0f} posts/s, {n_records / both_t:,.0f} records/s "
+        f"| {n_items / both_t / base:.2f} |",
+        f"| {name} | map only | {n_items:,} items | {n_items / map_t:,.0f} items/s | "
+        f"{n_posts / map_t:,.0f} posts/s | {n_items / map_t / base:.2f} |",
+    ]
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jetstream-lines", type=int, default=200_000)
+    parser.add_argument("--twitter-pages", type=int, default=600)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not SHARED.exists():
+        print(f"fixtures not found at {SHARED}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        jet = Path(tmp) / "jetstream.jsonl"
+        jet.write_text("\n".join(jetstream_lines(args.jetstream_lines)) + "\n")
+        tw = Path(tmp) / "twarc.jsonl"
+        tw.write_text("\n".join(twitter_lines(args.twitter_pages)) + "\n")
+        print(
+            f"jetstream: {jet.stat().st_size / 1e6:.0f} MB, "
+            f"twitter-v2: {tw.stat().st_size / 1e6:.0f} MB; medians of {args.repeat} runs"
+        )
+        print()
+        print("| importer | measure | input | rate | detail | vs baseline |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for row in measure("jetstream", JetstreamImporter, jet, args.repeat):
+            print(row)
+        for row in measure("twitter-v2", TwitterV2Importer, tw, args.repeat):
+            print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
