@@ -96,20 +96,13 @@ def _batch(posts: list[dict[str, Any]]) -> pa.RecordBatch:
         {
             "uri": p["uri"], "network": p["network"], "author_id": p["author_id"],
             "text": p["text"], "lang": p["lang"], "handle": p["handle"], "display_name": None,
-            "bio": None, "url": None,
+            "bio": None, "url": None, "urls": p["urls"], "mentions": p["mentions"],
+            "hashtags": p["hashtags"],
         }
         for p in posts
     ]  # fmt: skip
     batch = pa.RecordBatch.from_pylist(rows, schema=INPUT_SCHEMA)
-    extra = {
-        "lang_id": pa.array([p["lang_id"] for p in posts], pa.string()),
-        "urls": pa.array([p["urls"] for p in posts], pa.list_(pa.string())),
-        "mentions": pa.array([p["mentions"] for p in posts], pa.list_(pa.string())),
-        "hashtags": pa.array([p["hashtags"] for p in posts], pa.list_(pa.string())),
-    }
-    for name, arr in extra.items():
-        batch = batch.append_column(name, arr)
-    return batch
+    return batch.append_column("lang_id", pa.array([p["lang_id"] for p in posts], pa.string()))
 
 
 @pytest.fixture(scope="module")

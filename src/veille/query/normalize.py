@@ -48,8 +48,8 @@ def _class_body(ranges: Iterable[tuple[int, int]]) -> str:
 WORD_CLASS = _class_body(WORD_RANGES)
 _MARK_CLASS = _class_body(MARK_RANGES)
 
-#: The tokeniser (for RE2 in DuckDB). Elided articles come first and are dropped afterwards (RE2 has no
-#: look-ahead); an alternative only starts where the previous token ended, so ``l'`` is
+#: The tokeniser (for RE2 in DuckDB). Elided articles come first and are dropped afterwards
+#: (RE2 has no look-ahead); an alternative only starts where the previous token ended, so ``l'`` is
 #: only an elision at the start of a token (``aujourd'hui`` gives ``aujourd hui``).
 TOKEN_PATTERN = (
     "(?:" + "|".join(ELISIONS) + ")[" + APOSTROPHES + "]"

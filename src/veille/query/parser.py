@@ -326,7 +326,7 @@ class _Parser:
             return left
         op = self.advance()
         left_terms = self._near_side(left, start)
-        if self.tok.kind == "not":
+        if self._kind() == "not":
             self.fail(self.tok.pos, t("query.near_operand", what="NOT"))
         if self.tok.kind in ("eof", "rparen", "and", "or", "near"):
             self.fail(self.tok.pos, t("query.expected_after", op=op.text))
@@ -347,12 +347,16 @@ class _Parser:
             what = f"{node.field}:{node.value}"
         self.fail(start.pos, t("query.near_operand", what=what))
 
+    def _kind(self) -> str:
+        """The current token's kind, read afresh (``advance`` moves ``tok``)."""
+        return self.tok.kind
+
     def parse_primary(self) -> Node:
         tok = self.tok
         if tok.kind == "lparen":
             self.advance()
             self._enter(tok.pos)
-            if self.tok.kind == "rparen":
+            if self._kind() == "rparen":
                 self.fail(self.tok.pos, t("query.expected_term"))
             node = self.parse_or()
             if self.tok.kind != "rparen":

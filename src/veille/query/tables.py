@@ -16,7 +16,6 @@ changed. Regenerate with ``python -m veille.query.tables``.
 
 from __future__ import annotations
 
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -130,4 +129,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
