@@ -174,7 +174,8 @@ def test_examples_in_both_engines(
     con: duckdb.DuckDBPyConnection, query: str, text: str, expected: bool
 ) -> None:
     post = {"uri": "u0", "text": text, "network": "bluesky", "lang": "fr", "lang_id": None,
-            "author_id": "did:x", "handle": None, "urls": [], "mentions": [], "hashtags": []}  # fmt: skip
+            "author_id": "did:x", "handle": None, "urls": [], "mentions": [],
+            "hashtags": []}  # fmt: skip
     load(con, [post])
     stage = WatchMatcher({"w": query}, strict=True)
     assert (stage(_batch([post])).column("watch_ids").to_pylist() == [["w"]]) is expected

@@ -146,8 +146,8 @@ def test_messages_in_french(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- fuzzing ------------------------------------------------------------------------------
 
 ALPHABET = st.sampled_from(
-    list("ab é'’\"«»“”()*#@:/-_.,!?\n\t0")
-    + ["AND", "OR", "NOT", "ET", "OU", "SAUF", "NEAR/2", "NEAR", "NEAR/", "lang:", "has:",
+    [*"ab é'’\"«»“”()*#@:/-_.,!?\n\t0",
+     "AND", "OR", "NOT", "ET", "OU", "SAUF", "NEAR/2", "NEAR", "NEAR/", "lang:", "has:",
        "author:", "network:", "fr", "link", "acme", " ", "ﬁ", "ß", "\x00"]
 )  # fmt: skip
 
