@@ -11,8 +11,10 @@ the same run and on the same files:
   before writing), with items/s, posts/s and records/s;
 - map: ``to_records`` alone on raw items already read.
 
-Each measure is repeated (``--repeat``) and the median is reported, with the ratio to the
-baseline. Usage::
+Rates are in CPU seconds of the benchmark process (``time.process_time``: one core, and
+other processes on the machine do not count). The measures run interleaved ``--repeat``
+times; the table gives medians, and the median of the per-round ratios to the baseline.
+Usage::
 
     python bench/import_throughput.py [--jetstream-lines 200000] [--twitter-pages 600]
 """
@@ -82,15 +84,13 @@ def twitter_lines(pages: int) -> list[str]:
     return out
 
 
-def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times = []
-    result = None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def cpu_timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    """CPU seconds of this process (not wall time: other processes on the machine do not
+    count) and the result."""
+    gc.collect()
+    start = time.process_time()
+    result = run()
+    return time.process_time() - start, result
 
 
 def measure(name: str, cls: type[Importer], path: Path, repeat: int) -> list[str]:
@@ -117,27 +117,37 @@ def measure(name: str, cls: type[Importer], path: Path, repeat: int) -> list[str
             posts += sum(1 for r in mapped if isinstance(r, Post))
         return items, posts, records
 
-    lines_t, lines = timed(baseline, repeat)
-    read_t, items = timed(read, repeat)
-    both_t, (n_items, n_posts, n_records) = timed(read_map, repeat)
-
-    def map_only() -> int:
-        return sum(len(cls.to_records(raw)) for raw in items)
-
-    map_t, _ = timed(map_only, repeat)
-    assert n_items == lines == len(items)
-    base = lines / lines_t
-    rows = [
+    times: dict[str, list[float]] = {"baseline": [], "read": [], "read+map": [], "map": []}
+    ratios: dict[str, list[float]] = {"read": [], "read+map": [], "map": []}
+    lines = n_items = n_posts = n_records = 0
+    for _ in range(repeat):  # interleaved, so that each round sees the same machine
+        t_base, lines = cpu_timed(baseline)
+        t_read, items = cpu_timed(read)
+        t_both, (n_items, n_posts, n_records) = cpu_timed(read_map)
+        t_map, _ = cpu_timed(lambda: sum(len(cls.to_records(raw)) for raw in items))  # noqa: B023
+        for key, value in (
+            ("baseline", t_base),
+            ("read", t_read),
+            ("read+map", t_both),
+            ("map", t_map),
+        ):
+            times[key].append(value)
+        for key, value in (("read", t_read), ("read+map", t_both), ("map", t_map)):
+            ratios[key].append(t_base / value)
+        assert n_items == lines == len(items)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    ratio = {k: statistics.median(v) for k, v in ratios.items()}
+    base = lines / med["baseline"]
+    return [
         f"| {name} | baseline `json.loads` | {lines:,} lines | {base:,.0f} lines/s | | 1.00 |",
-        f"| {name} | read | {n_items:,} items | {n_items / read_t:,.0f} items/s | "
-        f"| {n_items / read_t / base:.2f} |",
-        f"| {name} | read+map | {n_items:,} items | {n_items / both_t:,.0f} items/s | "
-        f"{n_posts / both_t:,.0f} posts/s, {n_records / both_t:,.0f} records/s "
-        f"| {n_items / both_t / base:.2f} |",
-        f"| {name} | map only | {n_items:,} items | {n_items / map_t:,.0f} items/s | "
-        f"{n_posts / map_t:,.0f} posts/s | {n_items / map_t / base:.2f} |",
+        f"| {name} | read | {n_items:,} items | {n_items / med['read']:,.0f} items/s | "
+        f"| {ratio['read']:.2f} |",
+        f"| {name} | read+map | {n_items:,} items | {n_items / med['read+map']:,.0f} items/s | "
+        f"{n_posts / med['read+map']:,.0f} posts/s, {n_records / med['read+map']:,.0f} "
+        f"records/s | {ratio['read+map']:.2f} |",
+        f"| {name} | map only | {n_items:,} items | {n_items / med['map']:,.0f} items/s | "
+        f"{n_posts / med['map']:,.0f} posts/s | {ratio['map']:.2f} |",
     ]
-    return rows
 
 
 def main() -> int:
@@ -156,7 +166,8 @@ def main() -> int:
         tw.write_text("\n".join(twitter_lines(args.twitter_pages)) + "\n")
         print(
             f"jetstream: {jet.stat().st_size / 1e6:.0f} MB, "
-            f"twitter-v2: {tw.stat().st_size / 1e6:.0f} MB; medians of {args.repeat} runs"
+            f"twitter-v2: {tw.stat().st_size / 1e6:.0f} MB; CPU time, medians of "
+            f"{args.repeat} interleaved runs"
         )
         print()
         print("| importer | measure | input | rate | detail | vs baseline |")
