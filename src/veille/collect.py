@@ -27,7 +27,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from veille.errors import UsageError
 from veille.i18n import register, t
-from veille.ingest import IngestSummary, ingest
+from veille.ingest import IngestSummary
 from veille.model import utcnow
 from veille.sources.base import Connector, RawItem, Reject
 from veille.sources.http import redact
@@ -316,18 +318,6 @@ def states(ws: Workspace) -> list[dict[str, Any]]:
 ProgressFn = Callable[[str, IngestSummary], None]
 
 
-def _add(total: IngestSummary, part: IngestSummary) -> None:
-    total.read += part.read
-    total.posts_new += part.posts_new
-    total.posts_duplicate += part.posts_duplicate
-    total.posts_deleted += part.posts_deleted
-    total.rejected += part.rejected
-    total.records.update(part.records)
-    room = 20 - len(total.reject_samples)
-    total.reject_samples.extend(part.reject_samples[: max(room, 0)])
-    total.rejects_path = part.rejects_path or total.rejects_path
-
-
 def collect_once(
     ws: Workspace,
     sources: list[str] | None = None,
@@ -356,26 +346,6 @@ def collect_once(
             )
             results[key] = IngestSummary(source=key)
     return results
-
-
-class _Holder:
-    cursor: str | None = None
-
-
-def _consumed_view(connector: Connector, holder: _Holder) -> Connector:
-    """The connector as ingest should see it: same class (id, to_records), but a cursor
-    that is the one after the last item *handed to ingest*, not the reader thread's."""
-    base = type(connector)
-    view_cls = type(
-        f"{base.__name__}Consumed",
-        (base,),
-        {
-            "cursor": property(lambda self: holder.cursor),
-            "__init__": lambda self: None,
-        },
-    )
-    view: Connector = view_cls()
-    return view
 
 
 _DONE = object()
@@ -427,13 +397,27 @@ def stream_into(
     batch_size: int = 5_000,
     on_progress: ProgressFn | None = None,
     state_every: float = 10.0,
+    redact_every: float = 300.0,
     lock: threading.Lock | None = None,
 ) -> IngestSummary:
     """Drain ``connector.fetch`` (read in a thread) into the store in batches of at most
     ``batch_size`` items or ``flush_seconds``, each committed with the cursor after its last
-    item. ``lock`` serialises the writes of several sources sharing the workspace (it is
-    held only while a batch is written, never while waiting for the network)."""
+    item.
+
+    The steps are ingest's, with its own parts (``rawlog.append`` with fsync, then
+    ``map_items``, then the one ``Writer`` committing records and cursor together), plus
+    two things a long-running stream needs: a commit at least every ``flush_seconds`` however
+    quiet the source, and raw-log redaction for new tombstones at most every
+    ``redact_every`` seconds (and at the end) instead of after every batch, which would
+    rescan the raw log each second. ``lock`` serialises the workspace writes of several
+    sources (held while a batch is appended and queued, never while waiting for the
+    network)."""
+    from veille.ingest import map_items
+    from veille.redact import redact_raw_log
+    from veille.store.writer import Writer
+
     stop = stop or threading.Event()
+    cls = type(connector)
     items: queue.Queue[Any] = queue.Queue(maxsize=max(batch_size * 2, 1000))
     failure: list[BaseException] = []
     start_cursor = ws.store.get_cursor(key)
@@ -457,55 +441,92 @@ def stream_into(
 
     reader = threading.Thread(target=produce, name=f"veille-{key}", daemon=True)
     reader.start()
-    holder = _Holder()
-    holder.cursor = start_cursor
-    view = _consumed_view(connector, holder)
     total = IngestSummary(source=key)
     stats = RunStats(key)
-    finished = False
+    guard = lock if lock is not None else contextlib.nullcontext()
+    pending: deque[Future[Any]] = deque()
+    tombstones_since_redaction = 0
+    last_redaction = time.monotonic()
     last_state = time.monotonic()
     read_at_state = 0
+    committed_cursor = start_cursor
 
-    def first_item() -> Any:
-        """Wait (outside the lock) for the next item, or ``_DONE``."""
-        while True:
+    def account(result: Any) -> None:
+        nonlocal tombstones_since_redaction
+        total.posts_new += result.posts_new
+        total.posts_duplicate += result.posts_duplicate
+        total.posts_deleted += result.posts_skipped_deleted
+        total.records.update(result.counts)
+        tombstones_since_redaction += result.counts.get("tombstones", 0)
+        tombstones_since_redaction += result.posts_skipped_deleted
+
+    def drain(block: bool) -> None:
+        while pending and (block or pending[0].done()):
+            account(pending.popleft().result())
+        if on_progress:
+            on_progress(key, total)
+
+    def set_aside(rejects: list[Reject]) -> None:
+        if not rejects:
+            return
+        total.rejected += len(rejects)
+        room = 20 - len(total.reject_samples)
+        total.reject_samples.extend(rejects[: max(room, 0)])
+        total.rejects_path = ws.rejects.write(rejects) or total.rejects_path
+
+    def redact_now() -> None:
+        nonlocal tombstones_since_redaction, last_redaction
+        drain(block=True)
+        if tombstones_since_redaction:
+            with guard:
+                redact_raw_log(ws, networks={cls.network})
+            tombstones_since_redaction = 0
+        last_redaction = time.monotonic()
+
+    writer = Writer(ws.store)
+    try:
+        finished = False
+        while not finished:
             try:
-                return items.get(timeout=0.5)
+                got = items.get(timeout=0.5)
             except queue.Empty:
                 continue
-
-    def chunk(first: Any) -> Iterator[RawItem | Reject]:
-        nonlocal finished
-        item, cursor = first
-        holder.cursor = cursor
-        yield item
-        deadline = time.monotonic() + flush_seconds
-        count = 1
-        while count < batch_size:
-            try:
-                got = items.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                return
-            if got is _DONE:
-                finished = True
-                return
-            item, cursor = got
-            holder.cursor = cursor
-            count += 1
-            yield item
-
-    guard = lock if lock is not None else contextlib.nullcontext()
-    try:
-        while not finished:
-            got = first_item()
             if got is _DONE:
                 break
+            batch: list[RawItem] = []
+            bad: list[Reject] = []
+            cursor = committed_cursor
+            deadline = time.monotonic() + flush_seconds
+            while True:
+                item, cursor = got
+                total.read += 1
+                if isinstance(item, Reject):
+                    bad.append(item)
+                else:
+                    batch.append(item)
+                if len(batch) + len(bad) >= batch_size:
+                    break
+                try:
+                    got = items.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if got is _DONE:
+                    finished = True
+                    break
             with guard:
-                part = ingest(ws, view, source_key=key, items=chunk(got), batch_size=batch_size)
-            _add(total, part)
-            if on_progress:
-                on_progress(key, total)
-            if time.monotonic() - last_state >= state_every:
+                if batch:
+                    ws.rawlog.append(batch)
+                records, rejects = map_items(cls, batch)
+                set_aside(bad + rejects)
+                cursors = {key: str(cursor)} if cursor is not None else {}
+                pending.append(writer.submit(records, cursors))
+            committed_cursor = cursor
+            drain(block=len(pending) > 2)
+            now = time.monotonic()
+            if tombstones_since_redaction and now - last_redaction >= redact_every:
+                redact_now()
+            if now - last_state >= state_every:
+                drain(block=True)
                 stats.read = total.read - read_at_state
                 stats.new, stats.rejected = total.posts_new, total.rejected
                 with guard:
@@ -513,19 +534,23 @@ def stream_into(
                 read_at_state = total.read
                 stats = RunStats(key)
                 last_state = time.monotonic()
+        writer.close()
+        drain(block=True)
         # the connector may move its cursor after its last item (an unchanged feed, an
         # account done): once it has finished, everything it yielded is committed
         if not failure and reader_finished(reader):
             final = getattr(connector, "cursor", None)
-            if final is not None and final != holder.cursor:
+            if final is not None and final != committed_cursor:
                 with guard:
                     ws.store.set_cursor(key, str(final))
+        redact_now()
     except BaseException:
         stop.set()
         raise
     finally:
         reader_stop.set()
         stop.set()
+        writer.close()
         reader.join(timeout=5)
     if failure:
         stats.error = f"{type(failure[0]).__name__}: {getattr(failure[0], 'message', failure[0])}"

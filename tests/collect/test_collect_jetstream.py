@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from veille.collect import listen
+from veille.model import Post
 from veille.sources.bluesky import OLDEST_RETAINED, BlueskyJetstream, StreamOptions
 from veille.sources.replay import ReplayServer, vary_events
 from veille.workspace import Workspace
@@ -78,6 +79,20 @@ def test_stream_stores_every_post_and_saves_the_cursor(tmp_path: Path) -> None:
             assert set(stored_posts(ws)) == expected_post_uris(posts)
             assert summary.read == len(posts)
             cursor = json.loads(ws.store.get_cursor("bluesky-stream") or "{}")
+            # deletes: tombstoned, and the deleted posts redacted from the raw log
+            deleted = {
+                r[0]
+                for r in ws.store.con.execute(
+                    "SELECT key FROM tombstones WHERE kind = 'post'"
+                ).fetchall()
+            }
+            raw_uris = set()
+            for item in ws.rawlog.items():
+                raw_uris |= {
+                    r.uri for r in BlueskyJetstream.to_records(item) if isinstance(r, Post)
+                }
+            assert deleted and raw_uris and not (deleted & raw_uris)
+            assert raw_uris == set(stored_posts(ws))
         # network mode asks for posts only, in v2 parameter names
         assert server.connections[0]["collections"] == ["app.bsky.feed.post"]
         assert server.connections[0]["kinds"] == ["commit"]
@@ -303,3 +318,30 @@ def test_listen_cli_stops_by_itself(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         with Workspace.open(root) as ws:
             assert len(stored_posts(ws)) == len(expected_post_uris(post_frames(evs)))
+
+
+def test_a_streamed_delete_purges_the_post_from_store_and_raw_log(tmp_path: Path) -> None:
+    from veille.sources.replay import make_event
+
+    evs = [
+        e
+        for e in events(120)
+        if e.collection == "app.bsky.feed.post" and b'"operation":"create"' in e.frame
+    ][:20]
+    victim = json.loads(evs[3].frame)["payload"]
+    gone = f"at://{victim['did']}/app.bsky.feed.post/{victim['rkey']}"
+    delete = {k: victim[k] for k in ("$type", "did", "time", "collection", "rkey")}
+    delete.update(seq=evs[-1].seq + 1, rev="3zzzzzzzzzzzz", operation="delete")
+    evs.append(make_event(delete))
+    with ReplayServer(evs) as server:
+        root = workspace(tmp_path, server)
+        with Workspace.open(root) as ws:
+            listen(ws, "bluesky", connector=stream(server, max_events=len(evs)))
+            assert gone not in stored_posts(ws) and len(stored_posts(ws)) == len(evs) - 2
+            raw = [
+                r.uri
+                for item in ws.rawlog.items()
+                for r in BlueskyJetstream.to_records(item)
+                if isinstance(r, Post)
+            ]
+    assert gone not in raw and len(raw) == len(evs) - 2
