@@ -137,7 +137,8 @@ def test_json_values_stream_a_large_array_across_chunks() -> None:
     # line numbers are those of the file
     lines = data.split(b"\n")
     for line, value in got[::997]:  # type: ignore[misc]
-        assert lines[line - 1].strip().startswith(value.split(b"\n")[0].strip())
+        assert lines[line - 1].strip() == b"{" and value.startswith(b"{")
+        assert b"\n" not in value  # one line, for the raw log
 
 
 def test_json_values_jsonl_and_pretty_objects_and_scalars() -> None:
@@ -145,7 +146,7 @@ def test_json_values_jsonl_and_pretty_objects_and_scalars() -> None:
     got = values_of(data)
     assert got == [
         (1, b'{"a":1}'),
-        (2, b'{\n  "b": [1,\n 2]\n}'),
+        (2, b'{   "b": [1,  2] }'),  # one line, for the raw log
         (6, b'"s"'),
         (6, b"3"),
         (6, b"null"),
@@ -301,3 +302,30 @@ def test_json_items_layouts(tmp_path: Path) -> None:
     got = items(lines)
     assert got[0] == {"i": 1} and isinstance(got[1], Reject) and got[2] == {"i": 3}
     assert items(pretty) == [{"i": 1}, {"i": 2}]
+
+
+def test_every_importer_payload_survives_the_raw_log(tmp_path: Path) -> None:
+    """The raw log is JSONL: payloads of pretty-printed files must come out one line."""
+    from veille.rawlog import RawLog
+    from veille.sources.mastodon import MastodonImporter
+    from veille.sources.x_archive import XArchiveImporter
+
+    archive = Path(__file__).resolve().parents[1] / "fixtures" / "x_archive" / "archive"
+    pretty = tmp_path / "statuses.json"
+    pretty.write_text(
+        json.dumps([{"uri": "u", "content": "<p>a\\nb</p>", "account": {}}], indent=2).replace(
+            "\n", "\r\n"
+        )
+    )
+    items = [
+        x
+        for imp in (XArchiveImporter([archive]), MastodonImporter([pretty]))
+        for x in imp.fetch()
+        if isinstance(x, RawItem)
+    ]
+    assert len(items) > 10
+    log = RawLog(tmp_path / "raw")
+    log.append(items)
+    back = list(log.items())
+    assert sorted(bytes(i.payload) for i in back) == sorted(bytes(i.payload) for i in items)
+    assert all(json.loads(bytes(i.payload)) for i in back)

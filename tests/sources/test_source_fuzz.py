@@ -183,7 +183,9 @@ def drain(importer: Importer) -> list[Record]:
             assert entry.origin and entry.reason
             continue
         assert isinstance(entry, RawItem)
-        json.loads(bytes(entry.payload))  # the raw log can always hold it
+        payload = bytes(entry.payload)
+        json.loads(payload)  # the raw log (JSONL) can always hold it: valid, one line
+        assert b"\n" not in payload and b"\r" not in payload
         with contextlib.suppress(MappingError):
             records.extend(type(importer).to_records(entry))
     return records

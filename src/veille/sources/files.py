@@ -12,7 +12,8 @@ instead of an exception that stops the import.
   builds the ``RawItem`` (the importers of JSONL formats are a few lines on top of it).
 - ``iter_json_values`` streams the values of a JSON document that is one array, one object,
   or a sequence of values (JSONL, pretty-printed or not): the elements of a 200 MB array are
-  yielded one by one, with the line each starts on.
+  yielded one by one, with the line each starts on. Values are yielded on one line (line
+  breaks between tokens become spaces, see ``one_line``) because the raw log is JSONL.
 - ``Container`` opens a zip archive or a folder uniformly (a plain file is a container of
   one member). A zip with a damaged central directory (a truncated download) is salvaged by
   walking its local headers: the members that can be read are read, and a ``Reject`` names
@@ -297,6 +298,15 @@ def _describe(exc: BaseException) -> str:
 _decode_raw = msgspec.json.Decoder(msgspec.Raw).decode
 
 
+def one_line(value: bytes) -> bytes:
+    """A JSON value on one line: the raw log is JSONL, so a payload holds no line break.
+    In valid JSON, CR and LF can only be whitespace between tokens (inside strings they
+    are escaped), so turning them into spaces changes nothing else, not even offsets."""
+    if b"\n" in value or b"\r" in value:
+        return value.replace(b"\n", b" ").replace(b"\r", b" ")
+    return value
+
+
 def json_error(data: bytes) -> str | None:
     """Why ``data`` is not exactly one JSON value, or ``None`` when it is one."""
     try:
@@ -322,6 +332,7 @@ def iter_json_lines(
             yield entry
             continue
         lineno, line = entry
+        line = one_line(line)
         try:
             _decode_raw(line)
         except msgspec.DecodeError as exc:
@@ -525,7 +536,7 @@ def iter_json_values(
             bad = _utf8_error(value) if error is None else None
             if error is None and bad is None:
                 line = line_end
-                yield start_line, value
+                yield start_line, one_line(value)
                 continue
             if bad is not None:
                 bad_line = line + value.count(b"\n", 0, bad - 1)
@@ -1089,7 +1100,7 @@ def iter_json_items(
                     item=excerpt(value),
                 )
                 continue
-            yield lineno, value
+            yield lineno, one_line(value)
 
 
 def sniff_delimiter(member: Member, candidates: str = ",;\t|") -> str:
