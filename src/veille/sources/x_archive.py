@@ -389,9 +389,9 @@ class XArchiveImporter(Importer):
             "createdAt": _str(account.get("createdAt")),
             "bio": _str(description.get("bio")),
         }
-        yield self._item(
-            "account", owner, observed, msgspec.json.encode(summary), str(path), received
-        )
+        source_file = container.find("account.js") or container.find("manifest.js")
+        origin = source_file.where if source_file is not None else str(path)
+        yield self._item("account", owner, observed, msgspec.json.encode(summary), origin, received)
         tweets = sorted(container.matching(_TWEETS), key=_part)
         if not tweets:
             yield Reject(source=self.id, origin=str(path), reason=t("xa.no_tweets", where=path))
