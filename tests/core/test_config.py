@@ -82,3 +82,9 @@ def test_locate_keys_arrays_and_tables() -> None:
     assert lines[("a", "x")] == 2
     assert lines[("b", 1, "y")] == 6
     assert lines[("c", "d", "z")] == 8
+
+
+def test_unknown_stakeholder_class_names_line() -> None:
+    message = error_of('[workspace]\nname = "x"\n[stakeholders]\njournalists = ["pigiste"]\n')
+    assert message.startswith("veille.toml:3: stakeholders:")
+    assert "journalists: unknown stakeholder class" in message

@@ -153,6 +153,25 @@ class VeilleConfig(_Model):
     watches: list[Watch] = []
     objectives: list[Objective] = []
     stakeholders: dict[str, list[str] | float] = {}
+
+    @field_validator("stakeholders")
+    @classmethod
+    def _lexicons(cls, value: dict[str, list[str] | float]) -> dict[str, list[str] | float]:
+        from veille.pipeline.stakeholders import EXTENSIBLE
+
+        for key, terms in value.items():
+            if key == "bot_posts_per_day":
+                if not isinstance(terms, float | int) or terms <= 0:
+                    raise ValueError("bot_posts_per_day: expected a positive number")
+            elif key not in EXTENSIBLE:
+                raise ValueError(
+                    f"{key}: unknown stakeholder class (extensible: {', '.join(EXTENSIBLE)}; "
+                    "employees and competitors come from [[organisations]])"
+                )
+            elif not isinstance(terms, list):
+                raise ValueError(f"{key}: expected a list of terms")
+        return value
+
     sources: Sources = Sources()
 
     def organisation(self, org_id: str) -> Organisation | None:
