@@ -233,8 +233,9 @@ def lag_seconds(cursor: str | None, now: datetime | None = None) -> float | None
         value = json.loads(cursor)
     except ValueError:
         return None
-    if isinstance(value, dict) and isinstance(value.get("time_us"), int):
-        when = datetime.fromtimestamp(value["time_us"] / 1e6, UTC)
+    time_us = value.get("time_us") if isinstance(value, dict) else None
+    if isinstance(time_us, int) and not isinstance(time_us, bool) and 0 < time_us < 10**16:
+        when = datetime.fromtimestamp(time_us / 1e6, UTC)
         return round(((now or utcnow()) - when).total_seconds(), 1)
     return None
 

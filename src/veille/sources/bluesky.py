@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeGuard
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import msgspec
@@ -270,7 +270,8 @@ class BlueskyAppView(Connector):
             try:
                 loaded = json.loads(cursor)
                 actors = loaded.get("actors", {}) if isinstance(loaded, dict) else {}
-                self.state = {k: dict(v) for k, v in actors.items() if isinstance(v, dict)}
+                if isinstance(actors, dict):
+                    self.state = _string_tables(actors)
             except ValueError:
                 log.warning("bluesky: unreadable saved cursor, starting afresh")
         self._save()
@@ -377,6 +378,15 @@ class BlueskyAppView(Connector):
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
         return appview_records(raw)
+
+
+def _string_tables(value: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The part of a saved state that has the expected shape: tables of strings."""
+    return {
+        str(k): {str(kk): vv for kk, vv in v.items() if isinstance(vv, str)}
+        for k, v in value.items()
+        if isinstance(v, dict)
+    }
 
 
 def _due(last: str | None, hours: float, now: datetime) -> bool:
@@ -534,19 +544,20 @@ class BlueskyJetstream(Connector):
             value = json.loads(cursor)
         except ValueError:
             value = cursor
-        if isinstance(value, int | str) and str(value).isdigit():
+        if isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit():
             number = int(value)
-            if number >= OLDEST_RETAINED:
+            if _sane_time_us(number):
                 self.time_us = number
-            else:
+                return
+            if 0 <= number < OLDEST_RETAINED:
                 self.seq = number
-            return
+                return
         if isinstance(value, dict):
-            if value.get("url") in (None, self.opts.jetstream_url) and isinstance(
-                value.get("seq"), int
-            ):
-                self.seq = value["seq"]
-            if isinstance(value.get("time_us"), int):
+            seq = value.get("seq")
+            same_server = value.get("url") in (None, self.opts.jetstream_url)
+            if same_server and _is_int(seq) and 0 <= seq < OLDEST_RETAINED:
+                self.seq = seq
+            if _sane_time_us(value.get("time_us")):
                 self.time_us = value["time_us"]
             return
         log.warning(
@@ -846,6 +857,15 @@ class BlueskyJetstream(Connector):
         from veille.sources.jetstream import map_event_json
 
         return map_event_json(raw.payload, source=cls.id)
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sane_time_us(value: object) -> TypeGuard[int]:
+    """Unix microseconds between 2001 and 2286: what a Jetstream time cursor can be."""
+    return _is_int(value) and OLDEST_RETAINED <= value < 10**16
 
 
 class _Reconnect:

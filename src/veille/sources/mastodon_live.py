@@ -229,7 +229,7 @@ class MastodonRest(Connector):
             try:
                 loaded = json.loads(cursor)
                 if isinstance(loaded, dict):
-                    self.state = {k: dict(v) for k, v in loaded.items() if isinstance(v, dict)}
+                    self.state = _string_tables(loaded)
             except ValueError:
                 log.warning("mastodon-live: unreadable saved cursor, starting afresh")
         self._save()
@@ -367,6 +367,15 @@ def _max_id(a: str | None, b: str | None) -> str | None:
         return a if int(a) >= int(b) else b
     except ValueError:
         return max(a, b)
+
+
+def _string_tables(value: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The part of a saved state that has the expected shape: tables of strings."""
+    return {
+        str(k): {str(kk): vv for kk, vv in v.items() if isinstance(vv, str)}
+        for k, v in value.items()
+        if isinstance(v, dict)
+    }
 
 
 def _due(last: str | None, hours: float, now: datetime) -> bool:
