@@ -16,6 +16,8 @@ MODULES: tuple[str, ...] = (
     "veille.cli.collect_cmd",
     "veille.cli.simulate_cmd",
     "veille.cli.query_cmd",
+    "veille.cli.enrich_cmd",
+    "veille.cli.train_cmd",
 )
 
 

@@ -1,0 +1,69 @@
+"""``veille train sentiment``: retrain the French/English sentiment model reproducibly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from veille.cli.common import console, err
+from veille.i18n import register as register_messages
+from veille.i18n import t
+
+register_messages(
+    {
+        "train.saved": ("Modèle écrit dans {path}", "Model written to {path}"),
+        "train.lexicon_problems": (
+            "{count} lignes du lexique ignorées (première : {first})",
+            "{count} lexicon lines skipped (first: {first})",
+        ),
+    }
+)
+
+train_app = typer.Typer(
+    help="Train the compact models that ship with veille.", no_args_is_help=True
+)
+
+
+@train_app.command("sentiment")
+def sentiment(
+    data: Path = typer.Option(
+        Path("../shared/data/sentiment"),
+        "--data",
+        help="Sentiment data folder (holding xlm_t/ and optionally tweeteval/).",
+        file_okay=False,
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write the model (default: the packaged model file)."
+    ),
+    lexicon: Path | None = typer.Option(
+        None, "--lexicon", help="VADER-FR fr_lexicon.txt (default: DATA/../lexicons/vader_fr)."
+    ),
+) -> None:
+    """Train the sentiment model on XLM-T French + English train; report val macro-F1."""
+    from veille.pipeline.sentiment import MODEL_PATH
+    from veille.pipeline.sentiment_train import TrainConfig, train_from_dir
+
+    config = TrainConfig()
+    model, scores, report = train_from_dir(data, config, lexicon)
+    target = out or MODEL_PATH
+    model.save(target)
+    if report.problems:
+        err.print(t("train.lexicon_problems", count=len(report.problems), first=report.problems[0]))
+    table = Table("split", "macro-F1", "macro-recall", title=f"sentiment {model.version}")
+    names = {
+        "val_fr": "XLM-T French val",
+        "val_en": "XLM-T English val",
+        "tweeteval": "tweeteval val (not in train)",
+    }
+    for key, label in names.items():
+        if f"{key}_f1" in scores:
+            recall = scores.get(f"{key}_recall")
+            table.add_row(label, f"{scores[f'{key}_f1']:.1f}", f"{recall:.1f}" if recall else "")
+    console.print(table)
+    console.print(t("train.saved", path=target))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(train_app, name="train")
