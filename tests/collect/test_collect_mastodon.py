@@ -301,3 +301,28 @@ def test_streaming_host_is_discovered_from_the_instance(httpserver: HTTPServer) 
     )
     items = list(stream.fetch(None))
     assert len(items) == 1 and isinstance(items[0], RawItem)
+
+
+def test_several_streams_are_merged_with_one_cursor_each(httpserver: HTTPServer) -> None:
+    one, two = statuses()[0], statuses()[1]
+
+    def handler(request: Request) -> Response:
+        status = one if request.args.get("tag") == "un" else two
+        return Response(sse([("update", json.dumps(status))]), content_type="text/event-stream")
+
+    httpserver.expect_request("/api/v1/streaming/hashtag").respond_with_handler(handler)
+    stream = MastodonStream(
+        MastodonStreamOptions(
+            instances=[Instance(url=httpserver.url_for("/").rstrip("/"))],
+            hashtags=["un", "deux"],
+            max_events=2,
+            max_seconds=10,
+            gap_pages=0,
+        ),
+        client=client(),
+    )
+    items = list(stream.fetch(None))
+    assert len(items) >= 2 and all(isinstance(i, RawItem) for i in items)
+    cursor = json.loads(stream.cursor or "{}")
+    assert {k.rsplit(":", 1)[1] for k in cursor} == {"un", "deux"}
+    assert set(cursor.values()) == {one["id"], two["id"]}
