@@ -117,7 +117,13 @@ class RawLog:
         groups: dict[tuple[str, str], list[bytes]] = defaultdict(list)
         for item in items:
             day = item.received_at.strftime("%Y-%m-%d")
-            groups[(item.source, day)].append(_ENCODER.encode(item))
+            line = _ENCODER.encode(item)
+            if b"\n" in line or b"\r" in line:  # pretty-printed JSON: one line per item
+                item = msgspec.structs.replace(
+                    item, payload=msgspec.Raw(_ENCODER.encode(msgspec.json.decode(item.payload)))
+                )
+                line = _ENCODER.encode(item)
+            groups[(item.source, day)].append(line)
         for (source, day), lines in groups.items():
             frame = self._compressor.compress(b"\n".join(lines) + b"\n")
             self.segment_for(source, day).append(frame)

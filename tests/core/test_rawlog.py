@@ -61,3 +61,10 @@ def test_redact_rewrites_only_affected_segments(tmp_path: Path) -> None:
     assert log.segments()[1].path.read_bytes() == before_b
     log.append(items(1, source="a", start=9))
     assert [i.value()["i"] for i in log.items(log.segments()[:1])] == [1, 3, 9]
+
+
+def test_pretty_printed_payload_stays_one_line(tmp_path: Path) -> None:
+    log = RawLog(tmp_path)
+    log.append([RawItem.of_json("s", "x", b'{\n  "a": [1,\n 2],\r\n "t": "x\\ny"\n}', DAY)])
+    got = list(log.items())
+    assert len(got) == 1 and got[0].value() == {"a": [1, 2], "t": "x\ny"}
