@@ -1,6 +1,6 @@
 """Registers the built-in enrichment stages through the plugin hook, in running order:
-language first (the watch matcher filters on it), then sentiment, watches, stakeholders
-and rumour cues."""
+language first (sentiment and the watch matcher's ``lang:`` use it), then sentiment,
+watches, stakeholders and rumour cues."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ from veille.workspace.config import VeilleConfig
 
 @hookimpl(tryfirst=True)
 def veille_stages(config: VeilleConfig) -> list[Stage]:
+    from veille.pipeline.cues import CueStage
     from veille.pipeline.language import LanguageStage
+    from veille.pipeline.sentiment import SentimentStage
+    from veille.pipeline.stakeholders import StakeholderConfig, StakeholderStage
+    from veille.pipeline.watches import WatchMatcher
 
-    return [LanguageStage()]
+    registry = config.model_dump(mode="json", include={"organisations", "leaders", "stakeholders"})
+    return [
+        LanguageStage(),
+        SentimentStage(),
+        WatchMatcher({w.id: w.query for w in config.watches}),
+        StakeholderStage(StakeholderConfig.from_mapping(registry)),
+        CueStage(),
+    ]
