@@ -109,7 +109,7 @@ def test_silent_socket_reconnects_from_the_saved_cursor(
     with ReplayServer(evs, silent_after=20) as server:
         root = workspace(tmp_path, server)
         with Workspace.open(root) as ws:
-            connector = stream(server, silence_seconds=0.6, max_events=len(posts))
+            connector = stream(server, silence_seconds=1.5, max_events=len(posts))
             listen(ws, "bluesky", connector=connector)
             assert set(stored_posts(ws)) == expected_post_uris([e.frame for e in posts])
         assert len(server.connections) == 2

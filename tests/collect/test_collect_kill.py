@@ -66,7 +66,7 @@ listen_all_posts = true
         first.wait(timeout=10)
         assert first.returncode == -signal.SIGKILL
         sent_before = len(server.sent_seqs)
-        second = listen(root, 8)
+        second = listen(root, 10)
         _out, errors = second.communicate(timeout=60)
         assert second.returncode == 0, errors.decode()[-2000:]
         assert len(server.connections) == 2

@@ -306,8 +306,14 @@ def test_streaming_host_is_discovered_from_the_instance(httpserver: HTTPServer) 
 def test_several_streams_are_merged_with_one_cursor_each(httpserver: HTTPServer) -> None:
     one, two = statuses()[0], statuses()[1]
 
+    served: set[str] = set()
+
     def handler(request: Request) -> Response:
-        status = one if request.args.get("tag") == "un" else two
+        tag = str(request.args.get("tag"))
+        if tag in served:  # each stream sends its status once, then only heartbeats
+            return Response(":thump\n\n", content_type="text/event-stream")
+        served.add(tag)
+        status = one if tag == "un" else two
         return Response(sse([("update", json.dumps(status))]), content_type="text/event-stream")
 
     httpserver.expect_request("/api/v1/streaming/hashtag").respond_with_handler(handler)
