@@ -50,7 +50,9 @@ NEGATORS = (
 BREAKS = ".,!?;:…"
 
 # One leading character class keeps ``re`` fast; the callback runs on matches only.
-_REWRITE = re.compile(r"[hw@nN](?:(?<=h)ttps?://\S+|(?<=w)ww\.\S+|(?<=@)\w+|(?<=[nN])['’][tT]\b)")
+_REWRITE = re.compile(
+    r"[hw@nN](?:(?<=h)ttps?://[^\s\x00]+|(?<=w)ww\.[^\s\x00]+|(?<=@)\w+|(?<=[nN])['’][tT]\b)"
+)
 
 
 def _rewrite(match: re.Match[str]) -> str:
@@ -122,12 +124,38 @@ class Tokens:
 
 @dataclass(frozen=True)
 class Features:
-    """Hashed feature occurrences (one row per occurrence, duplicates kept) and tokens."""
+    """Hashed feature occurrences of a batch, laid out for fast per-post sums.
+
+    ``char_buckets`` has one row per character position (in post order: ``char_starts``
+    gives where each post begins) and one column per n-gram length; ``tok_buckets`` has
+    one row per token (``tokens.row`` is sorted) and two columns (unigram, bigram).
+    Windows that cross posts, and the first token's bigram, hold ``sentinel`` (= 2**bits),
+    which is no bucket."""
 
     n: int
-    rows: I64
-    buckets: I64
+    sentinel: int
+    char_row: I64
+    char_starts: I64
+    char_buckets: I64
+    tok_buckets: I64
     tokens: Tokens
+
+    @property
+    def rows(self) -> I64:
+        """Post of each real occurrence (for building a sparse count matrix)."""
+        k = self.char_buckets.shape[1]
+        rows = np.concatenate([np.repeat(self.char_row, k), np.repeat(self.tokens.row, 2)])
+        return rows[self._valid()]
+
+    @property
+    def buckets(self) -> I64:
+        flat = np.concatenate([self.char_buckets.ravel(), self.tok_buckets.ravel()])
+        return flat[self._valid()]
+
+    def _valid(self) -> npt.NDArray[np.bool_]:
+        flat = np.concatenate([self.char_buckets.ravel(), self.tok_buckets.ravel()])
+        valid: npt.NDArray[np.bool_] = flat != self.sentinel
+        return valid
 
 
 def _codepoints(texts: list[str]) -> npt.NDArray[np.uint32]:
@@ -249,50 +277,95 @@ class FeatureExtractor:
         is_sep = cls == SEP
         sep_count = np.cumsum(is_sep)
         char_row = sep_count - 1
-        rows: list[I64] = []
-        buckets: list[I64] = []
         size = len(cp)
+        sentinel = 1 << self.bits
+        grams = self.char_ngrams
+        char_buckets = np.full((size, len(grams)), sentinel, dtype=np.int64)
         h = np.zeros(size, dtype=np.uint64)
         c64 = cp.astype(np.uint64)
         with np.errstate(over="ignore"):
             power = np.uint64(1)
-            for k in range(self.char_ngrams[-1]):
+            for k in range(grams[-1]):
                 length = k + 1
                 h[: size - k] += c64[k:] * power
                 power = power * _P
-                if length in self.char_ngrams and size > k:
+                if length in grams and size > k:
                     span = size - k
                     # valid when no separator inside the window
                     seps = sep_count[k:] - np.concatenate(([0], sep_count[: span - 1]))
-                    ok = np.flatnonzero(seps == 0)
-                    bucket = mix(h[ok] + _NGRAM_SALT * np.uint64(length)) & self.mask
-                    rows.append(char_row[ok])
-                    buckets.append(bucket.astype(np.int64))
+                    bucket = (mix(h[:span] + _NGRAM_SALT * np.uint64(length)) & self.mask).astype(
+                        np.int64
+                    )
+                    char_buckets[:span, grams.index(length)] = np.where(seps == 0, bucket, sentinel)
         toks = self._tokens(n, cp, cls, char_row)
+        tok_buckets = np.empty((len(toks.hash), 2), dtype=np.int64)
         with np.errstate(over="ignore"):
             word = np.where(toks.negated, mix(toks.hash ^ _NEG_SALT), toks.hash)
-        rows.append(toks.row)
-        buckets.append((word & self.mask).astype(np.int64))
-        has_bigram = np.flatnonzero(toks.bigram != 0)
-        rows.append(toks.row[has_bigram])
-        buckets.append((toks.bigram[has_bigram] & self.mask).astype(np.int64))
-        return Features(n, np.concatenate(rows), np.concatenate(buckets), toks)
+        tok_buckets[:, 0] = (word & self.mask).astype(np.int64)
+        tok_buckets[:, 1] = np.where(
+            toks.bigram != 0, (toks.bigram & self.mask).astype(np.int64), sentinel
+        )
+        return Features(
+            n,
+            sentinel,
+            char_row,
+            np.flatnonzero(is_sep),
+            char_buckets,
+            tok_buckets,
+            toks,
+        )
 
 
-def lexicon_scores(tokens: Tokens, hashes: U64, values: F32, negation: float = -0.74) -> F32:
-    """Per post (sum of positive valences, sum of negative valences) of a lexicon given as
-    sorted entry hashes and valences; in a negation scope the valence is multiplied by
-    ``negation`` (VADER's ``N_SCALAR``). Two-token entries match token bigrams."""
-    out = np.zeros((tokens.n, 2), dtype=np.float32)
-    if len(hashes) == 0 or len(tokens.hash) == 0:
+class LexiconTable:
+    """Exact lookup of token hashes in one or more lexicons: an open-addressing hash table
+    (linear probing, load factor <= 1/8), looked up for a whole array at once."""
+
+    def __init__(self, keys: U64, values: F32) -> None:
+        """``keys``: entry hashes (non-zero); ``values``: (entries, columns)."""
+        size = 1 << max(4, int(np.ceil(np.log2(max(len(keys), 1) * 8))))
+        self.mask = np.uint64(size - 1)
+        self.keys = np.zeros(size, dtype=np.uint64)
+        self.values = np.zeros((size, values.shape[1]), dtype=np.float32)
+        self.probes = 1
+        slots = (mix(keys) & self.mask).astype(np.int64)
+        for key, slot, row in zip(keys.tolist(), slots.tolist(), range(len(keys)), strict=True):
+            probe = 0
+            while self.keys[(slot + probe) % size] not in (0, key):
+                probe += 1
+            at = (slot + probe) % size
+            if self.keys[at] == 0:
+                self.keys[at] = key
+                self.values[at] = values[row]
+            self.probes = max(self.probes, probe + 1)
+
+    def lookup(self, keys: U64) -> F32:
+        """(len(keys), columns) values, zero where a key is absent (or 0)."""
+        out = np.zeros((len(keys), self.values.shape[1]), dtype=np.float32)
+        if len(keys) == 0:
+            return out
+        slot = mix(keys) & self.mask
+        for probe in range(self.probes):
+            at = ((slot + np.uint64(probe)) & self.mask).astype(np.int64)
+            hit = np.flatnonzero((self.keys[at] == keys) & (keys != 0))
+            out[hit] = self.values[at[hit]]
         return out
-    val = np.zeros(len(tokens.hash), dtype=np.float32)
-    for keys in (tokens.hash, tokens.bigram):
-        at = np.searchsorted(hashes, keys)
-        at = np.minimum(at, len(hashes) - 1)
-        found = (hashes[at] == keys) & (keys != 0)
-        val += np.where(found, values[at], np.float32(0.0))
-    val = np.where(tokens.negated, val * np.float32(negation), val)
-    out[:, 0] = np.bincount(tokens.row, weights=np.maximum(val, 0), minlength=tokens.n)
-    out[:, 1] = np.bincount(tokens.row, weights=np.maximum(-val, 0), minlength=tokens.n)
+
+
+def lexicon_scores(tokens: Tokens, table: LexiconTable, negation: float = -0.74) -> F32:
+    """Per post and lexicon column: (sum of positive valences, sum of negative valences),
+    as (n, 2 * columns). In a negation scope the valence is multiplied by ``negation``
+    (VADER's ``N_SCALAR``). Two-token entries match token bigrams."""
+    cols = table.values.shape[1]
+    out = np.zeros((tokens.n, 2 * cols), dtype=np.float32)
+    if len(tokens.hash) == 0:
+        return out
+    val = table.lookup(tokens.hash) + table.lookup(tokens.bigram)
+    val[tokens.negated] *= np.float32(negation)
+    for c in range(cols):
+        out[:, 2 * c] = np.bincount(
+            tokens.row, weights=np.maximum(val[:, c], 0), minlength=tokens.n
+        )
+        out[:, 2 * c + 1] = np.bincount(
+            tokens.row, weights=np.maximum(-val[:, c], 0), minlength=tokens.n
+        )
     return out

@@ -23,9 +23,16 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+from scipy import sparse
 
 from veille.pipeline.base import append_columns
-from veille.pipeline.features import F32, FeatureExtractor, Features, lexicon_scores
+from veille.pipeline.features import (
+    F32,
+    FeatureExtractor,
+    Features,
+    LexiconTable,
+    lexicon_scores,
+)
 from veille.pipeline.textprep import text_column
 
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -42,18 +49,31 @@ class Lexicon:
     values: F32
 
 
-def dense_features(feats: Features, lang: npt.NDArray[np.int64], lexicons: list[Lexicon]) -> F32:
+def combine_lexicons(lexicons: list[Lexicon]) -> LexiconTable:
+    """One lookup table for several lexicons: column ``i`` holds lexicon ``i``'s valence."""
+    keys = np.unique(np.concatenate([lex.hashes for lex in lexicons])) if lexicons else None
+    if keys is None or len(keys) == 0:
+        return LexiconTable(np.zeros(0, np.uint64), np.zeros((0, max(len(lexicons), 1)), F32))
+    values = np.zeros((len(keys), len(lexicons)), dtype=np.float32)
+    for i, lex in enumerate(lexicons):
+        values[np.searchsorted(keys, lex.hashes), i] = lex.values
+    return LexiconTable(keys, values)
+
+
+def dense_features(feats: Features, lang: npt.NDArray[np.int64], lexicons: LexiconTable) -> F32:
     """The dense part of the features. ``lang``: 0 French, 1 English, -1 other.
 
     Lexicon and punctuation features are given per language (their weights differ),
     followed by one indicator per language (a per-language bias)."""
-    cols: list[F32] = []
-    for lex in lexicons:
-        scores = lexicon_scores(feats.tokens, lex.hashes, lex.values)
-        cols.append(np.log1p(scores))
-    cols.append(np.log1p(feats.tokens.exclaim.astype(np.float32))[:, None])
-    cols.append(np.log1p(feats.tokens.question.astype(np.float32))[:, None])
-    base = np.concatenate(cols, axis=1).astype(np.float32)
+    scores = lexicon_scores(feats.tokens, lexicons)
+    extra = np.stack(
+        [
+            feats.tokens.exclaim.astype(np.float32),
+            feats.tokens.question.astype(np.float32),
+        ],
+        axis=1,
+    )
+    base = np.log1p(np.concatenate([scores, extra], axis=1)).astype(np.float32)
     blocks = []
     for code in range(len(LANGUAGES)):
         on = (lang == code).astype(np.float32)[:, None]
@@ -101,6 +121,15 @@ class SentimentModel:
         self.dense_weights = dense_weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.lexicons = lexicons
+        self.lexicon_table = combine_lexicons(lexicons)
+        # Scoring table per language: [3 joint weights, idf^2, 3 NB weights, 0], plus a
+        # zero row (the sentinel bucket) at the end of each language block.
+        size = (1 << bits) + 1
+        fused = np.zeros((len(LANGUAGES), size, 8), dtype=np.float32)
+        fused[:, : size - 1, :4] = self.table
+        fused[:, : size - 1, 4:7] = self.nb_table.reshape(len(LANGUAGES), size - 1, 3)
+        self._fused = fused.reshape(-1, 8)
+        self._block = size
         self.meta = meta
         self.default_q = float(default_q)
 
@@ -109,22 +138,35 @@ class SentimentModel:
         return self.meta.get("version", "unknown")
 
     def logits(self, texts: list[str], lang: npt.NDArray[np.int64]) -> F32:
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, 3), dtype=np.float32)
         feats = self.extractor.extract(texts)
-        n = feats.n
-        gathered = self.table[feats.buckets]
-        offset = np.maximum(lang, 0)[feats.rows] << self.extractor.bits
-        nb = self.nb_table[feats.buckets + offset]
-        sums = np.empty((n, 4), dtype=np.float32)
-        z = np.empty((n, 3), dtype=np.float32)
-        for c in range(4):
-            sums[:, c] = np.bincount(feats.rows, weights=gathered[:, c], minlength=n)
-        for c in range(3):
-            z[:, c] = np.bincount(feats.rows, weights=nb[:, c], minlength=n)
-        norm = np.sqrt(np.maximum(sums[:, 3], 1e-12)).astype(np.float32)
-        z += sums[:, :3] / norm[:, None]
-        z += dense_features(feats, lang, self.lexicons) @ self.dense_weights
+        offset = np.maximum(lang, 0) * self._block
+        # Per-post sums of table rows as (0/1 CSR matrix) @ table: no (occurrences, 8)
+        # intermediate. Characters: K buckets per position, posts contiguous.
+        k = feats.char_buckets.shape[1]
+        idx = (feats.char_buckets + offset[feats.char_row][:, None]).ravel()
+        indptr = np.append(feats.char_starts * k, len(idx))
+        sums = self._row_sums(idx, indptr, n)
+        # tokens: two buckets each, sorted by post, a post may have none
+        rows = feats.tokens.row
+        if len(rows):
+            idx = (feats.tok_buckets + offset[rows][:, None]).ravel()
+            indptr = 2 * np.searchsorted(rows, np.arange(n + 1))
+            sums += self._row_sums(idx, indptr, n)
+        norm = np.sqrt(np.maximum(sums[:, 3], 1e-12))
+        z = sums[:, :3] / norm[:, None] + sums[:, 4:7]
+        z += dense_features(feats, lang, self.lexicon_table) @ self.dense_weights
         z += self.bias
         return z.astype(np.float32)
+
+    def _row_sums(
+        self, idx: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64], n: int
+    ) -> npt.NDArray[np.float64]:
+        ones = np.ones(len(idx), dtype=np.float32)
+        select = sparse.csr_matrix((ones, idx, indptr), shape=(n, self._fused.shape[0]))
+        return np.asarray(select @ self._fused, dtype=np.float64)
 
     def predict_proba(self, texts: list[str], lang: npt.NDArray[np.int64]) -> F32:
         """Probabilities (negative, neutral, positive) for cleaned texts; ``lang`` per

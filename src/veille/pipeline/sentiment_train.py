@@ -25,7 +25,13 @@ from scipy import sparse
 
 from veille.errors import UsageError
 from veille.pipeline.features import F32, FeatureExtractor
-from veille.pipeline.sentiment import LABELS, Lexicon, SentimentModel, dense_features
+from veille.pipeline.sentiment import (
+    LABELS,
+    Lexicon,
+    SentimentModel,
+    combine_lexicons,
+    dense_features,
+)
 from veille.pipeline.textprep import clean_texts
 
 LANGUAGE_DIRS: dict[str, str] = {"fr": "french", "en": "english"}
@@ -45,7 +51,7 @@ class Split:
 @dataclass(frozen=True)
 class TrainConfig:
     bits: int = 18
-    char_ngrams: tuple[int, ...] = (2, 3, 4, 5)
+    char_ngrams: tuple[int, ...] = (3, 4, 5)
     C: float = 3.0  # joint multinomial model
     lexicon_weight: float = 1.0
     nb_C: float = 1.0  # per-language NB one-vs-rest models
@@ -244,7 +250,7 @@ def prepare(extractor: FeatureExtractor, lexicons: list[Lexicon], split: Split) 
         (data, (feats.rows, feats.buckets)), shape=(feats.n, 1 << extractor.bits)
     )
     counts.sum_duplicates()
-    return Prepared(counts, dense_features(feats, split.lang, lexicons))
+    return Prepared(counts, dense_features(feats, split.lang, combine_lexicons(lexicons)))
 
 
 def fit(
