@@ -27,9 +27,7 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -413,9 +411,7 @@ def stream_into(
     rescan the raw log each second. ``lock`` serialises the workspace writes of several
     sources (held while a batch is appended and queued, never while waiting for the
     network)."""
-    from veille.ingest import map_items
-    from veille.redact import redact_raw_log
-    from veille.store.writer import Writer
+    from veille.ingest import BatchCommitter
 
     stop = stop or threading.Event()
     cls = type(connector)
@@ -445,46 +441,22 @@ def stream_into(
     total = IngestSummary(source=key)
     stats = RunStats(key)
     guard = lock if lock is not None else contextlib.nullcontext()
-    pending: deque[Future[Any]] = deque()
-    tombstones_since_redaction = 0
     last_redaction = time.monotonic()
     last_state = time.monotonic()
     read_at_state = 0
     committed_cursor = start_cursor
-
-    def account(result: Any) -> None:
-        nonlocal tombstones_since_redaction
-        total.posts_new += result.posts_new
-        total.posts_duplicate += result.posts_duplicate
-        total.posts_deleted += result.posts_skipped_deleted
-        total.records.update(result.counts)
-        tombstones_since_redaction += result.counts.get("tombstones", 0)
-        tombstones_since_redaction += result.posts_skipped_deleted
-
-    def drain(block: bool) -> None:
-        while pending and (block or pending[0].done()):
-            account(pending.popleft().result())
-        if on_progress:
-            on_progress(key, total)
-
-    def set_aside(rejects: list[Reject]) -> None:
-        if not rejects:
-            return
-        total.rejected += len(rejects)
-        room = 20 - len(total.reject_samples)
-        total.reject_samples.extend(rejects[: max(room, 0)])
-        total.rejects_path = ws.rejects.write(rejects) or total.rejects_path
+    committer = BatchCommitter(
+        ws, cls, total, on_progress=(lambda s: on_progress(key, s)) if on_progress else None
+    )
 
     def redact_now() -> None:
-        nonlocal tombstones_since_redaction, last_redaction
-        drain(block=True)
-        if tombstones_since_redaction:
+        nonlocal last_redaction
+        committer.drain(block=True)
+        if committer.to_redact:
             with guard:
-                redact_raw_log(ws, networks={cls.network})
-            tombstones_since_redaction = 0
+                committer.redact()
         last_redaction = time.monotonic()
 
-    writer = Writer(ws.store)
     try:
         finished = False
         while not finished:
@@ -515,19 +487,13 @@ def stream_into(
                     finished = True
                     break
             with guard:
-                if batch:
-                    ws.rawlog.append(batch)
-                records, rejects = map_items(cls, batch)
-                set_aside(bad + rejects)
-                cursors = {key: str(cursor)} if cursor is not None else {}
-                pending.append(writer.submit(records, cursors))
+                committer.commit(batch, bad, {key: str(cursor)} if cursor is not None else {})
             committed_cursor = cursor
-            drain(block=len(pending) > 2)
             now = time.monotonic()
-            if tombstones_since_redaction and now - last_redaction >= redact_every:
+            if committer.to_redact and now - last_redaction >= redact_every:
                 redact_now()
             if now - last_state >= state_every:
-                drain(block=True)
+                committer.drain(block=True)
                 stats.read = total.read - read_at_state
                 stats.new, stats.rejected = total.posts_new, total.rejected
                 with guard:
@@ -535,8 +501,7 @@ def stream_into(
                 read_at_state = total.read
                 stats = RunStats(key)
                 last_state = time.monotonic()
-        writer.close()
-        drain(block=True)
+        committer.close()
         # the connector may move its cursor after its last item (an unchanged feed, an
         # account done): once it has finished, everything it yielded is committed
         if not failure and reader_finished(reader):
@@ -551,7 +516,7 @@ def stream_into(
     finally:
         reader_stop.set()
         stop.set()
-        writer.close()
+        committer.close()
         reader.join(timeout=5)
     if failure:
         stats.error = f"{type(failure[0]).__name__}: {getattr(failure[0], 'message', failure[0])}"

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veille.model import Post, Record, utcnow
 from veille.redact import redact_raw_log
@@ -99,6 +99,75 @@ def map_items(cls: type[Connector], items: list[RawItem]) -> tuple[list[Record],
     return records, rejects
 
 
+class BatchCommitter:
+    """The steps every driver takes for a batch, in order: append the raw items to the raw
+    log (fsync), map them (set aside what fails), and submit the records with the cursor
+    to the one writer. At most ``window`` batches are in flight, so mapping overlaps with
+    writing but memory stays bounded. Results are added to ``summary`` as they commit.
+    ``imports`` (``veille import``) and ``collect.stream_into`` (collectors) both use it."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        cls: type[Connector],
+        summary: IngestSummary,
+        *,
+        on_progress: ProgressCallback | None = None,
+        window: int = 2,
+    ) -> None:
+        self.ws = ws
+        self.cls = cls
+        self.summary = summary
+        self.on_progress = on_progress
+        self.window = window
+        self.writer = Writer(ws.store)
+        self.pending: deque[Future[WriteResult]] = deque()
+        #: tombstones recorded, or deleted content met, since the last redaction
+        self.to_redact = 0
+
+    def commit(self, batch: list[RawItem], bad: list[Reject], cursors: dict[str, str]) -> None:
+        if batch:
+            self.ws.rawlog.append(batch)
+        records, rejects = map_items(self.cls, batch)
+        self.set_aside(bad + rejects)
+        if records or cursors:
+            self.pending.append(self.writer.submit(records, cursors))
+        self.drain(block=len(self.pending) > self.window)
+
+    def set_aside(self, rejects: list[Reject]) -> None:
+        if not rejects:
+            return
+        summary = self.summary
+        summary.rejected += len(rejects)
+        room = 20 - len(summary.reject_samples)
+        summary.reject_samples.extend(rejects[: max(room, 0)])
+        summary.rejects_path = self.ws.rejects.write(rejects) or summary.rejects_path
+
+    def drain(self, block: bool) -> None:
+        """Account for the committed batches (all of them when ``block``)."""
+        while self.pending and (block or self.pending[0].done()):
+            result = self.pending.popleft().result()
+            self.summary.posts_new += result.posts_new
+            self.summary.posts_duplicate += result.posts_duplicate
+            self.summary.posts_deleted += result.posts_skipped_deleted
+            self.summary.records.update(result.counts)
+            self.to_redact += result.counts.get("tombstones", 0) + result.posts_skipped_deleted
+            if self.on_progress:
+                self.on_progress(self.summary)
+
+    def redact(self) -> None:
+        """Redact the raw log if tombstones came in (or deleted content was met)."""
+        self.drain(block=True)
+        if self.to_redact:
+            redact_raw_log(self.ws, networks={self.cls.network})
+            self.to_redact = 0
+
+    def close(self) -> None:
+        """Commit what is queued (without lingering) and account for it."""
+        self.writer.close()
+        self.drain(block=True)
+
+
 def ingest(
     ws: Workspace,
     connector: Connector,
@@ -106,115 +175,63 @@ def ingest(
     source_key: str | None = None,
     batch_size: int = 5_000,
     on_progress: ProgressCallback | None = None,
-    items: Iterator[RawItem | Reject] | None = None,
     record_import: bool = False,
 ) -> IngestSummary:
-    """Drain ``connector.fetch`` (or ``items``) into the workspace.
+    """Drain ``connector.fetch`` into the workspace, then redact the raw log if the run met
+    deletions. For long-running streams (commits every second, redaction deferred) see
+    ``collect.stream_into``, which shares ``BatchCommitter``.
 
     ``source_key`` names the cursor to resume from and to save with each committed batch
     (the connector exposes the cursor to save as ``connector.cursor``)."""
     cls = type(connector)
     summary = IngestSummary(source=cls.id)
     cursor = ws.store.get_cursor(source_key) if source_key else None
-    stream = items if items is not None else connector.fetch(cursor)
-    import_id = uuid.uuid4().hex[:12]
-    started = utcnow()
+    paths = " ".join(str(p) for p in getattr(connector, "paths", []))
+    import_row: dict[str, Any] = {
+        "id": uuid.uuid4().hex[:12],
+        "source": cls.id,
+        "started_at": utcnow(),
+        "paths": paths,
+    }
     if record_import:
-        ws.store.record_import(
-            {
-                "id": import_id,
-                "source": cls.id,
-                "started_at": started,
-                "paths": " ".join(str(p) for p in getattr(connector, "paths", [])),
-            }
-        )
-    pending: deque[tuple[Future[WriteResult], int]] = deque()
+        ws.store.record_import(import_row)
 
-    def account(result: WriteResult) -> None:
-        summary.posts_new += result.posts_new
-        summary.posts_duplicate += result.posts_duplicate
-        summary.posts_deleted += result.posts_skipped_deleted
-        summary.records.update(result.counts)
+    def cursors() -> dict[str, str]:
+        if source_key and connector.cursor is not None:
+            return {source_key: str(connector.cursor)}
+        return {}
 
-    def reject(rejects: list[Reject]) -> None:
-        if not rejects:
-            return
-        summary.rejected += len(rejects)
-        room = 20 - len(summary.reject_samples)
-        summary.reject_samples.extend(rejects[: max(room, 0)])
-        summary.rejects_path = ws.rejects.write(rejects) or summary.rejects_path
-
-    def drain(block: bool) -> None:
-        while pending and (block or pending[0][0].done()):
-            future, _ = pending.popleft()
-            account(future.result())
-            if on_progress:
-                on_progress(summary)
-
-    status = "done"
-    writer = Writer(ws.store)
+    committer = BatchCommitter(ws, cls, summary, on_progress=on_progress)
     try:
         batch: list[RawItem] = []
         bad: list[Reject] = []
-        for item in stream:
+        for item in connector.fetch(cursor):
+            summary.read += 1
             if isinstance(item, Reject):
                 bad.append(item)
-                summary.read += 1
-                continue
-            batch.append(item)
-            summary.read += 1
-            if len(batch) >= batch_size:
-                _flush(ws, cls, connector, source_key, batch, writer, pending, reject)
-                reject(bad)
+            else:
+                batch.append(item)
+            if len(batch) + len(bad) >= batch_size:
+                committer.commit(batch, bad, cursors())
                 batch, bad = [], []
-                drain(block=len(pending) > 2)
-        if batch:
-            _flush(ws, cls, connector, source_key, batch, writer, pending, reject)
-        elif source_key and getattr(connector, "cursor", None) is not None:
-            pending.append((writer.submit([], {source_key: str(connector.cursor)}), 0))
-        reject(bad)
-        writer.close()  # commits what is queued now, without lingering
-        drain(block=True)
-        if summary.posts_deleted or summary.records.get("tombstones"):
-            redact_raw_log(ws, networks={cls.network})
+        committer.commit(batch, bad, cursors())
+        committer.close()
+        committer.redact()
+        import_row["status"] = "done"
     except BaseException:
-        status = "interrupted"
+        import_row["status"] = "interrupted"
         raise
     finally:
-        writer.close()
-        drain(block=True)
+        committer.close()
         if record_import:
             ws.store.record_import(
                 {
-                    "id": import_id,
-                    "source": cls.id,
-                    "started_at": started,
+                    **import_row,
                     "finished_at": utcnow(),
-                    "paths": " ".join(str(p) for p in getattr(connector, "paths", [])),
                     "read": summary.read,
                     "new": summary.posts_new,
                     "duplicates": summary.posts_duplicate,
                     "rejected": summary.rejected,
-                    "status": status,
                 }
             )
     return summary
-
-
-def _flush(
-    ws: Workspace,
-    cls: type[Connector],
-    connector: Connector,
-    source_key: str | None,
-    batch: list[RawItem],
-    writer: Writer,
-    pending: deque[tuple[Future[WriteResult], int]],
-    reject: Callable[[list[Reject]], None],
-) -> None:
-    ws.rawlog.append(batch)
-    records, rejects = map_items(cls, batch)
-    reject(rejects)
-    cursors: dict[str, str] = {}
-    if source_key and getattr(connector, "cursor", None) is not None:
-        cursors[source_key] = str(connector.cursor)
-    pending.append((writer.submit(records, cursors), len(batch)))

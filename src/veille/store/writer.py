@@ -69,7 +69,7 @@ class Writer:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
-        self._con.close()
+            self._con.close()
 
     def __enter__(self) -> Writer:
         return self
