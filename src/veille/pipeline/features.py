@@ -285,7 +285,7 @@ class FeatureExtractor:
         c64 = cp.astype(np.uint64)
         with np.errstate(over="ignore"):
             power = np.uint64(1)
-            for k in range(grams[-1]):
+            for k in range(min(grams[-1], size)):
                 length = k + 1
                 h[: size - k] += c64[k:] * power
                 power = power * _P

@@ -42,4 +42,12 @@ def text_column(batch: pa.RecordBatch, column: str = "text") -> list[str]:
     """The ``text`` column of ``batch`` as cleaned Python strings (see ``clean_texts``)."""
     if column not in batch.schema.names:
         raise KeyError(f"input batch has no {column!r} column (columns: {batch.schema.names})")
-    return clean_texts(batch.column(column).to_pylist())
+    values = batch.column(column)
+    try:
+        return clean_texts(values.to_pylist())
+    except UnicodeDecodeError:
+        # bytes that are not UTF-8 (a column built without validation): U+FFFD for them
+        raw = values.view(pa.binary()) if pa.types.is_string(values.type) else values
+        return clean_texts(
+            [None if b is None else b.decode("utf-8", "replace") for b in raw.to_pylist()]
+        )
