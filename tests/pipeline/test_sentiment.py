@@ -207,7 +207,7 @@ def test_data_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(train.UsageError, match=r"val_labels.txt:2: label '7'"):
         train.load_split(tmp_path, "fr", "val")
     (folder / "val_labels.txt").write_text("0\n", encoding="utf-8")
-    with pytest.raises(train.UsageError, match="2 texts but val_labels.txt has 1"):
+    with pytest.raises(train.UsageError, match=r"2 texts but val_labels\.txt has 1"):
         train.load_split(tmp_path, "fr", "val")
 
 
