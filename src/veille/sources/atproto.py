@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from veille.model import Account, Post, parse_time
+from veille.sources.values import nonempty_str
 
 NETWORK = "bluesky"
 POST = "app.bsky.feed.post"
@@ -223,20 +224,16 @@ def account_from_profile(view: dict[str, Any], *, seen: datetime) -> Account | N
     did = view.get("did")
     if not isinstance(did, str) or not did:
         return None
-    handle = _str(view.get("handle"))
+    handle = nonempty_str(view.get("handle"))
     if handle == "handle.invalid":
         handle = None
     return Account(
         network=NETWORK,
         account_id=did,
         handle=handle,
-        display_name=_str(view.get("displayName")),
-        bio=_str(view.get("description")),
+        display_name=nonempty_str(view.get("displayName")),
+        bio=nonempty_str(view.get("description")),
         url=profile_url(handle or did),
-        created_at=parse_time(_str(view.get("createdAt"))),
+        created_at=parse_time(nonempty_str(view.get("createdAt"))),
         first_seen=seen,
     )
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

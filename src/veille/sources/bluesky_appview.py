@@ -56,6 +56,7 @@ from veille.sources.atproto import (
 )
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
 from veille.sources.files import read_jsonl
+from veille.sources.values import as_dict, as_list, decode_json, exact_int
 
 register(
     {
@@ -88,20 +89,8 @@ POSTS_ENDPOINTS = frozenset({"app.bsky.feed.getPosts", "app.bsky.feed.searchPost
 MAX_THREAD_DEPTH = 1000
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _time(value: object) -> datetime | None:
     return parse_time(value) if isinstance(value, str) else None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class _Mapper:
@@ -116,7 +105,7 @@ class _Mapper:
         self.accounts: set[str] = set()
 
     def account(self, view: object, *, counts: bool = False) -> str | None:
-        view = _dict(view)
+        view = as_dict(view)
         account = account_from_profile(view, seen=self.observed_at)
         if account is None:
             return None
@@ -129,20 +118,20 @@ class _Mapper:
                     network=NETWORK,
                     account_id=account.account_id,
                     observed_at=self.observed_at,
-                    followers=_int(view.get("followersCount")),
-                    following=_int(view.get("followsCount")),
-                    posts=_int(view.get("postsCount")),
+                    followers=exact_int(view.get("followersCount")),
+                    following=exact_int(view.get("followsCount")),
+                    posts=exact_int(view.get("postsCount")),
                 )
             )
         return account.account_id
 
     def post(self, view: object) -> None:
         """A ``postView`` (anything else, such as ``notFoundPost``, is skipped)."""
-        view = _dict(view)
+        view = as_dict(view)
         uri = view.get("uri")
         if not isinstance(uri, str) or collection_of(uri) != POST or uri in self.posts:
             return
-        author = _dict(view.get("author"))
+        author = as_dict(view.get("author"))
         did = author.get("did") if isinstance(author.get("did"), str) else did_of(uri)
         if not did or "record" not in view:
             return  # a blocked or not-found post has no record
@@ -171,21 +160,21 @@ class _Mapper:
             PostMetrics(
                 uri=uri,
                 observed_at=seen,
-                likes=_int(view.get("likeCount")),
-                reposts=_int(view.get("repostCount")),
-                replies=_int(view.get("replyCount")),
-                quotes=_int(view.get("quoteCount")),
+                likes=exact_int(view.get("likeCount")),
+                reposts=exact_int(view.get("repostCount")),
+                replies=exact_int(view.get("replyCount")),
+                quotes=exact_int(view.get("quoteCount")),
             )
         )
 
     def feed_item(self, item: object) -> None:
-        item = _dict(item)
-        post = _dict(item.get("post"))
+        item = as_dict(item)
+        post = as_dict(item.get("post"))
         self.post(post)
-        reply = _dict(item.get("reply"))
+        reply = as_dict(item.get("reply"))
         for key in ("parent", "root"):
             self.post(reply.get(key))
-        reason = _dict(item.get("reason"))
+        reason = as_dict(item.get("reason"))
         if str(reason.get("$type", "")).endswith("#reasonRepost"):
             self.repost(reason, post)
 
@@ -220,13 +209,13 @@ class _Mapper:
         stack: list[tuple[object, int]] = [(node, 0)]
         while stack:
             current, depth = stack.pop()
-            current = _dict(current)
+            current = as_dict(current)
             if depth > MAX_THREAD_DEPTH or "post" not in current:
                 continue
             self.post(current["post"])
             if "parent" in current:
                 stack.append((current["parent"], depth + 1))
-            for reply in _list(current.get("replies")):
+            for reply in as_list(current.get("replies")):
                 stack.append((reply, depth + 1))
 
 
@@ -248,7 +237,7 @@ def map_response(
         if not mapper.account(response, counts=True):
             raise MappingError(t("appview.bad_body", endpoint=endpoint, error="no did"))
     elif endpoint == "app.bsky.actor.getProfiles":
-        for profile in _list(response.get("profiles")):
+        for profile in as_list(response.get("profiles")):
             mapper.account(profile, counts=True)
     elif endpoint in FEED_ENDPOINTS:
         if not isinstance(response.get("feed"), list):
@@ -260,7 +249,7 @@ def map_response(
             raise MappingError(t("appview.bad_body", endpoint=endpoint, error="no thread"))
         mapper.thread(response["thread"])
     elif endpoint in POSTS_ENDPOINTS:
-        for view in _list(response.get("posts")):
+        for view in as_list(response.get("posts")):
             mapper.post(view)
     elif endpoint in ("app.bsky.graph.getFollowers", "app.bsky.graph.getFollows"):
         followers = endpoint.endswith("getFollowers")
@@ -290,9 +279,6 @@ def map_response(
     return mapper.records
 
 
-_decode = msgspec.json.decode
-
-
 class BlueskyAppViewImporter(Importer):
     """Import saved AppView responses (JSONL: endpoint, params, observed_at, response)."""
 
@@ -319,10 +305,7 @@ class BlueskyAppViewImporter(Importer):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        try:
-            value = _decode(raw.payload)
-        except msgspec.DecodeError as exc:
-            raise MappingError(str(exc)) from exc
+        value = decode_json(raw.payload)
         if not isinstance(value, dict) or not isinstance(value.get("endpoint"), str):
             raise MappingError(t("appview.bad_line"))
         if "response" not in value:

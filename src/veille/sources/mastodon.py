@@ -53,6 +53,7 @@ from veille.i18n import register, t
 from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
 from veille.sources.files import iter_json_items, jsonl_members
+from veille.sources.values import as_dict, as_list, decode_json, exact_int, nonempty_str
 
 register(
     {
@@ -163,27 +164,15 @@ def account_id(acct: str, domain: str | None) -> str | None:
     return f"{acct}@{domain}".lower() if domain else None
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _account_key(account: dict[str, Any], instance: str | None) -> str | None:
-    acct = _str(account.get("acct")) or _str(account.get("username"))
+    acct = nonempty_str(account.get("acct")) or nonempty_str(account.get("username"))
     if acct is None:
         return None
-    domain = instance or host_of(_str(account.get("url"))) or host_of(_str(account.get("uri")))
+    domain = (
+        instance
+        or host_of(nonempty_str(account.get("url")))
+        or host_of(nonempty_str(account.get("uri")))
+    )
     return account_id(acct, domain)
 
 
@@ -201,17 +190,17 @@ def map_account(
     if key is None:
         raise MappingError(t("mastodon_file.bad_account", error="no acct/username with a domain"))
     user, _, domain = key.partition("@")
-    username = _str(account.get("username")) or user
-    bio, _links = html_to_text(_str(account.get("note")) or "")
+    username = nonempty_str(account.get("username")) or user
+    bio, _links = html_to_text(nonempty_str(account.get("note")) or "")
     records: list[Record] = [
         Account(
             network=NETWORK,
             account_id=key,
             handle=f"{username}@{domain}",
-            display_name=_str(account.get("display_name")),
+            display_name=nonempty_str(account.get("display_name")),
             bio=bio or None,
-            url=_str(account.get("url")),
-            created_at=parse_time(_str(account.get("created_at"))),
+            url=nonempty_str(account.get("url")),
+            created_at=parse_time(nonempty_str(account.get("created_at"))),
             first_seen=observed_at,
         )
     ]
@@ -221,9 +210,9 @@ def map_account(
                 network=NETWORK,
                 account_id=key,
                 observed_at=observed_at,
-                followers=_int(account.get("followers_count")),
-                following=_int(account.get("following_count")),
-                posts=_int(account.get("statuses_count")),
+                followers=exact_int(account.get("followers_count")),
+                following=exact_int(account.get("following_count")),
+                posts=exact_int(account.get("statuses_count")),
             )
         )
     return records
@@ -260,10 +249,10 @@ def map_status(
     ``Account`` (and snapshot), and the same for a boosted or quoted status."""
     if not isinstance(status, dict):
         raise MappingError(t("mastodon_file.bad_status", error="not an object"))
-    uri = _str(status.get("uri"))
+    uri = nonempty_str(status.get("uri"))
     if uri is None:
         raise MappingError(t("mastodon_file.bad_status", error="no uri"))
-    author = _dict(status.get("account"))
+    author = as_dict(status.get("account"))
     if not author:
         raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: no account"))
     host = host_of(instance)
@@ -271,18 +260,20 @@ def map_status(
     if author_key is None:
         raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: account without acct"))
     records = map_account(author, host, observed_at)
-    created_at = parse_time(_str(status.get("created_at")))
+    created_at = parse_time(nonempty_str(status.get("created_at")))
     if created_at is None:
         raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: no readable created_at"))
     post_id = str(status.get("id") or uri.rstrip("/").rsplit("/", 1)[-1])
     # the instance the data came from, for bare accts and reply locators
     local_host = host or (
-        host_of(_str(author.get("url"))) if "@" not in str(author.get("acct", "@")) else None
+        host_of(nonempty_str(author.get("url")))
+        if "@" not in str(author.get("acct", "@"))
+        else None
     )
     reblog = status.get("reblog")
     if isinstance(reblog, dict) and _depth < MAX_NESTING:
         inner = map_status(reblog, instance, observed_at, source=source, _depth=_depth + 1)
-        boosted = _str(reblog.get("uri"))
+        boosted = nonempty_str(reblog.get("uri"))
         records.append(
             Post(
                 uri=uri,
@@ -298,39 +289,39 @@ def map_status(
         records.extend(inner)
         return records
     quote_of: str | None = None
-    quote = _dict(status.get("quote"))
-    quoted = _dict(quote.get("quoted_status"))
+    quote = as_dict(status.get("quote"))
+    quoted = as_dict(quote.get("quoted_status"))
     if quoted and _depth < MAX_NESTING:
-        quote_of = _str(quoted.get("uri"))
+        quote_of = nonempty_str(quoted.get("uri"))
         # a quote of a removed or partial status still names it
         with contextlib.suppress(MappingError):
             records.extend(
                 map_status(quoted, instance, observed_at, source=source, _depth=_depth + 1)
             )
-    text, links = html_to_text(_str(status.get("content")) or "")
-    spoiler = _str(status.get("spoiler_text"))
+    text, links = html_to_text(nonempty_str(status.get("content")) or "")
+    spoiler = nonempty_str(status.get("spoiler_text"))
     if spoiler:
         text = f"{spoiler.strip()}\n\n{text}" if text else spoiler.strip()
     mentions: list[str] = []
-    for mention in _list(status.get("mentions")):
-        mention = _dict(mention)
-        acct = _str(mention.get("acct"))
+    for mention in as_list(status.get("mentions")):
+        mention = as_dict(mention)
+        acct = nonempty_str(mention.get("acct"))
         if acct is None:
             continue
-        domain = host or host_of(_str(mention.get("url")))
+        domain = host or host_of(nonempty_str(mention.get("url")))
         key = account_id(acct, domain)
         if key and key not in mentions:
             mentions.append(key)
     hashtags: list[str] = []
-    for tag in _list(status.get("tags")):
-        name = _str(_dict(tag).get("name"))
+    for tag in as_list(status.get("tags")):
+        name = nonempty_str(as_dict(tag).get("name"))
         if name and name not in hashtags:
             hashtags.append(name)
     urls = list(links)
-    card_url = _str(_dict(status.get("card")).get("url"))
+    card_url = nonempty_str(as_dict(status.get("card")).get("url"))
     if card_url and card_url not in urls:
         urls.append(card_url)
-    language = _str(status.get("language"))
+    language = nonempty_str(status.get("language"))
     records.append(
         Post(
             uri=uri,
@@ -354,10 +345,10 @@ def map_status(
             PostMetrics(
                 uri=uri,
                 observed_at=observed_at,
-                likes=_int(status.get("favourites_count")),
-                reposts=_int(status.get("reblogs_count")),
-                replies=_int(status.get("replies_count")),
-                quotes=_int(status.get("quotes_count")),
+                likes=exact_int(status.get("favourites_count")),
+                reposts=exact_int(status.get("reblogs_count")),
+                replies=exact_int(status.get("replies_count")),
+                quotes=exact_int(status.get("quotes_count")),
             )
         )
     return records
@@ -396,15 +387,12 @@ def map_entity(
     if any(isinstance(value.get(k), list) for k in containers):
         records = []
         for key in containers:
-            for item in _list(value.get(key)):
+            for item in as_list(value.get(key)):
                 if isinstance(item, dict):
                     records.extend(map_entity(item, instance, observed_at, source=source))
         return records
     keys = ", ".join(sorted(str(k) for k in value)[:12]) or "none"
     raise MappingError(t("mastodon_file.not_entity", keys=keys))
-
-
-_decode = msgspec.json.decode
 
 
 class MastodonImporter(Importer):
@@ -471,10 +459,7 @@ class MastodonImporter(Importer):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        try:
-            value = _decode(raw.payload)
-        except msgspec.DecodeError as exc:
-            raise MappingError(str(exc)) from exc
+        value = decode_json(raw.payload)
         instance: str | None = None
         if isinstance(value, dict) and set(value) == {"instance", "item"}:
             instance = value["instance"] if isinstance(value["instance"], str) else None

@@ -31,13 +31,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
 from veille.i18n import register, t
 from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, parse_time
 from veille.sources.base import Importer, MappingError, RawItem, Reject
 from veille.sources.files import read_jsonl
+from veille.sources.values import (
+    as_dict,
+    as_list,
+    decode_json,
+    int_or_digits,
+    nonempty_str,
+    numeric_id,
+)
 
 register(
     {
@@ -91,64 +98,34 @@ def clean_lang(code: object) -> str | None:
     return code
 
 
-def _id(value: object) -> str | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        return value.strip()
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    return None
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def map_user(user: dict[str, Any], observed_at: datetime) -> list[Record]:
     """``Account`` and ``AccountSnapshot`` of an API v2 user object (``[]`` without an id)."""
-    user_id = _id(user.get("id"))
+    user_id = numeric_id(user.get("id"))
     if user_id is None:
         return []
-    username = _str(user.get("username"))
+    username = nonempty_str(user.get("username"))
     records: list[Record] = [
         Account(
             network=NETWORK,
             account_id=user_id,
             handle=username,
-            display_name=_str(user.get("name")),
-            bio=_str(user.get("description")),
+            display_name=nonempty_str(user.get("name")),
+            bio=nonempty_str(user.get("description")),
             url=profile_url(username) if username else None,
-            created_at=parse_time(_str(user.get("created_at"))),
+            created_at=parse_time(nonempty_str(user.get("created_at"))),
             first_seen=observed_at,
         )
     ]
-    metrics = _dict(user.get("public_metrics"))
+    metrics = as_dict(user.get("public_metrics"))
     if metrics:
         records.append(
             AccountSnapshot(
                 network=NETWORK,
                 account_id=user_id,
                 observed_at=observed_at,
-                followers=_int(metrics.get("followers_count")),
-                following=_int(metrics.get("following_count")),
-                posts=_int(metrics.get("tweet_count")),
+                followers=int_or_digits(metrics.get("followers_count"), signed=True),
+                following=int_or_digits(metrics.get("following_count"), signed=True),
+                posts=int_or_digits(metrics.get("tweet_count"), signed=True),
             )
         )
     return records
@@ -163,19 +140,21 @@ def map_tweet(
 ) -> list[Record]:
     """``Post`` (and ``PostMetrics``) of an API v2 tweet object. ``users`` maps usernames
     (lowercase) to ids, to resolve mentions that twarc did not expand."""
-    tweet_id = _id(tweet.get("id"))
+    tweet_id = numeric_id(tweet.get("id"))
     if tweet_id is None:
         raise MappingError(t("tw.bad_tweet", id=tweet.get("id"), error="no numeric id"))
-    author_id = _id(tweet.get("author_id")) or _id(_dict(tweet.get("author")).get("id"))
+    author_id = numeric_id(tweet.get("author_id")) or numeric_id(
+        as_dict(tweet.get("author")).get("id")
+    )
     if author_id is None:
         raise MappingError(t("tw.bad_tweet", id=tweet_id, error="no author_id"))
-    created_at = parse_time(_str(tweet.get("created_at")))
+    created_at = parse_time(nonempty_str(tweet.get("created_at")))
     if created_at is None:
         raise MappingError(t("tw.bad_tweet", id=tweet_id, error="no readable created_at"))
     reply_to = quote_of = repost_of = None
-    for ref in _list(tweet.get("referenced_tweets")):
-        ref = _dict(ref)
-        ref_id = _id(ref.get("id"))
+    for ref in as_list(tweet.get("referenced_tweets")):
+        ref = as_dict(ref)
+        ref_id = numeric_id(ref.get("id"))
         if ref_id is None:
             continue
         kind = ref.get("type")
@@ -185,31 +164,31 @@ def map_tweet(
             quote_of = tweet_uri(ref_id)
         elif kind == "retweeted":
             repost_of = tweet_uri(ref_id)
-    conversation = _id(tweet.get("conversation_id"))
+    conversation = numeric_id(tweet.get("conversation_id"))
     reply_root = tweet_uri(conversation) if conversation and conversation != tweet_id else None
-    note = _dict(tweet.get("note_tweet"))
-    text = unescape_text(_str(note.get("text")) or _str(tweet.get("text")) or "")
-    entities = _dict(note.get("entities")) or _dict(tweet.get("entities"))
+    note = as_dict(tweet.get("note_tweet"))
+    text = unescape_text(nonempty_str(note.get("text")) or nonempty_str(tweet.get("text")) or "")
+    entities = as_dict(note.get("entities")) or as_dict(tweet.get("entities"))
     mentions: list[str] = []
-    for mention in _list(entities.get("mentions")):
-        mention = _dict(mention)
-        username = _str(mention.get("username"))
-        who = _id(mention.get("id")) or (
+    for mention in as_list(entities.get("mentions")):
+        mention = as_dict(mention)
+        username = nonempty_str(mention.get("username"))
+        who = numeric_id(mention.get("id")) or (
             (users or {}).get(username.lower(), username.lower()) if username else None
         )
         if who and who not in mentions:
             mentions.append(who)
     hashtags: list[str] = []
-    for tag in _list(entities.get("hashtags")):
-        name = _str(_dict(tag).get("tag"))
+    for tag in as_list(entities.get("hashtags")):
+        name = nonempty_str(as_dict(tag).get("tag"))
         if name and name not in hashtags:
             hashtags.append(name)
     urls: list[str] = []
-    for link in _list(entities.get("urls")):
-        link = _dict(link)
+    for link in as_list(entities.get("urls")):
+        link = as_dict(link)
         if "media_key" in link:
             continue  # the tweet's own photo or video
-        url = _str(link.get("unwound_url") or link.get("expanded_url") or link.get("url"))
+        url = nonempty_str(link.get("unwound_url") or link.get("expanded_url") or link.get("url"))
         if url and url not in urls:
             urls.append(url)
     uri = tweet_uri(tweet_id)
@@ -232,16 +211,16 @@ def map_tweet(
         source=source,
     )
     records: list[Record] = [post]
-    metrics = _dict(tweet.get("public_metrics"))
+    metrics = as_dict(tweet.get("public_metrics"))
     if metrics and not repost_of:
         records.append(
             PostMetrics(
                 uri=uri,
                 observed_at=observed_at,
-                likes=_int(metrics.get("like_count")),
-                reposts=_int(metrics.get("retweet_count")),
-                replies=_int(metrics.get("reply_count")),
-                quotes=_int(metrics.get("quote_count")),
+                likes=int_or_digits(metrics.get("like_count"), signed=True),
+                reposts=int_or_digits(metrics.get("retweet_count"), signed=True),
+                replies=int_or_digits(metrics.get("reply_count"), signed=True),
+                quotes=int_or_digits(metrics.get("quote_count"), signed=True),
             )
         )
     return records
@@ -259,9 +238,9 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
     """Records of one twarc JSONL line (a response page or one flattened tweet or user)."""
     if not isinstance(value, dict):
         raise MappingError(t("tw.not_object", kind=type(value).__name__))
-    meta = _dict(value.get("__twarc"))
-    observed_at = parse_time(_str(meta.get("retrieved_at"))) or received_at
-    includes = _dict(value.get("includes"))
+    meta = as_dict(value.get("__twarc"))
+    observed_at = parse_time(nonempty_str(meta.get("retrieved_at"))) or received_at
+    includes = as_dict(value.get("includes"))
     tweets: list[dict[str, Any]] = []  # the page's own tweets: each must map
     context: list[dict[str, Any]] = []  # expanded tweets: skipped when incomplete
     users: list[dict[str, Any]] = []
@@ -269,7 +248,7 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
         data = value["data"]
         items = data if isinstance(data, list) else [data]
         for item in items:
-            item = _dict(item)
+            item = as_dict(item)
             if "tweet_count" in item and "start" in item:
                 raise MappingError(t("tw.counts"))
             if _is_tweet(item):
@@ -284,39 +263,39 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
         raise MappingError(t("tw.unknown"))
     # flattened tweets carry their expansions inline
     for tweet in tweets:
-        author = _dict(tweet.get("author"))
+        author = as_dict(tweet.get("author"))
         if author:
             users.append(author)
-        for ref in _list(tweet.get("referenced_tweets")):
-            ref = _dict(ref)
+        for ref in as_list(tweet.get("referenced_tweets")):
+            ref = as_dict(ref)
             if _is_tweet(ref):
                 context.append(ref)
-                ref_author = _dict(ref.get("author"))
+                ref_author = as_dict(ref.get("author"))
                 if ref_author:
                     users.append(ref_author)
-    users.extend(_dict(u) for u in _list(includes.get("users")))
-    context.extend(_dict(x) for x in _list(includes.get("tweets")))
+    users.extend(as_dict(u) for u in as_list(includes.get("users")))
+    context.extend(as_dict(x) for x in as_list(includes.get("tweets")))
     by_name: dict[str, str] = {}
     records: list[Record] = []
     seen_users: set[str] = set()
     for user in users:
-        user_id = _id(user.get("id"))
+        user_id = numeric_id(user.get("id"))
         if user_id is None or user_id in seen_users:
             continue
         seen_users.add(user_id)
-        name = _str(user.get("username"))
+        name = nonempty_str(user.get("username"))
         if name:
             by_name[name.lower()] = user_id
         records.extend(map_user(user, observed_at))
     seen_tweets: set[str] = set()
     for tweet in tweets:
-        tweet_id = _id(tweet.get("id"))
+        tweet_id = numeric_id(tweet.get("id"))
         if tweet_id is not None and tweet_id in seen_tweets:
             continue
         records.extend(map_tweet(tweet, observed_at, source=source, users=by_name))
         seen_tweets.add(str(tweet_id))
     for tweet in context:
-        tweet_id = _id(tweet.get("id"))
+        tweet_id = numeric_id(tweet.get("id"))
         if tweet_id is None or tweet_id in seen_tweets:
             continue
         seen_tweets.add(tweet_id)
@@ -325,9 +304,6 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
         except MappingError:
             continue  # an expanded tweet without author or date (withheld, deleted)
     return records
-
-
-_decode = msgspec.json.decode
 
 
 class TwitterV2Importer(Importer):
@@ -356,10 +332,7 @@ class TwitterV2Importer(Importer):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        try:
-            value = _decode(raw.payload)
-        except msgspec.DecodeError as exc:
-            raise MappingError(str(exc)) from exc
+        value = decode_json(raw.payload)
         return map_line(value, raw.received_at, source=cls.id)
 
 

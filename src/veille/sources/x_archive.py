@@ -66,6 +66,7 @@ from veille.sources.files import (
     open_container,
 )
 from veille.sources.twitter_v2 import clean_lang, profile_url, tweet_uri, unescape_text
+from veille.sources.values import as_dict, as_list, int_or_digits, nonempty_str, numeric_id
 
 register(
     {
@@ -149,55 +150,27 @@ def open_data_file(member: Member) -> IO[bytes] | None:
     return io.BufferedReader(_Unprefixed(stream, blank + head[match.end() :]), 1 << 20)
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _id(value: object) -> str | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        return value.strip()
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    return None
-
-
-def _count(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def map_tweet(tweet: dict[str, Any], owner_id: str, observed_at: datetime) -> list[Record]:
     """Records of one archive tweet of ``owner_id``: the ``Post``, its ``PostMetrics``,
     and ``Account`` records for the users it mentions or replies to."""
-    tweet_id = _id(tweet.get("id_str")) or _id(tweet.get("id"))
+    tweet_id = numeric_id(tweet.get("id_str")) or numeric_id(tweet.get("id"))
     if tweet_id is None:
         raise MappingError(t("xa.bad_item", kind="tweet", error="no id_str"))
-    created_at = parse_time(_str(tweet.get("created_at")))
+    created_at = parse_time(nonempty_str(tweet.get("created_at")))
     if created_at is None:
         raise MappingError(
             t("xa.bad_item", kind="tweet", error=f"{tweet_id}: no readable created_at")
         )
-    text = unescape_text(_str(tweet.get("full_text")) or _str(tweet.get("text")) or "")
-    entities = _dict(tweet.get("entities"))
+    text = unescape_text(
+        nonempty_str(tweet.get("full_text")) or nonempty_str(tweet.get("text")) or ""
+    )
+    entities = as_dict(tweet.get("entities"))
     records: list[Record] = []
     mentions: list[str] = []
-    for mention in _list(entities.get("user_mentions")):
-        mention = _dict(mention)
-        user_id = _id(mention.get("id_str")) or _id(mention.get("id"))
-        name = _str(mention.get("screen_name"))
+    for mention in as_list(entities.get("user_mentions")):
+        mention = as_dict(mention)
+        user_id = numeric_id(mention.get("id_str")) or numeric_id(mention.get("id"))
+        name = nonempty_str(mention.get("screen_name"))
         who = user_id or (name.lower() if name else None)
         if who and who not in mentions:
             mentions.append(who)
@@ -207,25 +180,27 @@ def map_tweet(tweet: dict[str, Any], owner_id: str, observed_at: datetime) -> li
                         network=NETWORK,
                         account_id=user_id,
                         handle=name,
-                        display_name=_str(mention.get("name")),
+                        display_name=nonempty_str(mention.get("name")),
                         url=profile_url(name),
                     )
                 )
     hashtags: list[str] = []
-    for tag in _list(entities.get("hashtags")):
-        name = _str(_dict(tag).get("text"))
+    for tag in as_list(entities.get("hashtags")):
+        name = nonempty_str(as_dict(tag).get("text"))
         if name and name not in hashtags:
             hashtags.append(name)
     urls: list[str] = []
-    for link in _list(entities.get("urls")):
-        url = _str(_dict(link).get("expanded_url")) or _str(_dict(link).get("url"))
+    for link in as_list(entities.get("urls")):
+        url = nonempty_str(as_dict(link).get("expanded_url")) or nonempty_str(
+            as_dict(link).get("url")
+        )
         if url and url not in urls:
             urls.append(url)
-    reply_parent = _id(tweet.get("in_reply_to_status_id_str")) or _id(
+    reply_parent = numeric_id(tweet.get("in_reply_to_status_id_str")) or numeric_id(
         tweet.get("in_reply_to_status_id")
     )
-    replied_user = _id(tweet.get("in_reply_to_user_id_str"))
-    replied_name = _str(tweet.get("in_reply_to_screen_name"))
+    replied_user = numeric_id(tweet.get("in_reply_to_user_id_str"))
+    replied_name = nonempty_str(tweet.get("in_reply_to_screen_name"))
     known = {r.account_id for r in records if isinstance(r, Account)}
     if replied_user and replied_name and replied_user != owner_id and replied_user not in known:
         records.append(
@@ -237,8 +212,8 @@ def map_tweet(tweet: dict[str, Any], owner_id: str, observed_at: datetime) -> li
             )
         )
     repost_of: str | None = None
-    retweeted = _dict(tweet.get("retweeted_status"))
-    retweeted_id = _id(retweeted.get("id_str")) or _id(retweeted.get("id"))
+    retweeted = as_dict(tweet.get("retweeted_status"))
+    retweeted_id = numeric_id(retweeted.get("id_str")) or numeric_id(retweeted.get("id"))
     if retweeted_id:
         repost_of = tweet_uri(retweeted_id)
     else:
@@ -246,7 +221,7 @@ def map_tweet(tweet: dict[str, Any], owner_id: str, observed_at: datetime) -> li
         if match:
             repost_of = f"x-archive:retweet-of:@{match.group(1)}"
     quote_of: str | None = None
-    quoted = _id(tweet.get("quoted_status_id_str"))
+    quoted = numeric_id(tweet.get("quoted_status_id_str"))
     if quoted:
         quote_of = tweet_uri(quoted)
     elif urls and not repost_of:
@@ -278,8 +253,8 @@ def map_tweet(tweet: dict[str, Any], owner_id: str, observed_at: datetime) -> li
             PostMetrics(
                 uri=uri,
                 observed_at=observed_at,
-                likes=_count(tweet.get("favorite_count")),
-                reposts=_count(tweet.get("retweet_count")),
+                likes=int_or_digits(tweet.get("favorite_count")),
+                reposts=int_or_digits(tweet.get("retweet_count")),
             )
         )
     return records
@@ -290,22 +265,22 @@ def map_item(value: Any, received_at: datetime) -> list[Record]:
     if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
         raise MappingError(t("xa.bad_item", kind="?", error="not an x-archive item"))
     kind: str = value["kind"]
-    owner = _dict(value.get("owner"))
-    owner_id = _id(owner.get("id"))
+    owner = as_dict(value.get("owner"))
+    owner_id = numeric_id(owner.get("id"))
     if owner_id is None:
         raise MappingError(t("xa.bad_item", kind=kind, error="no owner id"))
     observed = value.get("observed_at")
     observed_at = (parse_time(observed) if isinstance(observed, str) else None) or received_at
-    item = _dict(value.get("item"))
+    item = as_dict(value.get("item"))
     if kind == "tweet":
-        tweet = _dict(item.get("tweet")) or item
+        tweet = as_dict(item.get("tweet")) or item
         return map_tweet(tweet, owner_id, observed_at)
     if kind == "deleted_tweet":
-        tweet = _dict(item.get("tweet")) or item
-        tweet_id = _id(tweet.get("id_str")) or _id(tweet.get("id"))
+        tweet = as_dict(item.get("tweet")) or item
+        tweet_id = numeric_id(tweet.get("id_str")) or numeric_id(tweet.get("id"))
         if tweet_id is None:
             raise MappingError(t("xa.bad_item", kind=kind, error="no id_str"))
-        deleted = parse_time(_str(tweet.get("deleted_at"))) or observed_at
+        deleted = parse_time(nonempty_str(tweet.get("deleted_at"))) or observed_at
         return [
             Tombstone(
                 key=tweet_uri(tweet_id),
@@ -316,8 +291,8 @@ def map_item(value: Any, received_at: datetime) -> list[Record]:
             )
         ]
     if kind in ("follower", "following"):
-        entry = _dict(item.get(kind))
-        other = _id(entry.get("accountId"))
+        entry = as_dict(item.get(kind))
+        other = numeric_id(entry.get("accountId"))
         if other is None:
             raise MappingError(t("xa.bad_item", kind=kind, error="no accountId"))
         return [
@@ -329,16 +304,16 @@ def map_item(value: Any, received_at: datetime) -> list[Record]:
             )
         ]
     if kind == "account":
-        username = _str(owner.get("username"))
+        username = nonempty_str(owner.get("username"))
         return [
             Account(
                 network=NETWORK,
                 account_id=owner_id,
                 handle=username,
-                display_name=_str(item.get("displayName")),
-                bio=_str(item.get("bio")),
+                display_name=nonempty_str(item.get("displayName")),
+                bio=nonempty_str(item.get("bio")),
                 url=profile_url(username) if username else None,
-                created_at=parse_time(_str(item.get("createdAt"))),
+                created_at=parse_time(nonempty_str(item.get("createdAt"))),
                 first_seen=observed_at,
             )
         ]
@@ -376,18 +351,19 @@ class XArchiveImporter(Importer):
         meta = self._manifest(container)
         account = self._first(container, "account.js", "account")
         profile = self._first(container, "profile.js", "profile")
-        owner_id = options.account_id or _id(account.get("accountId")) or meta.get("id")
-        username = options.username or _str(account.get("username")) or meta.get("username")
+        owner_id = options.account_id or numeric_id(account.get("accountId")) or meta.get("id")
+        username = options.username or nonempty_str(account.get("username")) or meta.get("username")
         if owner_id is None:
             yield Reject(source=self.id, origin=str(path), reason=t("xa.no_owner", where=path))
             return
         owner = {"id": owner_id, "username": username}
         observed = meta.get("generated")
-        description = _dict(profile.get("description"))
+        description = as_dict(profile.get("description"))
         summary = {
-            "displayName": _str(account.get("accountDisplayName")) or meta.get("display_name"),
-            "createdAt": _str(account.get("createdAt")),
-            "bio": _str(description.get("bio")),
+            "displayName": nonempty_str(account.get("accountDisplayName"))
+            or meta.get("display_name"),
+            "createdAt": nonempty_str(account.get("createdAt")),
+            "bio": nonempty_str(description.get("bio")),
         }
         source_file = container.find("account.js") or container.find("manifest.js")
         origin = source_file.where if source_file is not None else str(path)
@@ -464,7 +440,7 @@ class XArchiveImporter(Importer):
             with stream:
                 for entry in iter_json_values(stream, self.id, member.where):
                     if isinstance(entry, tuple):
-                        return _dict(_dict(msgspec.json.decode(entry[1])).get(key))
+                        return as_dict(as_dict(msgspec.json.decode(entry[1])).get(key))
         except READ_ERRORS:
             return {}
         return {}
@@ -482,14 +458,14 @@ class XArchiveImporter(Importer):
                 for entry in iter_json_values(stream, self.id, member.where, unwrap_arrays=False):
                     if not isinstance(entry, tuple):
                         return {}
-                    value = _dict(msgspec.json.decode(entry[1]))
-                    user = _dict(value.get("userInfo"))
-                    info = _dict(value.get("archiveInfo"))
+                    value = as_dict(msgspec.json.decode(entry[1]))
+                    user = as_dict(value.get("userInfo"))
+                    info = as_dict(value.get("archiveInfo"))
                     found = {
-                        "id": _id(user.get("accountId")),
-                        "username": _str(user.get("userName")),
-                        "display_name": _str(user.get("displayName")),
-                        "generated": _str(info.get("generationDate")),
+                        "id": numeric_id(user.get("accountId")),
+                        "username": nonempty_str(user.get("userName")),
+                        "display_name": nonempty_str(user.get("displayName")),
+                        "generated": nonempty_str(info.get("generationDate")),
                     }
                     return {k: v for k, v in found.items() if v}
         except READ_ERRORS:
