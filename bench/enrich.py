@@ -10,10 +10,10 @@ Run::
 Corpora:
 
 - "simulated-like": ``--posts`` posts made by recombining real tweets (XLM-T French and
-  English train+val, tweeteval val): each post is one to three fragments of random tweets
-  (deterministic seed), with a link, a mention or an emoji now and then, and about 10% in
-  other languages (Spanish, German, Italian sentences made the same way from a small
-  phrase list). Lengths are those of tweets.
+  English train+val, tweeteval val): the first half of one tweet and the second half of
+  another (deterministic seed), with a link, a mention, an emoji or a hashtag now and
+  then, and 10% sentences in other languages (Spanish, German, Italian, Portuguese,
+  Dutch). Lengths follow the real tweets'.
 - "real val tweets": XLM-T French + English val and tweeteval val, as they are.
 
 Stages are built by ``stage_factories()``: the language and sentiment stages; other
@@ -80,28 +80,29 @@ def real_val(data: Path) -> list[str]:
 
 
 def simulated(data: Path, n: int, seed: int = 7) -> list[str]:
+    """``n`` posts, each the first half (in words) of one real tweet and the second half
+    of another, so lengths follow the real tweets'; a link, mention, emoji or hashtag
+    is added now and then, and 10% are sentences in other languages."""
     sent = data / "sentiment"
     pool: list[str] = []
     for folder in ("french", "english"):
         for split in ("train", "val"):
             pool += lines(sent / "xlm_t" / folder / f"{split}_text.txt")
     pool += lines(sent / "tweeteval" / "val_text.txt")
-    frags = [f for t in pool for f in t.split(". ") if f.strip()]
+    words = [t.split() for t in pool]
     rng = np.random.default_rng(seed)
-    parts = rng.integers(1, 4, size=n)
-    picks = rng.integers(0, len(frags), size=int(parts.sum()))
+    first = rng.integers(0, len(pool), size=n)
+    second = rng.integers(0, len(pool), size=n)
     extra = rng.integers(0, len(EXTRAS), size=n)
     other = rng.random(n) < 0.10
     other_pick = rng.integers(0, len(OTHER), size=n)
     out: list[str] = []
-    at = 0
     for i in range(n):
-        k = int(parts[i])
         if other[i]:
             text = OTHER[int(other_pick[i])]
         else:
-            text = ". ".join(frags[j] for j in picks[at : at + k])[:280]
-        at += k
+            a, b = words[int(first[i])], words[int(second[i])]
+            text = " ".join(a[: len(a) // 2] + b[len(b) // 2 :])
         out.append(text + EXTRAS[int(extra[i])])
     return out
 
@@ -155,7 +156,11 @@ def report(
     total = statistics.median(sum(r.values()) for r in runs)
     sample = texts[:vader_sample]
     vader = len(sample) / vader_seconds(sample)
-    print(f"\n### {title}: {n:,} posts, batches of {size}, median of {repeats} run(s)\n")
+    chars = sum(len(t) for t in texts) / max(n, 1)
+    print(
+        f"\n### {title}: {n:,} posts ({chars:.0f} characters on average), batches of "
+        f"{size}, median of {repeats} run(s)\n"
+    )
     print("| stage | seconds | posts/s |")
     print("|---|---|---|")
     for name, _ in stages:
