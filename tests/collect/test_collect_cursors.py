@@ -16,6 +16,7 @@ from veille.sources.bluesky import (
     StreamOptions,
 )
 from veille.sources.mastodon_live import MastodonOptions, MastodonRest
+from veille.sources.polling import string_tables
 from veille.sources.rss import RssConnector, RssOptions
 
 JSONISH = st.recursive(
@@ -35,10 +36,8 @@ _APPVIEW = BlueskyAppView(AppViewOptions())
 
 @given(JSONISH)
 def test_saved_states_keep_only_tables_of_strings(value: object) -> None:
-    from veille.sources.bluesky import _string_tables
-
     if isinstance(value, dict):
-        for table in _string_tables(value).values():
+        for table in string_tables(value).values():
             assert all(isinstance(v, str) for v in table.values())
 
 

@@ -61,6 +61,14 @@ from veille.i18n import register, t
 from veille.model import Record, parse_time, utcnow
 from veille.sources.base import Connector, MappingError, RawItem, Reject, excerpt
 from veille.sources.http import HttpError, PoliteClient, host_of, json_of, redact, redact_url
+from veille.sources.polling import (
+    due,
+    load_state,
+    newest_iso,
+    read_back_to,
+    response_payload,
+)
+from veille.sources.values import is_int
 
 log = logging.getLogger("veille.sources.bluesky")
 
@@ -172,15 +180,14 @@ class AppView:
         if not isinstance(body, dict):
             raise HttpError(f"{redact_url(response.url)}: expected a JSON object", url=url)
         observed = utcnow()
-        head = msgspec.json.encode(
-            {"endpoint": endpoint, "params": params, "observed_at": observed.isoformat()}
-        )
-        payload = head[:-1] + b',"response":' + response.content.strip() + b"}"
         raw = RawItem(
             source=self.source,
             origin=f"{endpoint} {json.dumps(params, sort_keys=True)}",
             received_at=observed,
-            payload=msgspec.Raw(payload),
+            payload=response_payload(
+                {"endpoint": endpoint, "params": params, "observed_at": observed.isoformat()},
+                response.content,
+            ),
         )
         return raw, body
 
@@ -265,15 +272,7 @@ class BlueskyAppView(Connector):
         self.cursor = json.dumps({"actors": self.state}, sort_keys=True)
 
     def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
-        self.state = {}
-        if cursor:
-            try:
-                loaded = json.loads(cursor)
-                actors = loaded.get("actors", {}) if isinstance(loaded, dict) else {}
-                if isinstance(actors, dict):
-                    self.state = _string_tables(actors)
-            except ValueError:
-                log.warning("bluesky: unreadable saved cursor, starting afresh")
+        self.state = load_state(cursor, log=log, source=self.id, under="actors")
         self._save()
         for actor in self.opts.actors:
             yield from self.fetch_actor(actor)
@@ -292,17 +291,18 @@ class BlueskyAppView(Connector):
         state = dict(self.state.get(did, {}))
         now = self.now()
         try:
-            if _due(state.get("profile_at"), self.opts.snapshot_hours, now):
+            if due(state.get("profile_at"), self.opts.snapshot_hours, now):
                 raw, _ = self.appview.call("app.bsky.actor.getProfile", {"actor": did})
                 yield raw
                 state["profile_at"] = now.isoformat()
             newest = parse_time(state.get("newest"))
-            stop_at = since or self.opts.since
-            if stop_at is None:
-                refresh = now - timedelta(days=self.opts.refresh_days)
-                stop_at = (
-                    min(newest, refresh) if newest else now - timedelta(days=self.opts.initial_days)
-                )
+            stop_at = read_back_to(
+                now,
+                since or self.opts.since,
+                newest,
+                refresh_days=self.opts.refresh_days,
+                initial_days=self.opts.initial_days,
+            )
             found_newest: datetime | None = None
             thread_uris: list[str] = []
             page_cursor: str | None = None
@@ -346,7 +346,7 @@ class BlueskyAppView(Connector):
                         {"uri": uri, "depth": self.opts.thread_depth, "parentHeight": 0},
                     )
                     yield raw
-            if self.opts.graph and _due(state.get("graph_at"), self.opts.graph_hours, now):
+            if self.opts.graph and due(state.get("graph_at"), self.opts.graph_hours, now):
                 for endpoint in ("app.bsky.graph.getFollowers", "app.bsky.graph.getFollows"):
                     graph_cursor: str | None = None
                     for _page in range(self.opts.max_graph_pages):
@@ -368,30 +368,13 @@ class BlueskyAppView(Connector):
             )
             return
         if found_newest is not None:
-            old = parse_time(state.get("newest"))
-            state["newest"] = (
-                max(found_newest, old).isoformat() if old else found_newest.isoformat()
-            )
+            state["newest"] = newest_iso(found_newest, state.get("newest"))
         self.state[did] = state
         self._save()
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
         return appview_records(raw)
-
-
-def _string_tables(value: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """The part of a saved state that has the expected shape: tables of strings."""
-    return {
-        str(k): {str(kk): vv for kk, vv in v.items() if isinstance(vv, str)}
-        for k, v in value.items()
-        if isinstance(v, dict)
-    }
-
-
-def _due(last: str | None, hours: float, now: datetime) -> bool:
-    when = parse_time(last)
-    return when is None or now - when >= timedelta(hours=hours)
 
 
 def appview_records(raw: RawItem, source: str = "bluesky") -> list[Record]:
@@ -555,7 +538,7 @@ class BlueskyJetstream(Connector):
         if isinstance(value, dict):
             seq = value.get("seq")
             same_server = value.get("url") in (None, self.opts.jetstream_url)
-            if same_server and _is_int(seq) and 0 <= seq < OLDEST_RETAINED:
+            if same_server and is_int(seq) and 0 <= seq < OLDEST_RETAINED:
                 self.seq = seq
             if _sane_time_us(value.get("time_us")):
                 self.time_us = value["time_us"]
@@ -859,13 +842,9 @@ class BlueskyJetstream(Connector):
         return map_event_json(raw.payload, source=cls.id)
 
 
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _sane_time_us(value: object) -> TypeGuard[int]:
     """Unix microseconds between 2001 and 2286: what a Jetstream time cursor can be."""
-    return _is_int(value) and OLDEST_RETAINED <= value < 10**16
+    return is_int(value) and OLDEST_RETAINED <= value < 10**16
 
 
 class _Reconnect:

@@ -40,7 +40,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -60,6 +60,13 @@ from veille.sources.http import (
     redact,
     redact_url,
     register_secret,
+)
+from veille.sources.polling import (
+    due,
+    load_state,
+    newest_iso,
+    read_back_to,
+    response_payload,
 )
 
 log = logging.getLogger("veille.sources.mastodon")
@@ -168,20 +175,19 @@ class _Api:
         body = json_of(response)
         observed = utcnow()
         effective = dict(httpx.URL(str(response.url)).params) if url else dict(params or {})
-        head = msgspec.json.encode(
-            {
-                "instance": self.instance.base,
-                "endpoint": endpoint,
-                "params": effective,
-                "observed_at": observed.isoformat(),
-            }
-        )
-        payload = head[:-1] + b',"response":' + response.content.strip() + b"}"
         raw = RawItem(
             source=self.source,
             origin=f"{host_of(target)} {endpoint}",
             received_at=observed,
-            payload=msgspec.Raw(payload),
+            payload=response_payload(
+                {
+                    "instance": self.instance.base,
+                    "endpoint": endpoint,
+                    "params": effective,
+                    "observed_at": observed.isoformat(),
+                },
+                response.content,
+            ),
         )
         return raw, body, response
 
@@ -224,14 +230,7 @@ class MastodonRest(Connector):
         return Instance(url=f"https://{domain}")
 
     def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
-        self.state = {}
-        if cursor:
-            try:
-                loaded = json.loads(cursor)
-                if isinstance(loaded, dict):
-                    self.state = _string_tables(loaded)
-            except ValueError:
-                log.warning("mastodon-live: unreadable saved cursor, starting afresh")
+        self.state = load_state(cursor, log=log, source=self.id)
         self._save()
         for acct in self.opts.accounts:
             yield from self.fetch_account(acct)
@@ -251,7 +250,7 @@ class MastodonRest(Connector):
         now = self.now()
         try:
             raw, account, _ = api.call("accounts/lookup", "/api/v1/accounts/lookup", {"acct": user})
-            if _due(state.get("profile_at"), self.opts.snapshot_hours, now) or "id" not in state:
+            if due(state.get("profile_at"), self.opts.snapshot_hours, now) or "id" not in state:
                 yield raw  # the lookup carries the follower count: it is the snapshot
                 state["profile_at"] = now.isoformat()
             account_id = str(account.get("id", ""))
@@ -259,12 +258,13 @@ class MastodonRest(Connector):
                 raise HttpError(f"{acct}: the lookup answer has no id")
             state["id"] = account_id
             newest = parse_time(state.get("newest"))
-            stop_at = since or self.opts.since
-            if stop_at is None:
-                refresh = now - timedelta(days=self.opts.refresh_days)
-                stop_at = (
-                    min(newest, refresh) if newest else now - timedelta(days=self.opts.initial_days)
-                )
+            stop_at = read_back_to(
+                now,
+                since or self.opts.since,
+                newest,
+                refresh_days=self.opts.refresh_days,
+                initial_days=self.opts.initial_days,
+            )
             found: datetime | None = None
             with_replies: list[str] = []
             url: str | None = None
@@ -310,8 +310,7 @@ class MastodonRest(Connector):
             )
             return
         if found is not None:
-            old = parse_time(state.get("newest"))
-            state["newest"] = (max(found, old) if old else found).isoformat()
+            state["newest"] = newest_iso(found, state.get("newest"))
         self.state[key] = state
         self._save()
 
@@ -367,20 +366,6 @@ def _max_id(a: str | None, b: str | None) -> str | None:
         return a if int(a) >= int(b) else b
     except ValueError:
         return max(a, b)
-
-
-def _string_tables(value: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """The part of a saved state that has the expected shape: tables of strings."""
-    return {
-        str(k): {str(kk): vv for kk, vv in v.items() if isinstance(vv, str)}
-        for k, v in value.items()
-        if isinstance(v, dict)
-    }
-
-
-def _due(last: str | None, hours: float, now: datetime) -> bool:
-    when = parse_time(last)
-    return when is None or now - when >= timedelta(hours=hours)
 
 
 def mastodon_records(raw: RawItem, source: str = "mastodon-live") -> list[Record]:
@@ -734,20 +719,18 @@ class MastodonStream(Connector):
             status_id = str(status["id"])
             self._remember(status_id, status.get("uri"))
             self._last_id[key] = _max_id(self._last_id.get(key), status_id) or status_id
-            head = msgspec.json.encode(
+            payload = response_payload(
                 {
                     "instance": inst.base,
                     "endpoint": endpoint,
                     "params": {"tag": spec.tag} if spec.tag else {},
                     "event": event,
                     "observed_at": observed.isoformat(),
-                }
+                },
+                data.encode("utf-8"),
             )
-            payload = head[:-1] + b',"response":' + data.strip().encode("utf-8") + b"}"
             self.events += 1
-            return RawItem(
-                source=self.id, origin=origin, received_at=observed, payload=msgspec.Raw(payload)
-            )
+            return RawItem(source=self.id, origin=origin, received_at=observed, payload=payload)
         if event == "delete":
             status_id = data.strip().strip('"')
             uri = self.seen.get(status_id)
