@@ -15,6 +15,7 @@ from veille.sources.values import (
     as_dict,
     as_list,
     decode_json,
+    embed_json,
     exact_int,
     int_or_digits,
     is_int,
@@ -23,7 +24,7 @@ from veille.sources.values import (
 )
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
     max_leaves=8,
 )
@@ -69,6 +70,20 @@ def test_decode_json() -> None:
     assert decode_json(b"3") == 3
     with pytest.raises(MappingError):
         decode_json(b"{nope")
+
+
+def test_embed_json_keeps_the_bytes() -> None:
+    raw = embed_json({"kind": "tweet", "owner": {"id": "1"}}, "item", b'{"b": 1.50 }')
+    assert bytes(raw) == b'{"kind":"tweet","owner":{"id":"1"},"item":{"b": 1.50 }}'
+    assert bytes(embed_json({}, "response", b"[1]")) == b'{"response":[1]}'
+
+
+@given(
+    st.dictionaries(st.text(max_size=5), json_values, max_size=4), st.text(max_size=5), json_values
+)
+def test_embed_json_is_json(meta: dict[str, Any], key: str, value: Any) -> None:
+    embedded = json.loads(bytes(embed_json(meta, key, json.dumps(value).encode())))
+    assert embedded == {**meta, key: value}
 
 
 @given(json_values)

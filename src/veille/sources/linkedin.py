@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import msgspec
@@ -51,6 +51,7 @@ from veille.i18n import register, t
 from veille.model import Account, Follow, Post, Reaction, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
 from veille.sources.files import READ_ERRORS, Container, iter_csv_rows, open_container
+from veille.sources.values import decode_json
 
 register(
     {
@@ -388,10 +389,7 @@ class LinkedInImporter(Importer):
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        try:
-            value: Any = msgspec.json.decode(raw.payload)
-        except msgspec.DecodeError as exc:
-            raise MappingError(str(exc)) from exc
+        value = decode_json(raw.payload)
         if not isinstance(value, dict):
             raise MappingError(t("li.bad_row", file="?", error="not an object"))
         kind, owner, row = value.get("file"), value.get("owner"), value.get("row")

@@ -53,7 +53,7 @@ from veille.i18n import register, t
 from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
 from veille.sources.files import iter_json_items, jsonl_members
-from veille.sources.values import as_dict, as_list, decode_json, exact_int, nonempty_str
+from veille.sources.values import as_dict, as_list, decode_json, embed_json, exact_int, nonempty_str
 
 register(
     {
@@ -437,25 +437,13 @@ class MastodonImporter(Importer):
                     continue
                 line, value = entry
                 origin = f"{member.where}:{line}"
-                if options.instance:
-                    # the instance travels with the item: ``to_records`` depends on nothing else
-                    payload = b'{"instance":%s,"item":%s}' % (
-                        msgspec.json.encode(options.instance),
-                        value,
-                    )
-                    yield RawItem(
-                        source=self.id,
-                        origin=origin,
-                        received_at=received,
-                        payload=msgspec.Raw(payload),
-                    )
-                else:
-                    yield RawItem(
-                        source=self.id,
-                        origin=origin,
-                        received_at=received,
-                        payload=msgspec.Raw(value),
-                    )
+                # the instance travels with the item: ``to_records`` depends on nothing else
+                payload = (
+                    embed_json({"instance": options.instance}, "item", value)
+                    if options.instance
+                    else msgspec.Raw(value)
+                )
+                yield RawItem(source=self.id, origin=origin, received_at=received, payload=payload)
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:

@@ -16,13 +16,13 @@ from typing import Any
 import msgspec
 
 from veille.model import parse_time
+from veille.sources.values import embed_json
 
 
 def response_payload(meta: dict[str, Any], body: bytes) -> msgspec.Raw:
     """The raw item of one API call: ``meta`` (endpoint, params, observed_at...) with the
     response body appended, untouched, as ``"response"``. ``body`` must be one JSON value."""
-    head = msgspec.json.encode(meta)[:-1] + (b"," if meta else b"")
-    return msgspec.Raw(head + b'"response":' + body.strip() + b"}")
+    return embed_json(meta, "response", body.strip())
 
 
 def string_tables(value: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -25,6 +25,13 @@ def decode_json(payload: msgspec.Raw | bytes) -> Any:
         raise MappingError(str(exc)) from exc
 
 
+def embed_json(meta: dict[str, Any], key: str, value: bytes) -> msgspec.Raw:
+    """The JSON object ``meta`` with one more member, ``key``, whose value is the JSON bytes
+    ``value`` as they are (not decoded, not re-encoded): how a raw item wraps what arrived."""
+    head = msgspec.json.encode(meta)[:-1] + (b"," if meta else b"")
+    return msgspec.Raw(head + msgspec.json.encode(key) + b":" + value + b"}")
+
+
 def as_dict(value: object) -> dict[str, Any]:
     """``value`` when it is a JSON object, else ``{}``."""
     return value if isinstance(value, dict) else {}

@@ -66,7 +66,15 @@ from veille.sources.files import (
     open_container,
 )
 from veille.sources.twitter_v2 import clean_lang, profile_url, tweet_uri, unescape_text
-from veille.sources.values import as_dict, as_list, int_or_digits, nonempty_str, numeric_id
+from veille.sources.values import (
+    as_dict,
+    as_list,
+    decode_json,
+    embed_json,
+    int_or_digits,
+    nonempty_str,
+    numeric_id,
+)
 
 register(
     {
@@ -422,63 +430,56 @@ class XArchiveImporter(Importer):
         origin: str,
         received: datetime,
     ) -> RawItem:
-        head = msgspec.json.encode({"kind": kind, "owner": owner, "observed_at": observed})
-        payload = head[:-1] + b',"item":' + value + b"}"
-        return RawItem(
-            source=self.id, origin=origin, received_at=received, payload=msgspec.Raw(payload)
-        )
+        payload = embed_json({"kind": kind, "owner": owner, "observed_at": observed}, "item", value)
+        return RawItem(source=self.id, origin=origin, received_at=received, payload=payload)
 
-    def _first(self, container: Container, name: str, key: str) -> dict[str, Any]:
-        """The ``key`` object of the first element of a small data file (``{}`` if none)."""
+    def _small_file(
+        self, container: Container, name: str, *, unwrap_arrays: bool = True
+    ) -> Iterator[Any]:
+        """The decoded values of a small data file (a ``Reject`` for a bad one); nothing
+        when the file is absent, not a ``.js`` data file, or unreadable."""
         member = container.find(name)
         if member is None:
-            return {}
+            return
         try:
             stream = open_data_file(member)
             if stream is None:
-                return {}
+                return
             with stream:
-                for entry in iter_json_values(stream, self.id, member.where):
-                    if isinstance(entry, tuple):
-                        return as_dict(as_dict(msgspec.json.decode(entry[1])).get(key))
+                for entry in iter_json_values(
+                    stream, self.id, member.where, unwrap_arrays=unwrap_arrays
+                ):
+                    yield entry if isinstance(entry, Reject) else msgspec.json.decode(entry[1])
         except READ_ERRORS:
-            return {}
+            return
+
+    def _first(self, container: Container, name: str, key: str) -> dict[str, Any]:
+        """The ``key`` object of the first readable element of a small data file (``{}`` if
+        none)."""
+        for value in self._small_file(container, name):
+            if not isinstance(value, Reject):
+                return as_dict(as_dict(value).get(key))
         return {}
 
     def _manifest(self, container: Container) -> dict[str, str]:
         """Owner and generation date from ``manifest.js`` (empty when absent/unreadable)."""
-        member = container.find("manifest.js")
-        if member is None:
-            return {}
-        try:
-            stream = open_data_file(member)
-            if stream is None:
+        for value in self._small_file(container, "manifest.js", unwrap_arrays=False):
+            if isinstance(value, Reject):
                 return {}
-            with stream:
-                for entry in iter_json_values(stream, self.id, member.where, unwrap_arrays=False):
-                    if not isinstance(entry, tuple):
-                        return {}
-                    value = as_dict(msgspec.json.decode(entry[1]))
-                    user = as_dict(value.get("userInfo"))
-                    info = as_dict(value.get("archiveInfo"))
-                    found = {
-                        "id": numeric_id(user.get("accountId")),
-                        "username": nonempty_str(user.get("userName")),
-                        "display_name": nonempty_str(user.get("displayName")),
-                        "generated": nonempty_str(info.get("generationDate")),
-                    }
-                    return {k: v for k, v in found.items() if v}
-        except READ_ERRORS:
-            return {}
+            user = as_dict(as_dict(value).get("userInfo"))
+            info = as_dict(as_dict(value).get("archiveInfo"))
+            found = {
+                "id": numeric_id(user.get("accountId")),
+                "username": nonempty_str(user.get("userName")),
+                "display_name": nonempty_str(user.get("displayName")),
+                "generated": nonempty_str(info.get("generationDate")),
+            }
+            return {k: v for k, v in found.items() if v}
         return {}
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
-        try:
-            value = msgspec.json.decode(raw.payload)
-        except msgspec.DecodeError as exc:
-            raise MappingError(str(exc)) from exc
-        return map_item(value, raw.received_at)
+        return map_item(decode_json(raw.payload), raw.received_at)
 
 
 CONNECTORS = [XArchiveImporter]
