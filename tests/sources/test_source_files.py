@@ -329,3 +329,32 @@ def test_every_importer_payload_survives_the_raw_log(tmp_path: Path) -> None:
     back = list(log.items())
     assert sorted(bytes(i.payload) for i in back) == sorted(bytes(i.payload) for i in items)
     assert all(json.loads(bytes(i.payload)) for i in back)
+
+
+def test_members_that_cannot_be_opened_are_rejected_by_name(tmp_path: Path) -> None:
+    from typing import BinaryIO
+
+    from veille.sources.files import Member, member_csv_rows, member_json_lines, open_member
+
+    def gone() -> BinaryIO:
+        raise FileNotFoundError("vanished")
+
+    lost = Member(name="a.csv", where="dump.zip!a.csv", size=None, opener=gone)
+    for entries in (
+        [open_member(lost, "csv")],
+        list(member_csv_rows(lost, "csv", ["text"])),
+        list(member_json_lines(lost, "jsonl")),
+    ):
+        assert len(entries) == 1 and isinstance(entries[0], Reject)
+        assert entries[0].origin == "dump.zip!a.csv"
+        assert entries[0].reason == "dump.zip!a.csv: cannot read the file (vanished)"
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"text,n\nhello,1\n")
+    good = Member(name="rows.csv", where=str(path), size=None, opener=lambda: path.open("rb"))
+    assert list(member_csv_rows(good, "csv", ["text"], optional=["n"])) == [
+        (2, {"text": "hello", "n": "1"})
+    ]
+    path.write_bytes(b'{"a": 1}\n')
+    (item,) = member_json_lines(good, "jsonl")
+    assert isinstance(item, RawItem) and bytes(item.payload) == b'{"a": 1}'
+    assert item.origin == f"{path}:1"

@@ -295,6 +295,14 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 300 else text[:300] + "…"
 
 
+def _unreadable_file(source: str, where: str, exc: BaseException) -> Reject:
+    return Reject(
+        source=source,
+        origin=where,
+        reason=t("files.unreadable_file", where=where, error=_describe(exc)),
+    )
+
+
 _decode_raw = msgspec.json.Decoder(msgspec.Raw).decode
 
 
@@ -921,11 +929,7 @@ def iter_csv_rows(
                 header = cells
                 break
     except READ_ERRORS as exc:
-        yield Reject(
-            source=source,
-            origin=where,
-            reason=t("files.unreadable_file", where=where, error=_describe(exc)),
-        )
+        yield _unreadable_file(source, where, exc)
         return
     except csv.Error as exc:
         yield Reject(
@@ -1031,19 +1035,59 @@ def read_jsonl(
         if isinstance(member, Reject):
             yield member
             continue
-        try:
-            stream = member.open()
-        except READ_ERRORS as exc:
-            yield Reject(
-                source=source,
-                origin=member.where,
-                reason=t("files.unreadable_file", where=member.where, error=_describe(exc)),
-            )
-            continue
-        with stream:
-            yield from iter_json_lines(
-                stream, source, member.where, max_bytes=max_bytes, received_at=received
-            )
+        yield from member_json_lines(member, source, max_bytes=max_bytes, received_at=received)
+
+
+def open_member(member: Member, source: str) -> BinaryIO | Reject:
+    """The member opened for reading, or a ``Reject`` naming it when it cannot be."""
+    try:
+        return member.open()
+    except READ_ERRORS as exc:
+        return _unreadable_file(source, member.where, exc)
+
+
+def member_json_lines(
+    member: Member,
+    source: str,
+    *,
+    max_bytes: int = MAX_ITEM_BYTES,
+    received_at: datetime | None = None,
+) -> Iterator[RawItem | Reject]:
+    """``iter_json_lines`` over one member, opened here (a ``Reject`` if it cannot be)."""
+    stream = open_member(member, source)
+    if isinstance(stream, Reject):
+        yield stream
+        return
+    with stream:
+        yield from iter_json_lines(
+            stream, source, member.where, max_bytes=max_bytes, received_at=received_at
+        )
+
+
+def member_csv_rows(
+    member: Member,
+    source: str,
+    required: Sequence[str],
+    *,
+    optional: Sequence[str] = (),
+    max_bytes: int = MAX_ITEM_BYTES,
+    delimiter: str = ",",
+) -> Iterator[tuple[int, dict[str, str]] | Reject]:
+    """``iter_csv_rows`` over one member, opened here (a ``Reject`` if it cannot be)."""
+    stream = open_member(member, source)
+    if isinstance(stream, Reject):
+        yield stream
+        return
+    with stream:
+        yield from iter_csv_rows(
+            stream,
+            source,
+            member.where,
+            required,
+            optional=optional,
+            max_bytes=max_bytes,
+            delimiter=delimiter,
+        )
 
 
 def json_layout(member: Member, max_bytes: int = MAX_ITEM_BYTES) -> str:
@@ -1073,14 +1117,9 @@ def iter_json_items(
     array, the lines of a JSONL file (a bad line does not hide the next ones), or the values
     of a file of pretty-printed objects."""
     layout = json_layout(member, max_bytes)
-    try:
-        stream = member.open()
-    except READ_ERRORS as exc:
-        yield Reject(
-            source=source,
-            origin=member.where,
-            reason=t("files.unreadable_file", where=member.where, error=_describe(exc)),
-        )
+    stream = open_member(member, source)
+    if isinstance(stream, Reject):
+        yield stream
         return
     with stream:
         if layout != "lines":

@@ -44,13 +44,18 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
-import msgspec
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.i18n import register, t
 from veille.model import Account, Follow, Post, Reaction, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import READ_ERRORS, Container, iter_csv_rows, open_container
+from veille.sources.files import (
+    READ_ERRORS,
+    Container,
+    iter_csv_rows,
+    member_csv_rows,
+    open_container,
+)
 from veille.sources.values import decode_json
 
 register(
@@ -345,32 +350,20 @@ class LinkedInImporter(Importer):
                 continue
             _name, required, optional = FILES[kind]
             columns = (*required, *optional)
-            try:
-                stream = member.open()
-            except READ_ERRORS as exc:
-                yield Reject(source=self.id, origin=member.where, reason=str(exc))
-                continue
-            with stream:
-                for entry in iter_csv_rows(
-                    stream,
+            for entry in member_csv_rows(
+                member, self.id, required, optional=optional, max_bytes=options.max_item_bytes
+            ):
+                if isinstance(entry, Reject):
+                    yield entry
+                    continue
+                line, row = entry
+                kept = {c: row.get(c, "") for c in columns}
+                yield RawItem.of(
                     self.id,
-                    member.where,
-                    required,
-                    optional=optional,
-                    max_bytes=options.max_item_bytes,
-                ):
-                    if isinstance(entry, Reject):
-                        yield entry
-                        continue
-                    line, row = entry
-                    kept = {c: row.get(c, "") for c in columns}
-                    payload = msgspec.json.encode({"file": kind, "owner": owner, "row": kept})
-                    yield RawItem(
-                        source=self.id,
-                        origin=f"{member.where}:{line}",
-                        received_at=received,
-                        payload=msgspec.Raw(payload),
-                    )
+                    f"{member.where}:{line}",
+                    {"file": kind, "owner": owner, "row": kept},
+                    received,
+                )
 
     def _owner_name(self, container: Container) -> str | None:
         member = container.find("Profile.csv")

@@ -42,13 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from veille.i18n import register, t
 from veille.model import NETWORKS, Account, Post, PostMetrics, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import (
-    READ_ERRORS,
-    iter_csv_rows,
-    iter_json_lines,
-    jsonl_members,
-    sniff_delimiter,
-)
+from veille.sources.files import jsonl_members, member_csv_rows, member_json_lines, sniff_delimiter
 
 register(
     {
@@ -393,6 +387,11 @@ class _Tabular(Importer):
         return map_row(item.row, options, raw.received_at, source=cls.id)
 
 
+def _item_json(options: bytes, row: bytes) -> bytes:
+    """A raw item of these importers: the options it is mapped with, and the row."""
+    return b'{"options":%s,"row":%s}' % (options, row)
+
+
 class _Item(msgspec.Struct):
     options: msgspec.Raw
     row: dict[str, Any]
@@ -432,32 +431,21 @@ class CsvImporter(_Tabular):
             if isinstance(member, Reject):
                 yield member
                 continue
-            delimiter = options.delimiter or sniff_delimiter(member)
-            try:
-                stream = member.open()
-            except READ_ERRORS as exc:
-                yield Reject(source=self.id, origin=member.where, reason=str(exc))
-                continue
-            with stream:
-                for entry in iter_csv_rows(
-                    stream,
-                    self.id,
-                    member.where,
-                    columns,
-                    delimiter=delimiter,
-                    max_bytes=options.max_item_bytes,
-                ):
-                    if isinstance(entry, Reject):
-                        yield entry
-                        continue
-                    line, row = entry
-                    kept = msgspec.json.encode({c: row.get(c, "") for c in columns})
-                    yield RawItem(
-                        source=self.id,
-                        origin=f"{member.where}:{line}",
-                        received_at=received,
-                        payload=msgspec.Raw(b'{"options":%s,"row":%s}' % (head, kept)),
-                    )
+            for entry in member_csv_rows(
+                member,
+                self.id,
+                columns,
+                delimiter=options.delimiter or sniff_delimiter(member),
+                max_bytes=options.max_item_bytes,
+            ):
+                if isinstance(entry, Reject):
+                    yield entry
+                    continue
+                line, row = entry
+                kept = msgspec.json.encode({c: row.get(c, "") for c in columns})
+                yield RawItem.of_json(
+                    self.id, f"{member.where}:{line}", _item_json(head, kept), received
+                )
 
 
 class JsonlImporter(_Tabular):
@@ -484,26 +472,12 @@ class JsonlImporter(_Tabular):
             if isinstance(member, Reject):
                 yield member
                 continue
-            try:
-                stream = member.open()
-            except READ_ERRORS as exc:
-                yield Reject(source=self.id, origin=member.where, reason=str(exc))
-                continue
-            with stream:
-                for item in iter_json_lines(
-                    stream,
-                    self.id,
-                    member.where,
-                    max_bytes=options.max_item_bytes,
-                    received_at=received,
-                ):
-                    if isinstance(item, Reject):
-                        yield item
-                        continue
-                    item.payload = msgspec.Raw(
-                        b'{"options":%s,"row":%s}' % (head, bytes(item.payload))
-                    )
-                    yield item
+            for item in member_json_lines(
+                member, self.id, max_bytes=options.max_item_bytes, received_at=received
+            ):
+                if not isinstance(item, Reject):
+                    item.payload = msgspec.Raw(_item_json(head, bytes(item.payload)))
+                yield item
 
 
 CONNECTORS = [CsvImporter, JsonlImporter]
