@@ -56,7 +56,7 @@ def executemany_write(posts: list[Post], path: Path) -> float:
     store = Store(path)
     names = SCHEMAS[Post].names
     rows = [[getattr(p, n) for n in names] for p in posts]
-    sql = f"INSERT OR IGNORE INTO posts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    sql = f"INSERT INTO posts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     start = time.perf_counter()
     store.con.executemany(sql, rows)
     elapsed = time.perf_counter() - start

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import msgspec
 import pyarrow as pa
 
 from veille.errors import VeilleError
@@ -80,6 +81,81 @@ class WriteResult:
             self.counts[key] = self.counts.get(key, 0) + value
 
 
+@dataclass
+class Prepared:
+    """Records grouped by table, deduplicated on their keys and turned into Arrow tables:
+    all the work of a write that needs no database (``prepare``)."""
+
+    posts_seen: int = 0
+    posts: pa.Table | None = None
+    accounts: pa.Table | None = None
+    snapshots: pa.Table | None = None
+    metrics: pa.Table | None = None
+    reactions: pa.Table | None = None
+    follows: pa.Table | None = None
+    tombstones: pa.Table | None = None
+
+    def __len__(self) -> int:
+        tables = (
+            self.posts,
+            self.accounts,
+            self.snapshots,
+            self.metrics,
+            self.reactions,
+            self.follows,
+            self.tombstones,
+        )
+        return sum(t.num_rows for t in tables if t is not None)
+
+
+def prepare(records: Sequence[Record]) -> Prepared:
+    """Group, deduplicate (first post wins; later non-empty account fields win) and convert
+    ``records`` for ``Store.write``. Pure: safe to run in any thread."""
+    groups: dict[type[Any], list[Any]] = defaultdict(list)
+    for record in records:
+        groups[type(record)].append(record)
+    out = Prepared(posts_seen=len(groups[Post]))
+    if groups[Post]:
+        posts: dict[str, Post] = {}
+        for post in groups[Post]:
+            posts.setdefault(post.uri, post)
+        out.posts = to_table(Post, list(posts.values()))
+    if groups[Account]:
+        out.accounts = to_table(Account, _merge_accounts(groups[Account]))
+    if groups[AccountSnapshot]:
+        snapshots = {(s.network, s.account_id, s.observed_at): s for s in groups[AccountSnapshot]}
+        out.snapshots = to_table(AccountSnapshot, list(snapshots.values()))
+    if groups[PostMetrics]:
+        metrics = {(m.uri, m.observed_at): m for m in groups[PostMetrics]}
+        out.metrics = to_table(PostMetrics, list(metrics.values()))
+    if groups[Reaction]:
+        out.reactions = to_table(Reaction, list({r.uri: r for r in groups[Reaction]}.values()))
+    if groups[Follow]:
+        follows = {(f.network, f.follower_id, f.followee_id): f for f in groups[Follow]}
+        out.follows = to_table(Follow, list(follows.values()))
+    if groups[Tombstone]:
+        out.tombstones = to_table(Tombstone, list({t.key: t for t in groups[Tombstone]}.values()))
+    return out
+
+
+def _merge_accounts(accounts: list[Account]) -> list[Account]:
+    merged: dict[tuple[str, str], Account] = {}
+    for account in accounts:
+        key = (account.network, account.account_id)
+        old = merged.get(key)
+        if old is None:
+            merged[key] = msgspec.structs.replace(account)
+        else:  # later non-empty fields win
+            for name in ("handle", "display_name", "bio", "url", "created_at"):
+                if getattr(account, name) is not None:
+                    setattr(old, name, getattr(account, name))
+    now = utcnow()
+    for account in merged.values():
+        if account.first_seen is None:
+            account.first_seen = now
+    return list(merged.values())
+
+
 class Store:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
@@ -133,7 +209,7 @@ class Store:
     # --- writes -----------------------------------------------------------------------
     def write(
         self,
-        records: Sequence[Record],
+        records: Sequence[Record] | Prepared,
         *,
         cursors: dict[str, str] | None = None,
         con: duckdb.DuckDBPyConnection | None = None,
@@ -143,18 +219,21 @@ class Store:
 
     def write_many(
         self,
-        jobs: Sequence[tuple[Sequence[Record], dict[str, str]]],
+        jobs: Sequence[tuple[Sequence[Record] | Prepared, dict[str, str]]],
         *,
         con: duckdb.DuckDBPyConnection | None = None,
     ) -> list[WriteResult]:
-        """Write several (records, cursors) jobs in one transaction; one result each."""
+        """Write several (records, cursors) jobs in one transaction; one result each.
+        Records may come already ``prepare``d (the writer's producers do it in their own
+        thread, so that Arrow conversion overlaps with DuckDB's work)."""
         con = con or self.con
         results = []
         with self._lock:
             con.execute("BEGIN")
             try:
                 for records, cursors in jobs:
-                    results.append(self._write_job(con, records, cursors))
+                    batch = records if isinstance(records, Prepared) else prepare(records)
+                    results.append(self._write_job(con, batch, cursors))
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -162,39 +241,33 @@ class Store:
         return results
 
     def _write_job(
-        self, con: duckdb.DuckDBPyConnection, records: Sequence[Record], cursors: dict[str, str]
+        self, con: duckdb.DuckDBPyConnection, batch: Prepared, cursors: dict[str, str]
     ) -> WriteResult:
-        groups: dict[type[Any], list[Any]] = defaultdict(list)
-        for record in records:
-            groups[type(record)].append(record)
-        result = WriteResult()
-        if groups[Tombstone]:
-            self._write_tombstones(con, groups[Tombstone], result)
-        if groups[Account]:
-            self._write_accounts(con, groups[Account], result)
-        if groups[Post]:
-            self._write_posts(con, groups[Post], result)
-        if groups[AccountSnapshot]:
-            unique_snapshots = {
-                (s.network, s.account_id, s.observed_at): s for s in groups[AccountSnapshot]
-            }
+        result = WriteResult(posts_seen=batch.posts_seen)
+        if batch.tombstones is not None:
+            self._write_tombstones(con, batch.tombstones, result)
+        if batch.accounts is not None:
+            self._write_accounts(con, batch.accounts, result)
+        if batch.posts is not None:
+            self._write_posts(con, batch.posts, result)
+        if batch.snapshots is not None:
+            self._insert_ignore(con, "account_snapshots", batch.snapshots, result)
+        if batch.metrics is not None:
+            self._insert_ignore(con, "post_metrics", batch.metrics, result)
+        if batch.reactions is not None:
             self._insert_ignore(
                 con,
-                "account_snapshots",
-                to_table(AccountSnapshot, list(unique_snapshots.values())),
+                "reactions",
+                batch.reactions,
                 result,
+                "b.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post') AND "
+                "(b.network || ':' || b.author_id) NOT IN "
+                "(SELECT key FROM tombstones WHERE kind = 'account')",
             )
-        if groups[PostMetrics]:
-            unique_metrics = {(m.uri, m.observed_at): m for m in groups[PostMetrics]}
-            self._insert_ignore(
-                con, "post_metrics", to_table(PostMetrics, list(unique_metrics.values())), result
-            )
-        if groups[Reaction]:
-            self._write_reactions(con, groups[Reaction], result)
-        if groups[Follow]:
-            self._write_follows(con, groups[Follow], result)
-        if groups[Tombstone]:
-            self._apply_tombstones(con, [t.key for t in groups[Tombstone]])
+        if batch.follows is not None:
+            self._write_follows(con, batch.follows, result)
+        if batch.tombstones is not None:
+            self._apply_tombstones(con, batch.tombstones.column("key").to_pylist())
         for key, value in cursors.items():
             con.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", [key, value, utcnow()])
         return result
@@ -222,13 +295,8 @@ class Store:
         return rows
 
     def _write_posts(
-        self, con: duckdb.DuckDBPyConnection, posts: list[Post], result: WriteResult
+        self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
     ) -> None:
-        unique: dict[str, Post] = {}
-        for post in posts:
-            unique.setdefault(post.uri, post)
-        result.posts_seen += len(posts)
-        batch = to_table(Post, list(unique.values()))
         with registered(con, "veille_batch", batch):
             skipped = con.execute(
                 f"SELECT count(*) FROM veille_batch b WHERE NOT ({_NOT_TOMBSTONED_POST})"
@@ -239,23 +307,8 @@ class Store:
         result.new_uris.extend(r[0] for r in rows)
 
     def _write_accounts(
-        self, con: duckdb.DuckDBPyConnection, accounts: list[Account], result: WriteResult
+        self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
     ) -> None:
-        merged: dict[tuple[str, str], Account] = {}
-        for account in accounts:
-            key = (account.network, account.account_id)
-            old = merged.get(key)
-            if old is None:
-                merged[key] = account
-            else:  # later non-empty fields win
-                for name in ("handle", "display_name", "bio", "url", "created_at"):
-                    if getattr(account, name) is not None:
-                        setattr(old, name, getattr(account, name))
-        now = utcnow()
-        for account in merged.values():
-            if account.first_seen is None:
-                account.first_seen = now
-        batch = to_table(Account, list(merged.values()))
         with registered(con, "veille_batch", batch):
             con.execute(
                 """INSERT INTO accounts (network, account_id, handle, display_name, bio, url,
@@ -273,27 +326,11 @@ class Store:
                        first_seen = least(first_seen, excluded.first_seen),
                        updated_at = excluded.updated_at"""
             )
-        result.counts["accounts"] = result.counts.get("accounts", 0) + len(merged)
-
-    def _write_reactions(
-        self, con: duckdb.DuckDBPyConnection, reactions: list[Reaction], result: WriteResult
-    ) -> None:
-        unique = list({r.uri: r for r in reactions}.values())
-        self._insert_ignore(
-            con,
-            "reactions",
-            to_table(Reaction, unique),
-            result,
-            "b.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post') AND "
-            "(b.network || ':' || b.author_id) NOT IN "
-            "(SELECT key FROM tombstones WHERE kind = 'account')",
-        )
+        result.counts["accounts"] = result.counts.get("accounts", 0) + batch.num_rows
 
     def _write_follows(
-        self, con: duckdb.DuckDBPyConnection, follows: list[Follow], result: WriteResult
+        self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
     ) -> None:
-        unique = list({(f.network, f.follower_id, f.followee_id): f for f in follows}.values())
-        batch = to_table(Follow, unique)
         with registered(con, "veille_batch", batch):
             con.execute(
                 """INSERT INTO follows (network, follower_id, followee_id, observed_at, uri,
@@ -309,13 +346,11 @@ class Store:
                        deleted_at = CASE WHEN excluded.uri IS DISTINCT FROM uri
                                          THEN NULL ELSE deleted_at END"""
             )
-        result.counts["follows"] = result.counts.get("follows", 0) + len(unique)
+        result.counts["follows"] = result.counts.get("follows", 0) + batch.num_rows
 
     def _write_tombstones(
-        self, con: duckdb.DuckDBPyConnection, tombstones: list[Tombstone], result: WriteResult
+        self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
     ) -> None:
-        unique = list({t.key: t for t in tombstones}.values())
-        batch = to_table(Tombstone, unique)
         with registered(con, "veille_batch", batch):
             rows = con.execute(
                 """INSERT OR IGNORE INTO tombstones

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from veille.model import Record
-from veille.store.store import Store, WriteResult
+from veille.store.store import Prepared, Store, WriteResult, prepare
 
 
 @dataclass
 class _Job:
-    records: Sequence[Record]
+    records: Prepared
     cursors: dict[str, str]
     future: Future[WriteResult] = field(default_factory=Future)
 
@@ -60,7 +60,7 @@ class Writer:
         """Queue ``records`` (blocks when the queue is full: back-pressure)."""
         if not self._thread.is_alive():
             raise RuntimeError("the writer has stopped")
-        job = _Job(records, dict(cursors or {}))
+        job = _Job(prepare(records), dict(cursors or {}))  # Arrow work in the caller's thread
         self._queue.put(job)
         return job.future
 
