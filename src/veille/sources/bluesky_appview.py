@@ -25,13 +25,12 @@ through both sources is the same row; ``collected_at`` is ``observed_at``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from veille.i18n import register, t
 from veille.model import (
@@ -54,8 +53,8 @@ from veille.sources.atproto import (
     post_from_record,
     rkey_of,
 )
-from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import read_jsonl
+from veille.sources.base import MAX_ITEM_BYTES, MappingError, RawItem
+from veille.sources.files import JsonLinesImporter
 from veille.sources.values import as_dict, as_list, decode_json, exact_int
 
 register(
@@ -279,7 +278,7 @@ def map_response(
     return mapper.records
 
 
-class BlueskyAppViewImporter(Importer):
+class BlueskyAppViewImporter(JsonLinesImporter):
     """Import saved AppView responses (JSONL: endpoint, params, observed_at, response)."""
 
     id: ClassVar[str] = "bluesky-appview"
@@ -289,19 +288,13 @@ class BlueskyAppViewImporter(Importer):
         "followers, follows)"
     )
 
-    class Options(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-
+    class Options(JsonLinesImporter.Options):
         max_line_bytes: int = Field(
             default=16 * MAX_ITEM_BYTES,
             gt=0,
             description="A line longer than this is rejected (a feed page of 100 posts "
             "is a few hundred KB).",
         )
-
-    def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        options = self.Options.model_validate(self.options.model_dump())
-        yield from read_jsonl(path, self.id, max_bytes=options.max_line_bytes)
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:

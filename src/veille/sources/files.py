@@ -40,10 +40,11 @@ from typing import IO, BinaryIO
 
 import msgspec
 import zstandard
+from pydantic import BaseModel, ConfigDict, Field
 
 from veille.i18n import register, t
 from veille.model import utcnow
-from veille.sources.base import MAX_ITEM_BYTES, RawItem, Reject, excerpt
+from veille.sources.base import MAX_ITEM_BYTES, Importer, RawItem, Reject, excerpt
 
 register(
     {
@@ -1036,6 +1037,23 @@ def read_jsonl(
             yield member
             continue
         yield from member_json_lines(member, source, max_bytes=max_bytes, received_at=received)
+
+
+class JsonLinesImporter(Importer):
+    """An importer of JSONL files, folders or zips: one raw item per line, the line's bytes
+    untouched. Subclasses may change the default of ``max_line_bytes`` in their ``Options``
+    (a subclass of this ``Options``)."""
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        max_line_bytes: int = Field(
+            default=MAX_ITEM_BYTES, gt=0, description="Lines longer than this are rejected."
+        )
+
+    def read(self, path: Path) -> Iterator[RawItem | Reject]:
+        options = self.Options.model_validate(self.options.model_dump())
+        yield from read_jsonl(path, self.id, max_bytes=options.max_line_bytes)
 
 
 def open_member(member: Member, source: str) -> BinaryIO | Reject:

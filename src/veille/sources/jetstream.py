@@ -40,13 +40,10 @@ that moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field
 
 from veille.i18n import register, t
 from veille.model import (
@@ -72,8 +69,8 @@ from veille.sources.atproto import (
     micros_to_datetime,
     post_from_record,
 )
-from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import read_jsonl
+from veille.sources.base import MappingError, RawItem
+from veille.sources.files import JsonLinesImporter
 
 register(
     {
@@ -334,7 +331,7 @@ def _map_commit(did: str, seen: datetime, commit: _Commit, source: str) -> list[
         raise MappingError(t("jetstream.bad_record", collection=collection, error=exc)) from exc
 
 
-class JetstreamImporter(Importer):
+class JetstreamImporter(JsonLinesImporter):
     """Import Jetstream captures: JSONL files (plain, .gz, .zst), folders or zips of them."""
 
     id: ClassVar[str] = "jetstream"
@@ -343,17 +340,6 @@ class JetstreamImporter(Importer):
         "Bluesky Jetstream captures (JSONL, v1 or v2 events): posts, reposts, likes, "
         "follows, profiles, deletions"
     )
-
-    class Options(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-
-        max_line_bytes: int = Field(
-            default=MAX_ITEM_BYTES, gt=0, description="Lines longer than this are rejected."
-        )
-
-    def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        options = self.Options.model_validate(self.options.model_dump())
-        yield from read_jsonl(path, self.id, max_bytes=options.max_line_bytes)
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:

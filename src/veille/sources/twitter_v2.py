@@ -26,17 +26,15 @@ Referenced tweets present in ``includes.tweets`` are mapped as posts too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from veille.i18n import register, t
 from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, parse_time
-from veille.sources.base import Importer, MappingError, RawItem, Reject
-from veille.sources.files import read_jsonl
+from veille.sources.base import MappingError, RawItem
+from veille.sources.files import JsonLinesImporter
 from veille.sources.values import (
     as_dict,
     as_list,
@@ -306,7 +304,7 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
     return records
 
 
-class TwitterV2Importer(Importer):
+class TwitterV2Importer(JsonLinesImporter):
     """Import twarc JSONL (Twitter API v2 responses), plain, .gz, .zst, folders or zips."""
 
     id: ClassVar[str] = "twitter-v2"
@@ -316,19 +314,13 @@ class TwitterV2Importer(Importer):
         "replies, quotes, retweets, metrics, users"
     )
 
-    class Options(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-
+    class Options(JsonLinesImporter.Options):
         max_line_bytes: int = Field(
             default=MAX_PAGE_BYTES,
             gt=0,
             description="A page line longer than this is rejected (a page holds up to 500 "
             "tweets with their expansions).",
         )
-
-    def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        options = self.Options.model_validate(self.options.model_dump())
-        yield from read_jsonl(path, self.id, max_bytes=options.max_line_bytes)
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
