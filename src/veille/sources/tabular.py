@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import abstractmethod
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -42,7 +43,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from veille.i18n import register, t
 from veille.model import NETWORKS, Account, Post, PostMetrics, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import jsonl_members, member_csv_rows, member_json_lines, sniff_delimiter
+from veille.sources.files import (
+    Member,
+    jsonl_members,
+    member_csv_rows,
+    member_json_lines,
+    sniff_delimiter,
+)
 
 register(
     {
@@ -374,6 +381,29 @@ class _Tabular(Importer):
     def _settings(self) -> TabularOptions:
         return TabularOptions.model_validate(self.options.model_dump())
 
+    def read(self, path: Path) -> Iterator[RawItem | Reject]:
+        options = self._settings()
+        if options.network is None:
+            yield Reject(
+                source=self.id,
+                origin=str(path),
+                reason=t("tab.no_network", where=path, known=", ".join(NETWORKS)),
+            )
+            return
+        head = _options_json(options)
+        received = utcnow()
+        for member in jsonl_members(path, self.id):
+            if isinstance(member, Reject):
+                yield member
+                continue
+            yield from self._read_member(member, options, head, received)
+
+    @abstractmethod
+    def _read_member(
+        self, member: Member, options: TabularOptions, head: bytes, received: datetime
+    ) -> Iterator[RawItem | Reject]:
+        """The raw items of one file (``head``: the options, as every item carries them)."""
+
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
         try:
@@ -415,37 +445,25 @@ class CsvImporter(_Tabular):
         "(--option uri=COL --option text=COL ...)"
     )
 
-    def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        options = self._settings()
-        if options.network is None:
-            yield Reject(
-                source=self.id,
-                origin=str(path),
-                reason=t("tab.no_network", where=path, known=", ".join(NETWORKS)),
-            )
-            return
+    def _read_member(
+        self, member: Member, options: TabularOptions, head: bytes, received: datetime
+    ) -> Iterator[RawItem | Reject]:
         columns = list(dict.fromkeys(options.mapping.values()))
-        head = _options_json(options)
-        received = utcnow()
-        for member in jsonl_members(path, self.id):
-            if isinstance(member, Reject):
-                yield member
+        for entry in member_csv_rows(
+            member,
+            self.id,
+            columns,
+            delimiter=options.delimiter or sniff_delimiter(member),
+            max_bytes=options.max_item_bytes,
+        ):
+            if isinstance(entry, Reject):
+                yield entry
                 continue
-            for entry in member_csv_rows(
-                member,
-                self.id,
-                columns,
-                delimiter=options.delimiter or sniff_delimiter(member),
-                max_bytes=options.max_item_bytes,
-            ):
-                if isinstance(entry, Reject):
-                    yield entry
-                    continue
-                line, row = entry
-                kept = msgspec.json.encode({c: row.get(c, "") for c in columns})
-                yield RawItem.of_json(
-                    self.id, f"{member.where}:{line}", _item_json(head, kept), received
-                )
+            line, row = entry
+            kept = msgspec.json.encode({c: row.get(c, "") for c in columns})
+            yield RawItem.of_json(
+                self.id, f"{member.where}:{line}", _item_json(head, kept), received
+            )
 
 
 class JsonlImporter(_Tabular):
@@ -457,27 +475,15 @@ class JsonlImporter(_Tabular):
         "mapping (dotted paths allowed: --option author_id=user.id ...)"
     )
 
-    def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        options = self._settings()
-        if options.network is None:
-            yield Reject(
-                source=self.id,
-                origin=str(path),
-                reason=t("tab.no_network", where=path, known=", ".join(NETWORKS)),
-            )
-            return
-        head = _options_json(options)
-        received = utcnow()
-        for member in jsonl_members(path, self.id):
-            if isinstance(member, Reject):
-                yield member
-                continue
-            for item in member_json_lines(
-                member, self.id, max_bytes=options.max_item_bytes, received_at=received
-            ):
-                if not isinstance(item, Reject):
-                    item.payload = msgspec.Raw(_item_json(head, bytes(item.payload)))
-                yield item
+    def _read_member(
+        self, member: Member, options: TabularOptions, head: bytes, received: datetime
+    ) -> Iterator[RawItem | Reject]:
+        for item in member_json_lines(
+            member, self.id, max_bytes=options.max_item_bytes, received_at=received
+        ):
+            if not isinstance(item, Reject):
+                item.payload = msgspec.Raw(_item_json(head, bytes(item.payload)))
+            yield item
 
 
 CONNECTORS = [CsvImporter, JsonlImporter]
