@@ -260,13 +260,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
+    when = _http_date(value)
+    return None if when is None else max(0.0, when - now)
 
 
 def parse_reset(value: str | None, now: float) -> float | None:
@@ -288,6 +283,12 @@ def parse_reset(value: str | None, now: float) -> float | None:
     parsed = parse_time(value)
     if parsed is not None:
         return parsed.timestamp()
+    return _http_date(value)
+
+
+def _http_date(value: str) -> float | None:
+    """Epoch seconds of an HTTP date (``Wed, 21 Oct 2026 07:28:00 GMT``; UTC when it has
+    no zone), or ``None``."""
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
