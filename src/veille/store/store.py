@@ -60,12 +60,11 @@ _NOT_TOMBSTONED_POST = """
 
 @dataclass
 class WriteResult:
-    """What one write did. ``new_uris`` are the posts inserted (to enrich)."""
+    """What one write did (enrichment finds new posts by itself: ``pipeline/enrich.py``)."""
 
     posts_seen: int = 0
     posts_new: int = 0
     posts_skipped_deleted: int = 0
-    new_uris: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -76,7 +75,6 @@ class WriteResult:
         self.posts_seen += other.posts_seen
         self.posts_new += other.posts_new
         self.posts_skipped_deleted += other.posts_skipped_deleted
-        self.new_uris.extend(other.new_uris)
         for key, value in other.counts.items():
             self.counts[key] = self.counts.get(key, 0) + value
 
@@ -279,32 +277,36 @@ class Store:
         batch: pa.Table,
         result: WriteResult,
         where: str = "TRUE",
-    ) -> list[Any]:
+    ) -> int:
         """Insert the rows of ``batch`` whose key is not in ``table`` yet (the batch itself
-        holds each key once). Returns the first key column of the rows inserted."""
+        holds each key once). Returns how many were inserted."""
         columns = ", ".join(batch.schema.names)
-        keys = _KEYS[table]
-        same = " AND ".join(f"t.{k} = b.{k}" for k in keys)
+        same = " AND ".join(f"t.{k} = b.{k}" for k in _KEYS[table])
         with registered(con, "veille_batch", batch):
-            rows = con.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM veille_batch b "
-                f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}) "
-                f"RETURNING {keys[0]}"
-            ).fetchall()
-        result.counts[table] = result.counts.get(table, 0) + len(rows)
-        return rows
+            inserted = int(
+                con.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM veille_batch b "
+                    f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})"
+                ).fetchall()[0][0]
+            )
+        result.counts[table] = result.counts.get(table, 0) + inserted
+        return inserted
 
     def _write_posts(
         self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
     ) -> None:
-        with registered(con, "veille_batch", batch):
-            skipped = con.execute(
-                f"SELECT count(*) FROM veille_batch b WHERE NOT ({_NOT_TOMBSTONED_POST})"
-            ).fetchall()[0]
-        rows = self._insert_ignore(con, "posts", batch, result, _NOT_TOMBSTONED_POST)
-        result.posts_skipped_deleted += int(skipped[0]) if skipped else 0
-        result.posts_new += len(rows)
-        result.new_uris.extend(r[0] for r in rows)
+        skipped = 0
+        where = "TRUE"
+        if con.execute("SELECT count(*) FROM tombstones").fetchall()[0][0]:
+            where = _NOT_TOMBSTONED_POST
+            with registered(con, "veille_batch", batch):
+                skipped = int(
+                    con.execute(
+                        f"SELECT count(*) FROM veille_batch b WHERE NOT ({where})"
+                    ).fetchall()[0][0]
+                )
+        result.posts_skipped_deleted += skipped
+        result.posts_new += self._insert_ignore(con, "posts", batch, result, where)
 
     def _write_accounts(
         self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
