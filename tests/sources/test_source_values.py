@@ -21,6 +21,7 @@ from veille.sources.values import (
     is_int,
     nonempty_str,
     numeric_id,
+    time_of,
 )
 
 json_values = st.recursive(
@@ -69,6 +70,16 @@ def test_numeric_id() -> None:
         assert numeric_id(bad) is None, bad
 
 
+def test_time_of() -> None:
+    from datetime import UTC, datetime
+
+    when = datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)
+    assert time_of("2018-10-10T20:19:24Z") == when
+    assert time_of("Wed Oct 10 20:19:24 +0000 2018") == when
+    for bad in ("", "demain", 1539202764, 1539202764.0, None, True, ["2018-10-10"]):
+        assert time_of(bad) is None, bad
+
+
 def test_decode_json() -> None:
     assert decode_json(msgspec.Raw(b'{"a": [1]}')) == {"a": [1]}
     assert decode_json(b"3") == 3
@@ -99,6 +110,8 @@ def test_never_raise_and_keep_types(value: Any) -> None:
         assert number is None or is_int(number)
     if exact_int(value) is not None:
         assert int_or_digits(value) == value
+    when = time_of(value)
+    assert when is None or (isinstance(value, str) and when.tzinfo is not None)
     ident = numeric_id(value)
     assert ident is None or (ident.isdigit() and ident == ident.strip())
 

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from veille.model import Account, Post, parse_time
-from veille.sources.values import nonempty_str
+from veille.sources.values import nonempty_str, time_of
 
 NETWORK = "bluesky"
 POST = "app.bsky.feed.post"
@@ -234,6 +234,6 @@ def account_from_profile(view: dict[str, Any], *, seen: datetime) -> Account | N
         display_name=nonempty_str(view.get("displayName")),
         bio=nonempty_str(view.get("description")),
         url=profile_url(handle or did),
-        created_at=parse_time(nonempty_str(view.get("createdAt"))),
+        created_at=time_of(view.get("createdAt")),
         first_seen=seen,
     )

@@ -39,7 +39,6 @@ from veille.model import (
     Post,
     PostMetrics,
     Record,
-    parse_time,
 )
 from veille.sources.atproto import (
     NETWORK,
@@ -55,7 +54,7 @@ from veille.sources.atproto import (
 )
 from veille.sources.base import MAX_ITEM_BYTES, MappingError, RawItem
 from veille.sources.files import JsonLinesImporter
-from veille.sources.values import as_dict, as_list, decode_json, exact_int
+from veille.sources.values import as_dict, as_list, decode_json, exact_int, time_of
 
 register(
     {
@@ -86,10 +85,6 @@ FEED_ENDPOINTS = frozenset(
 POSTS_ENDPOINTS = frozenset({"app.bsky.feed.getPosts", "app.bsky.feed.searchPosts"})
 #: Nesting of a thread the mapper follows (the AppView returns at most about 80 levels).
 MAX_THREAD_DEPTH = 1000
-
-
-def _time(value: object) -> datetime | None:
-    return parse_time(value) if isinstance(value, str) else None
 
 
 class _Mapper:
@@ -143,9 +138,7 @@ class _Mapper:
         self.posts.add(uri)
         self.account(author)
         seen = self.observed_at
-        indexed = (
-            parse_time(view.get("indexedAt")) if isinstance(view.get("indexedAt"), str) else None
-        )
+        indexed = time_of(view.get("indexedAt"))
         post = post_from_record(
             record,
             did=did_of(uri) or did,
@@ -185,11 +178,7 @@ class _Mapper:
         if not isinstance(subject, str):
             return
         by = self.account(reason.get("by")) or did_of(uri)
-        when = (
-            parse_time(reason.get("indexedAt"))
-            if isinstance(reason.get("indexedAt"), str)
-            else None
-        )
+        when = time_of(reason.get("indexedAt"))
         self.posts.add(uri)
         self.records.append(
             Post(
@@ -304,9 +293,7 @@ class BlueskyAppViewImporter(JsonLinesImporter):
         if "response" not in value:
             raise MappingError(t("appview.bad_line"))
         observed = value.get("observed_at")
-        observed_at = (parse_time(observed) if isinstance(observed, str) else None) or (
-            raw.received_at
-        )
+        observed_at = time_of(observed) or raw.received_at
         params = value.get("params")
         return map_response(
             value["endpoint"],

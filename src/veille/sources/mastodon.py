@@ -50,10 +50,18 @@ import msgspec
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.i18n import register, t
-from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, parse_time, utcnow
+from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
 from veille.sources.files import iter_json_items, jsonl_members
-from veille.sources.values import as_dict, as_list, decode_json, embed_json, exact_int, nonempty_str
+from veille.sources.values import (
+    as_dict,
+    as_list,
+    decode_json,
+    embed_json,
+    exact_int,
+    nonempty_str,
+    time_of,
+)
 
 register(
     {
@@ -200,7 +208,7 @@ def map_account(
             display_name=nonempty_str(account.get("display_name")),
             bio=bio or None,
             url=nonempty_str(account.get("url")),
-            created_at=parse_time(nonempty_str(account.get("created_at"))),
+            created_at=time_of(account.get("created_at")),
             first_seen=observed_at,
         )
     ]
@@ -260,7 +268,7 @@ def map_status(
     if author_key is None:
         raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: account without acct"))
     records = map_account(author, host, observed_at)
-    created_at = parse_time(nonempty_str(status.get("created_at")))
+    created_at = time_of(status.get("created_at"))
     if created_at is None:
         raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: no readable created_at"))
     post_id = str(status.get("id") or uri.rstrip("/").rsplit("/", 1)[-1])

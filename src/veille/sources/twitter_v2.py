@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from veille.i18n import register, t
-from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record, parse_time
+from veille.model import Account, AccountSnapshot, Post, PostMetrics, Record
 from veille.sources.base import MappingError, RawItem
 from veille.sources.files import JsonLinesImporter
 from veille.sources.values import (
@@ -42,6 +42,7 @@ from veille.sources.values import (
     int_or_digits,
     nonempty_str,
     numeric_id,
+    time_of,
 )
 
 register(
@@ -110,7 +111,7 @@ def map_user(user: dict[str, Any], observed_at: datetime) -> list[Record]:
             display_name=nonempty_str(user.get("name")),
             bio=nonempty_str(user.get("description")),
             url=profile_url(username) if username else None,
-            created_at=parse_time(nonempty_str(user.get("created_at"))),
+            created_at=time_of(user.get("created_at")),
             first_seen=observed_at,
         )
     ]
@@ -146,7 +147,7 @@ def map_tweet(
     )
     if author_id is None:
         raise MappingError(t("tw.bad_tweet", id=tweet_id, error="no author_id"))
-    created_at = parse_time(nonempty_str(tweet.get("created_at")))
+    created_at = time_of(tweet.get("created_at"))
     if created_at is None:
         raise MappingError(t("tw.bad_tweet", id=tweet_id, error="no readable created_at"))
     reply_to = quote_of = repost_of = None
@@ -237,7 +238,7 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
     if not isinstance(value, dict):
         raise MappingError(t("tw.not_object", kind=type(value).__name__))
     meta = as_dict(value.get("__twarc"))
-    observed_at = parse_time(nonempty_str(meta.get("retrieved_at"))) or received_at
+    observed_at = time_of(meta.get("retrieved_at")) or received_at
     includes = as_dict(value.get("includes"))
     tweets: list[dict[str, Any]] = []  # the page's own tweets: each must map
     context: list[dict[str, Any]] = []  # expanded tweets: skipped when incomplete

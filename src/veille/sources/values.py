@@ -8,10 +8,12 @@ and the mapper decides whether that field was required.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeGuard
 
 import msgspec
 
+from veille.model import parse_time
 from veille.sources.base import MappingError
 
 _decode = msgspec.json.decode
@@ -45,6 +47,13 @@ def as_list(value: object) -> list[Any]:
 def nonempty_str(value: object) -> str | None:
     """``value`` when it is a non-empty string (kept as is, not stripped), else ``None``."""
     return value if isinstance(value, str) and value else None
+
+
+def time_of(value: object) -> datetime | None:
+    """The time a JSON string spells (ISO 8601, Twitter's ``Wed Oct 10 20:19:24 +0000
+    2018``... as ``veille.model.parse_time`` reads them), else ``None``: a number is not
+    taken for epoch seconds here."""
+    return parse_time(value) if isinstance(value, str) else None
 
 
 def is_int(value: object) -> TypeGuard[int]:

@@ -54,7 +54,6 @@ from veille.model import (
     PostMetrics,
     Record,
     Tombstone,
-    parse_time,
     utcnow,
 )
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
@@ -74,6 +73,7 @@ from veille.sources.values import (
     int_or_digits,
     nonempty_str,
     numeric_id,
+    time_of,
 )
 
 register(
@@ -164,7 +164,7 @@ def map_tweet(tweet: dict[str, Any], owner_id: str, observed_at: datetime) -> li
     tweet_id = numeric_id(tweet.get("id_str")) or numeric_id(tweet.get("id"))
     if tweet_id is None:
         raise MappingError(t("xa.bad_item", kind="tweet", error="no id_str"))
-    created_at = parse_time(nonempty_str(tweet.get("created_at")))
+    created_at = time_of(tweet.get("created_at"))
     if created_at is None:
         raise MappingError(
             t("xa.bad_item", kind="tweet", error=f"{tweet_id}: no readable created_at")
@@ -278,7 +278,7 @@ def map_item(value: Any, received_at: datetime) -> list[Record]:
     if owner_id is None:
         raise MappingError(t("xa.bad_item", kind=kind, error="no owner id"))
     observed = value.get("observed_at")
-    observed_at = (parse_time(observed) if isinstance(observed, str) else None) or received_at
+    observed_at = time_of(observed) or received_at
     item = as_dict(value.get("item"))
     if kind == "tweet":
         tweet = as_dict(item.get("tweet")) or item
@@ -288,7 +288,7 @@ def map_item(value: Any, received_at: datetime) -> list[Record]:
         tweet_id = numeric_id(tweet.get("id_str")) or numeric_id(tweet.get("id"))
         if tweet_id is None:
             raise MappingError(t("xa.bad_item", kind=kind, error="no id_str"))
-        deleted = parse_time(nonempty_str(tweet.get("deleted_at"))) or observed_at
+        deleted = time_of(tweet.get("deleted_at")) or observed_at
         return [
             Tombstone(
                 key=tweet_uri(tweet_id),
@@ -321,7 +321,7 @@ def map_item(value: Any, received_at: datetime) -> list[Record]:
                 display_name=nonempty_str(item.get("displayName")),
                 bio=nonempty_str(item.get("bio")),
                 url=profile_url(username) if username else None,
-                created_at=parse_time(nonempty_str(item.get("createdAt"))),
+                created_at=time_of(item.get("createdAt")),
                 first_seen=observed_at,
             )
         ]
