@@ -57,9 +57,15 @@ listen_all_posts = true
 """,
         )
         first = listen(root, 60)
-        kill_at = rng.randrange(1_500, 6_500)  # a random point of the ~4 s stream
+        # Kill at a random point once a cursor is surely committed: at most two batches
+        # are in flight, so when the fourth is in the raw log the first is committed.
+        raw = root / "data" / "raw"
+        kill_at = rng.randrange(1_500, 6_500)
         deadline = time.monotonic() + 60
-        while len(server.sent_seqs) < kill_at and time.monotonic() < deadline:
+        while time.monotonic() < deadline and (
+            len(server.sent_seqs) < kill_at
+            or sum(len(p.read_bytes().splitlines()) for p in raw.glob("*/*.idx")) < 4
+        ):
             time.sleep(0.01)
         time.sleep(rng.uniform(0.0, 0.3))
         first.send_signal(signal.SIGKILL)
