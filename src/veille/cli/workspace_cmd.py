@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import typer
 from rich.table import Table
 
 from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.collect import states as source_states
 from veille.i18n import t
 from veille.workspace import Workspace
 from veille.workspace.workspace import CONFIG_NAME, init_workspace
@@ -89,24 +91,8 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
             ).fetchall()
         },
         "sources": [
-            dict(
-                zip(
-                    [
-                        "source",
-                        "last_success",
-                        "last_error",
-                        "last_error_at",
-                        "items_total",
-                        "rate_limit",
-                        "next_allowed_at",
-                    ],
-                    (str(v) if v is not None else None for v in row),
-                    strict=True,
-                )
-            )
-            for row in q("""SELECT source_key, last_success, last_error, last_error_at,
-                                   items_total, rate_limit, next_allowed_at
-                            FROM source_state ORDER BY 1""").fetchall()
+            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+            for row in source_states(ws)
         ],
     }
 
@@ -175,18 +161,26 @@ def _render_status(status: dict[str, Any]) -> None:
         table = Table(
             "source",
             "last success",
-            "items",
+            "cursor lag",
+            "items/min",
             "rate limit",
             "next call",
             "last error",
             title="Sources",
         )
         for row in status["sources"]:
+            lag = row["lag_seconds"]
+            limits = "; ".join(
+                f"{host}: {state.get('remaining', '?')}/{state.get('limit', '?')}"
+                for host, state in (row["rate_limits"] or {}).items()
+                if isinstance(state, dict)
+            )
             table.add_row(
                 row["source"],
                 row["last_success"] or "-",
-                row["items_total"] or "0",
-                row["rate_limit"] or "-",
+                "-" if lag is None else f"{lag:,.0f} s",
+                "-" if row["items_per_minute"] is None else f"{row['items_per_minute']:,.0f}",
+                limits or "-",
                 row["next_allowed_at"] or "-",
                 (row["last_error"] or "-")[:60],
             )
