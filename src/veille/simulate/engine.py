@@ -1158,22 +1158,7 @@ class Engine:
         if r < original:
             self._original(us, a, net)
         elif r < reply:
-            target = self._recent(net, exclude=a)
-            if target is None:
-                self._original(us, a, net)
-                return
-            lang = self._lang(p)
-            sent = self._sentiment(kind)
-            self.post(
-                us,
-                a,
-                net,
-                [(TEXT, rng.choice(texts.REPLY[lang][sent]))],
-                lang,
-                reply=target,
-                negative=sent == "neg",
-                deletable=kind == PUBLIC,
-            )
+            self._respond(us, a, net, texts.REPLY, "reply", deletable=kind == PUBLIC)
         elif r < repost:
             target = None
             if kind in (EMPLOYEE, ORG):
@@ -1189,21 +1174,31 @@ class Engine:
                 return
             self.repost(us, a, target)
         else:
-            target = self._recent(net, exclude=a)
-            if target is None:
-                self._original(us, a, net)
-                return
-            lang = self._lang(p)
-            sent = self._sentiment(kind)
-            self.post(
-                us,
-                a,
-                net,
-                [(TEXT, rng.choice(texts.QUOTE[lang][sent]))],
-                lang,
-                quote=target,
-                negative=sent == "neg",
-            )
+            self._respond(us, a, net, texts.QUOTE, "quote")
+
+    def _respond(
+        self, us: int, a: int, net: int, pool: Any, how: str, deletable: bool = False
+    ) -> None:
+        """A reply or quote (``how``) of a recent post, with a text from ``pool``; an
+        original post when there is nothing recent to respond to."""
+        target = self._recent(net, exclude=a)
+        if target is None:
+            self._original(us, a, net)
+            return
+        p = self.people[a]
+        lang = self._lang(p)
+        sent = self._sentiment(p.kind)
+        self.post(
+            us,
+            a,
+            net,
+            [(TEXT, self.rng.choice(pool[lang][sent]))],
+            lang,
+            reply=target if how == "reply" else None,
+            quote=target if how == "quote" else None,
+            negative=sent == "neg",
+            deletable=deletable,
+        )
 
     def _original(self, us: int, a: int, net: int) -> None:
         p = self.people[a]
