@@ -89,7 +89,14 @@ def demo(
     """Build a demo workspace from the simulator (no network needed), and show it."""
     root = (directory or Path(tempfile.mkdtemp(prefix="veille-demo-"))).resolve()
     result = build_demo(root, posts=posts, seed=seed, weeks=weeks, force=force, quiet=quiet)
-    table = Table("format", "read", "new", "duplicates", "rejected", title="Imports")
+    table = Table(
+        "format",
+        t("col.read"),
+        t("col.new"),
+        t("col.duplicates"),
+        t("col.rejected"),
+        title="Imports",
+    )
     for s in result.imports:
         table.add_row(
             s.source, f"{s.read:,}", f"{s.posts_new:,}", f"{s.posts_duplicate:,}", f"{s.rejected:,}"

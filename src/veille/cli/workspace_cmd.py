@@ -118,28 +118,28 @@ def _render_status(status: dict[str, Any]) -> None:
             rejects=f"{status['rejects']:,}",
         )
     )
-    table = Table("network", "posts", title="Posts per network")
+    table = Table(t("col.network"), "posts", title=t("status.by_network"))
     for network, count in posts["by_network"].items():
         table.add_row(network, f"{count:,}")
     console.print(table)
-    table = Table("source", "posts", title="Posts per source")
+    table = Table("source", "posts", title=t("status.by_source"))
     for source, count in posts["by_source"].items():
         table.add_row(source, f"{count:,}")
     console.print(table)
-    table = Table("table", "rows", title="Other records")
+    table = Table("table", t("col.rows"), title=t("status.records"))
     for name, count in status["records"].items():
         table.add_row(name, f"{count:,}")
     console.print(table)
     if status["last_imports"]:
         table = Table(
             "source",
-            "when",
-            "read",
-            "new",
-            "duplicates",
-            "rejected",
-            "status",
-            title="Last imports",
+            t("col.when"),
+            t("col.read"),
+            t("col.new"),
+            t("col.duplicates"),
+            t("col.rejected"),
+            t("col.status"),
+            title=t("status.imports"),
         )
         for row in status["last_imports"]:
             table.add_row(
@@ -153,19 +153,19 @@ def _render_status(status: dict[str, Any]) -> None:
             )
         console.print(table)
     if status["cursors"]:
-        table = Table("source", "cursor", "updated", title="Cursors")
+        table = Table("source", t("col.cursor"), t("col.updated"), title=t("status.cursors"))
         for key, value in status["cursors"].items():
             table.add_row(key, str(value["cursor"])[:40], value["updated_at"])
         console.print(table)
     if status["sources"]:
         table = Table(
             "source",
-            "last success",
-            "cursor lag",
-            "items/min",
-            "rate limit",
-            "next call",
-            "last error",
+            t("col.last_success"),
+            t("col.lag"),
+            t("col.per_minute"),
+            t("col.rate_limit"),
+            t("col.next_call"),
+            t("col.last_error"),
             title="Sources",
         )
         for row in status["sources"]:
