@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from veille.ingest import map_items
 from veille.plugins import connectors
+from veille.retention import apply_retention
 from veille.sources.base import Connector, RawItem
 from veille.store import Store
 from veille.store.schema import KEPT_ON_REBUILD
@@ -42,6 +43,7 @@ def rebuild(
     new_path = old_path.with_name("veille.rebuild.duckdb")
     for leftover in (new_path, new_path.with_name(new_path.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    apply_retention(ws)
     summary = RebuildSummary()
     known = connectors()
     new = Store(new_path)

@@ -18,6 +18,7 @@ from veille.cli.common import Format, WorkspaceOption, console, err, print_json,
 from veille.errors import UsageError
 from veille.ingest import IngestSummary
 from veille.model import parse_time
+from veille.retention import apply_retention
 from veille.workspace import Workspace
 
 
@@ -56,11 +57,11 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _enrich(ws: Workspace, progress: Progress | None = None) -> None:
-    try:
-        from veille.pipeline.enrich import enrich_pending
-    except ImportError:  # enrichment not installed: collection still works
-        return
+def _enrich(ws: Workspace, progress: Progress | None = None, *, retention: bool = False) -> None:
+    from veille.pipeline.enrich import enrich_pending
+
+    if retention:
+        apply_retention(ws)
     enrich_pending(ws, progress=progress)
 
 
@@ -109,6 +110,7 @@ def collect(
         results = collect_once(ws, source or None, since=_since(since), on_progress=show)
         for key, s in results.items():
             show(key, s)
+        apply_retention(ws)
         if enrich:
             _enrich(ws, progress)
         state = {row["source"]: row for row in states(ws)}
@@ -158,6 +160,7 @@ def listen(
 
         summary = run_listen(ws, source, max_seconds=max_seconds, stop=stop, on_progress=show)
         show(source, summary)
+        apply_retention(ws)
         if enrich:
             _enrich(ws, progress)
     if quiet:
@@ -182,7 +185,7 @@ def run_cmd(
             interval=interval * 60.0,
             max_seconds=max_seconds,
             stop=stop,
-            enrich=lambda: _enrich(ws),
+            enrich=lambda: _enrich(ws, retention=True),
         )
 
 

@@ -14,6 +14,7 @@ from veille.errors import UsageError
 from veille.i18n import t
 from veille.ingest import IngestSummary, ingest
 from veille.plugins import connectors
+from veille.retention import apply_retention
 from veille.sources.base import Importer
 from veille.workspace import Workspace
 
@@ -78,6 +79,7 @@ def run_import(
 
         summary = ingest(ws, connector, on_progress=show, record_import=True)
         show(summary)
+        apply_retention(ws)
         enrich_pending(ws, progress=progress)
     return summary
 

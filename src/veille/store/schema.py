@@ -81,8 +81,10 @@ KEPT_ON_REBUILD: dict[str, str] = {
         t: f"SELECT * FROM {t}"
         for t in ("tombstones", "cursors", "source_state", "imports", "audit", "alerts_sent")
     },
-    # purged rows of deleted posts and forgotten accounts (their raw items are redacted)
-    "posts": "SELECT * FROM posts WHERE deleted_at IS NOT NULL",
+    # rows whose raw items are gone: deleted posts and forgotten accounts (redacted), and
+    # text purged by retention (segments removed); posts without text (reposts) come along
+    # too, harmlessly, since the replay skips the URIs it already has
+    "posts": "SELECT * FROM posts WHERE deleted_at IS NOT NULL OR text IS NULL",
     "accounts": "SELECT * FROM accounts WHERE network || ':' || account_id IN "
     "(SELECT key FROM tombstones WHERE kind = 'account')",
 }
