@@ -37,3 +37,10 @@ def test_every_command_is_documented_in_the_readme() -> None:
     names = sorted(group.commands)  # type: ignore[attr-defined]
     missing = [n for n in names if f"`veille {n}" not in readme]
     assert not missing, f"commands missing from the README: {missing}"
+
+
+def test_cli_reference_is_up_to_date() -> None:
+    from veille.cli.reference import reference
+
+    current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == reference(), "run: python -m veille.cli.reference > docs/cli.md"

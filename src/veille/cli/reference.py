@@ -1,0 +1,49 @@
+"""The CLI reference (``docs/cli.md``), generated from the commands themselves:
+``python -m veille.cli.reference > docs/cli.md``. A test checks that it is up to date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typer.main import get_command
+
+from veille.cli.app import app
+
+
+def _param(param: Any) -> str:
+    if param.param_type_name == "argument":
+        names = f"`{param.metavar or param.name.upper()}`"
+    else:
+        names = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+    help_text = " ".join((getattr(param, "help", None) or "").split())
+    default = param.default
+    hidden = default in (None, False, (), []) or callable(default)
+    shown = "" if hidden else f" (default: `{default}`)"
+    return f"| {names} | {help_text}{shown} |"
+
+
+def _command(path: str, command: Any) -> list[str]:
+    lines = [f"## `{path}`", "", " ".join((command.help or "").split()), ""]
+    params = [p for p in command.params if p.name != "help"]
+    if params:
+        lines += ["| argument / option | meaning |", "| --- | --- |"]
+        lines += [_param(p) for p in params]
+        lines.append("")
+    if hasattr(command, "commands"):
+        for name in sorted(command.commands):
+            lines += _command(f"{path} {name}", command.commands[name])
+    return lines
+
+
+def reference() -> str:
+    root: Any = get_command(app)
+    lines = ["# veille command reference", "",
+             "Generated from the commands by `python -m veille.cli.reference > docs/cli.md`;",
+             "`tests/test_docs.py` checks that it is up to date.", ""]
+    for name in sorted(root.commands):
+        lines += _command(f"veille {name}", root.commands[name])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(reference(), end="")
