@@ -10,12 +10,20 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import veille.pipeline.lexmatch as lexmatch
 from veille.pipeline.lexmatch import _fold_non_ascii, _fold_non_ascii_re2, normalize
 
 
 def _same(values: list[str]) -> None:
+    """The Python path (whatever the number of values) gives the Arrow-only result."""
     a = pa.array(values, type=pa.string())
-    assert _fold_non_ascii(a).to_pylist() == _fold_non_ascii_re2(a).to_pylist()
+    expected = _fold_non_ascii_re2(a).to_pylist()
+    saved = lexmatch._PYTHON_FOLD_MAX_ROWS
+    lexmatch._PYTHON_FOLD_MAX_ROWS = len(values) + 1
+    try:
+        assert _fold_non_ascii(a).to_pylist() == expected
+    finally:
+        lexmatch._PYTHON_FOLD_MAX_ROWS = saved
 
 
 def test_every_code_point_alone_and_between_letters() -> None:
@@ -42,3 +50,11 @@ def test_fuzz_same_fold_and_normalisation(values: list[str]) -> None:
     values = [v if not v.isascii() else v + "é" for v in values]
     _same(values)
     normalize(pa.array(values, type=pa.string()))  # no error on any input
+
+
+def test_both_paths_used_by_normalize() -> None:
+    few = ["Élysée ﬁn 😀 œuvre"] * 3
+    many = few * lexmatch._PYTHON_FOLD_MAX_ROWS
+    small = normalize(pa.array(few, type=pa.string()))
+    large = normalize(pa.array(many, type=pa.string()))
+    assert small.row(0) == large.row(len(many) - 1) == " elysee fin oeuvre "
