@@ -12,6 +12,8 @@ import feedparser
 import pytest
 from sim_helpers import Run, shared_run, ts
 
+from veille.simulate.population import KINDS
+
 HOUR = 3_600_000_000
 NEGATIVE = re.compile(
     r"scandal|honte|inadmissible|lamentable|arnaque|furieux|écœuré|plus jamais|résilie|"
@@ -234,19 +236,7 @@ def test_conversation_truth_matches_the_data(sim: Run) -> None:
 def test_stakeholder_classes_and_bio_cues(sim: Run) -> None:
     accounts = sim.truth["accounts"]
     kinds = Counter(a["kind"] for a in accounts)
-    for kind in (
-        "leader",
-        "organisation",
-        "media",
-        "journalist",
-        "employee",
-        "public",
-        "peer",
-        "investor",
-        "politician",
-        "troll",
-        "bot",
-    ):
+    for kind in KINDS:
         assert kinds[kind] > 0, kind
     assert kinds["troll"] <= 0.02 * len(accounts)
     cues = {

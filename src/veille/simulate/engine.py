@@ -527,15 +527,7 @@ class Engine:
                 commit["record"] = record
                 commit["cid"] = cid
             event = {"did": did, "time_us": tus, "kind": "commit", "commit": commit}
-        if tus >= self._js_until or self._js is None:
-            self._open_js(tus)
-        buf = self._jbuf
-        self.enc.encode_into(event, buf, -1)
-        buf.append(10)
-        self._js_lines += 1
-        if len(buf) > 1 << 20:
-            self._js.write(buf)  # type: ignore[union-attr]
-            buf.clear()
+        self._js_write(tus, event)
 
     def upstream(self, did: str, us: int, kind: str, body: dict[str, Any]) -> None:
         """An identity or account event (the relay's event wrapped by Jetstream)."""
