@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from veille.errors import UsageError
-from veille.model import Tombstone, account_key, utcnow
+from veille.model import NETWORKS, Tombstone, account_key, utcnow
 from veille.redact import redact_raw_log
 from veille.workspace import Workspace
 
@@ -28,7 +28,7 @@ class ForgetSummary:
 def resolve_account(ws: Workspace, spec: str) -> tuple[str, str]:
     """``network:account_id``, or a handle (with or without @) found in the store."""
     network, sep, rest = spec.partition(":")
-    if sep and network in {"bluesky", "mastodon", "web", "x", "linkedin"} and rest:
+    if sep and network in NETWORKS and rest:
         return network, rest
     handle = spec.lstrip("@")
     rows = ws.store.con.execute(

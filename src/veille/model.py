@@ -17,12 +17,12 @@ Keys (every write is idempotent on them):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 Network = Literal["bluesky", "mastodon", "web", "x", "linkedin"]
-NETWORKS: tuple[str, ...] = ("bluesky", "mastodon", "web", "x", "linkedin")
+NETWORKS: tuple[str, ...] = get_args(Network)
 
 
 class Account(msgspec.Struct, kw_only=True):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 import pyarrow as pa
 
 from veille.model import Account, AccountSnapshot, Follow, Post, PostMetrics, Reaction, Tombstone
@@ -109,8 +108,3 @@ def to_table(kind: type[Any], records: Sequence[Any]) -> pa.Table:
         for name in schema.names
     ]
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-def from_row(kind: type[Any], row: dict[str, Any]) -> Any:
-    """A record from a row dict of the store (used by tests and rebuild checks)."""
-    return msgspec.convert(row, kind, from_attributes=False, strict=False)

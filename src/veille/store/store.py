@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +69,6 @@ class WriteResult:
     @property
     def posts_duplicate(self) -> int:
         return self.posts_seen - self.posts_new - self.posts_skipped_deleted
-
-    def add(self, other: WriteResult) -> None:
-        self.posts_seen += other.posts_seen
-        self.posts_new += other.posts_new
-        self.posts_skipped_deleted += other.posts_skipped_deleted
-        for key, value in other.counts.items():
-            self.counts[key] = self.counts.get(key, 0) + value
 
 
 @dataclass
@@ -423,24 +415,9 @@ class Store:
             ],
         )
 
-    def tombstoned_accounts(self) -> set[str]:
-        return {
-            r[0]
-            for r in self.con.execute(
-                "SELECT key FROM tombstones WHERE kind = 'account'"
-            ).fetchall()
-        }
-
-    def tombstoned_keys(self) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT key FROM tombstones").fetchall()}
-
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.con.execute(sql, list(params)).fetchall()
         return rows[0][0] if rows else None
-
-    def last_time(self) -> datetime | None:
-        value = self.scalar("SELECT max(created_at) FROM posts")
-        return value if isinstance(value, datetime) else None
 
 
 #: The key of each table written by anti-join (see schema.py).
