@@ -48,22 +48,16 @@ class Segment:
                     last = int(line)
         return min(last, self.path.stat().st_size)
 
-    def append(self, frame: bytes, handle: IO[bytes] | None = None) -> None:
+    def append(self, frame: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         committed = self.committed_size()
-        own = handle is None
-        out = handle or open(self.path, "ab")  # noqa: SIM115
-        try:
-            if out.tell() != committed or os.fstat(out.fileno()).st_size != committed:
+        with open(self.path, "ab") as out:
+            if os.fstat(out.fileno()).st_size != committed:
                 out.truncate(committed)  # drop a torn frame left by a crash
-                out.seek(committed)
             out.write(frame)
             out.flush()
             os.fsync(out.fileno())
-            end = committed + len(frame)
-        finally:
-            if own:
-                out.close()
+        end = committed + len(frame)
         with open(self.index_path, "ab") as index:
             index.write(b"%d\n" % end)
             index.flush()
