@@ -6,16 +6,31 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+from collections.abc import Sequence
+from unittest import mock
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import shared_path
+from tests.pipeline.lexmatch_reference import ReferenceMatcher, reference_normalize
 
+import veille.pipeline.cues as cues_module
 from veille.errors import ConfigError
 from veille.pipeline.base import INPUT_SCHEMA, Stage
-from veille.pipeline.cues import CATEGORIES, STRONG_WEIGHT, WEAK_WEIGHT, CueStage
+from veille.pipeline.cues import (
+    CATEGORIES,
+    LABEL_PRIORITY,
+    SHORT_QUESTION_TOKENS,
+    STRONG_WEIGHT,
+    WEAK_WEIGHT,
+    CueStage,
+)
+from veille.pipeline.lexmatch import Normalized
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +311,119 @@ def test_rumoureval_train_floor(stage: CueStage) -> None:
     deny_p, deny_r = precision_recall("denial", "2")  # 2 = deny
     assert query_p > 0.30 and query_r > 0.6  # base rate 0.08
     assert deny_p > 0.30 and deny_r > 0.05  # base rate 0.075
+
+
+# ------------------------------------------------------------------ the reference path
+
+
+class ReferenceCueStage(CueStage):
+    """The stage as it was before the compiled kernels (commit b60cc56): the Arrow-kernel
+    normalisation, the pyahocorasick matcher, short questions and output columns row by
+    row in Python."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._matcher = ReferenceMatcher(self._matcher.keys)  # type: ignore[assignment]
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        with mock.patch.object(cues_module, "normalize", reference_normalize):
+            return super().__call__(batch)
+
+    def _short_questions(self, normalized: Normalized) -> npt.NDArray[np.bool_]:
+        short = np.zeros(len(normalized), dtype=bool)
+        text = normalized.text
+        marks = [m.start() for m in re.finditer(r"\?", text)]
+        if not marks:
+            return short
+        rows = np.unique(np.searchsorted(normalized.row_start, marks, side="right") - 1)
+        for row in rows.tolist():
+            tokens = normalized.row(row).split()
+            short[row] = len(tokens) - tokens.count("?") <= SHORT_QUESTION_TOKENS
+        return short
+
+    def _columns(self, n: int, rows: Sequence[int], keys: Sequence[int]) -> dict[str, pa.Array]:
+        row_arr = np.asarray(rows, dtype=np.int64)
+        key_arr = np.asarray(keys, dtype=np.int64)
+        counts = np.bincount(row_arr, minlength=n) if n else np.zeros(0, dtype=np.int64)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        term_values = self._term_values.take(pa.array(key_arr, type=pa.int64()))
+        cue_terms = pa.ListArray.from_arrays(pa.array(offsets), term_values)
+        log_keep = np.zeros(n, dtype=np.float64)
+        if len(key_arr):
+            np.add.at(log_keep, row_arr, np.log1p(-self._weights[key_arr]))
+        score = 1.0 - np.exp(log_keep)
+        score[np.abs(score) < 1e-12] = 0.0
+        present = np.zeros((n, len(CATEGORIES)), dtype=bool)
+        heaviest = np.zeros((n, len(CATEGORIES)), dtype=np.float64)
+        if len(key_arr):
+            cats = self._categories[key_arr]
+            present[row_arr, cats] = True
+            np.maximum.at(heaviest, (row_arr, cats), self._weights[key_arr])
+        cat_values: list[str] = []
+        cat_counts = present.sum(axis=1)
+        for row in np.flatnonzero(cat_counts).tolist():
+            cat_values += [CATEGORIES[c] for c in np.flatnonzero(present[row]).tolist()]
+        cat_offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(cat_counts, out=cat_offsets[1:])
+        cues = pa.ListArray.from_arrays(
+            pa.array(cat_offsets), pa.array(cat_values, type=pa.string())
+        )
+        priority = [CATEGORIES.index(c) for c in LABEL_PRIORITY]
+        best = np.argmax(heaviest[:, priority], axis=1)
+        cue_label = pa.DictionaryArray.from_arrays(
+            pa.array(best.astype(np.int32), mask=cat_counts == 0),
+            pa.array(LABEL_PRIORITY, type=pa.string()),
+        ).cast(pa.string())
+        return {
+            "cues": cues,
+            "cue_terms": cue_terms,
+            "rumour_cue": pa.array(score, type=pa.float64()),
+            "cue_label": cue_label,
+        }
+
+
+_REFERENCE = ReferenceCueStage()
+_OUTPUTS = ("cues", "cue_terms", "rumour_cue", "cue_label")
+
+
+def _same_as_reference(texts: Sequence[str | None]) -> None:
+    batch = pa.RecordBatch.from_pydict({"text": pa.array(list(texts), pa.string())})
+    got, expected = _FUZZ_STAGE(batch), _REFERENCE(batch)
+    for name in _OUTPUTS:  # identical, floats included
+        assert got.column(name).equals(expected.column(name)), name
+
+
+def test_same_as_reference_on_hand_written_and_edge_posts() -> None:
+    _same_as_reference([t for t, _ in CASES])
+    _same_as_reference([])
+    _same_as_reference(
+        [
+            None,
+            "",
+            "🔥🔥🔥",
+            "Z̸̢a̷l̶g̵o̵ rumeur ? c'est faux",
+            "\x00hoax\x00?",
+            "Это фейк? 假新闻 hoax شائعة rumeur",
+            "rumeur " + "a" * 1_000_000 + " c'est faux ?",
+            "Not sure? Fake. Is it true? Source ? @x?y http://a?b www.c?d",
+        ]
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_text, max_size=12))
+def test_fuzz_same_as_reference(texts: list[str | None]) -> None:
+    texts = [t if t is None else t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+    _same_as_reference(texts)
+
+
+def test_same_as_reference_on_real_posts() -> None:
+    sentiment = shared_path("data", "sentiment", "xlm_t")
+    texts: list[str] = []
+    for language in ("french", "english"):
+        texts += (sentiment / language / "val_text.txt").read_text(encoding="utf-8").splitlines()
+    folder = shared_path("data", "rumours", "rumoureval2017", "traindev")
+    posts = json.loads((folder / "posts.json").read_text())
+    texts += [p["text"] for p in posts.values()]
+    _same_as_reference(texts)

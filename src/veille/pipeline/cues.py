@@ -35,7 +35,6 @@ Output columns:
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -78,7 +77,6 @@ NEGATION_WINDOW = 3
 SHORT_QUESTION_TOKENS = 10
 SHORT_QUESTION_TERM = "short question ?"
 _QUERY = CATEGORIES.index("query")
-_QUESTION_MARK = re.compile(r"\?")
 
 
 @cache
@@ -156,6 +154,9 @@ class CueStage:
         self._term_values = pa.array([c.term for c in cues], type=pa.string())
         self._weights = np.array([c.weight for c in cues], dtype=np.float64)
         self._categories = np.array([c.category for c in cues], dtype=np.int64)
+        self._category_values = pa.array(CATEGORIES, type=pa.string())
+        self._label_values = pa.array(LABEL_PRIORITY, type=pa.string())
+        self._priority = np.array([CATEGORIES.index(c) for c in LABEL_PRIORITY], dtype=np.int64)
 
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         n = batch.num_rows
@@ -204,13 +205,20 @@ class CueStage:
         """Rows whose text has a ``?`` and at most :data:`SHORT_QUESTION_TOKENS` words."""
         short = np.zeros(len(normalized), dtype=bool)
         text = normalized.text
-        marks = [m.start() for m in _QUESTION_MARK.finditer(text)]
-        if not marks:
+        find = text.find
+        at = find("?")
+        if at < 0:
             return short
-        rows = np.unique(np.searchsorted(normalized.row_start, marks, side="right") - 1)
-        for row in rows.tolist():
-            tokens = normalized.row(row).split()
-            short[row] = len(tokens) - tokens.count("?") <= SHORT_QUESTION_TOKENS
+        starts = normalized.row_start
+        ends = starts + normalized.row_length
+        count = text.count
+        while at >= 0:
+            row = int(np.searchsorted(starts, at, side="right")) - 1
+            begin, end = int(starts[row]), int(ends[row])
+            # a normalised row is its tokens between single spaces: " tok tok ? "
+            tokens = count(" ", begin, end) - 1
+            short[row] = tokens - count("?", begin, end) <= SHORT_QUESTION_TOKENS
+            at = find("?", end)
         return short
 
     def _settle_questions(
@@ -238,47 +246,35 @@ class CueStage:
     def _columns(self, n: int, rows: Sequence[int], keys: Sequence[int]) -> dict[str, pa.Array]:
         row_arr = np.asarray(rows, dtype=np.int64)
         key_arr = np.asarray(keys, dtype=np.int64)
-        counts = np.bincount(row_arr, minlength=n) if n else np.zeros(0, dtype=np.int64)
+        counts = np.bincount(row_arr, minlength=n)
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(counts, out=offsets[1:])
-        term_values = self._term_values.take(pa.array(key_arr, type=pa.int64()))
-        cue_terms = pa.ListArray.from_arrays(pa.array(offsets), term_values)
+        cue_terms = pa.ListArray.from_arrays(offsets, self._term_values.take(key_arr))
 
-        # rumour_cue = 1 - prod(1 - w)
-        log_keep = np.zeros(n, dtype=np.float64)
-        if len(key_arr):
-            np.add.at(log_keep, row_arr, np.log1p(-self._weights[key_arr]))
-        score = 1.0 - np.exp(log_keep)
+        # rumour_cue = 1 - prod(1 - w) (bincount adds in order, as a loop would)
+        weights = self._weights[key_arr]
+        score = 1.0 - np.exp(np.bincount(row_arr, np.log1p(-weights), minlength=n))
         score[np.abs(score) < 1e-12] = 0.0
 
         # categories per row and the label (heaviest cue, ties by LABEL_PRIORITY)
-        present = np.zeros((n, len(CATEGORIES)), dtype=bool)
-        heaviest = np.zeros((n, len(CATEGORIES)), dtype=np.float64)
-        if len(key_arr):
-            cats = self._categories[key_arr]
-            present[row_arr, cats] = True
-            np.maximum.at(heaviest, (row_arr, cats), self._weights[key_arr])
-        cat_values: list[str] = []
+        k = len(CATEGORIES)
+        cells = row_arr * k + self._categories[key_arr]
+        present = (np.bincount(cells, minlength=n * k) > 0).reshape(n, k)
+        heaviest = np.zeros((n, k), dtype=np.float64)
+        np.maximum.at(heaviest.reshape(-1), cells, weights)
         cat_counts = present.sum(axis=1)
-        for row in np.flatnonzero(cat_counts).tolist():
-            cat_values += [CATEGORIES[c] for c in np.flatnonzero(present[row]).tolist()]
         cat_offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(cat_counts, out=cat_offsets[1:])
         cues = pa.ListArray.from_arrays(
-            pa.array(cat_offsets), pa.array(cat_values, type=pa.string())
+            cat_offsets, self._category_values.take(np.nonzero(present)[1])
         )
-        priority = [CATEGORIES.index(c) for c in LABEL_PRIORITY]
-        ranked = heaviest[:, priority]  # columns in priority order; argmax takes the first max
-        best = np.argmax(ranked, axis=1)
-        cue_label = pa.DictionaryArray.from_arrays(
-            pa.array(best.astype(np.int32), mask=cat_counts == 0),
-            pa.array(LABEL_PRIORITY, type=pa.string()),
-        ).cast(pa.string())
+        ranked = heaviest[:, self._priority]  # priority order; argmax takes the first max
+        best = pa.array(np.argmax(ranked, axis=1), mask=cat_counts == 0)
         return {
             "cues": cues,
             "cue_terms": cue_terms,
             "rumour_cue": pa.array(score, type=pa.float64()),
-            "cue_label": cue_label,
+            "cue_label": self._label_values.take(best),
         }
 
     def term_categories(self) -> dict[str, tuple[str, float]]:

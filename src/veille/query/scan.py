@@ -1,0 +1,418 @@
+"""Batch tokenisation for the streaming matcher: the token streams of a whole batch of
+texts in one compiled pass, plus a *reduced* stream that only keeps the tokens some watch
+pattern could match.
+
+The result is exactly ``normalize.stream`` of each text (the module docstring of
+``veille.query.normalize`` is the specification); what changes is how it is computed:
+
+1. all texts are joined into one string and read as code points (``utf-32``);
+2. fold: a text made only of ASCII, ``’`` and characters whose NFKD is ASCII plus marks
+   (``normalize.fold``'s fast path) folds character by character, so the kernel reads
+   each character's fold from a table made once per process by calling ``normalize.fold``
+   on that character. Texts with any other character (``_find_slow``) are folded by
+   ``normalize.fold_reference``, all of them in one call on their NUL-joined texts: NUL is
+   a starter that decomposes, case-folds and composes to itself, so no step of the
+   normalisation crosses it (tests check the equality);
+3. the kernel (``_scan``) runs the tokeniser, a hand-written equivalent of
+   ``normalize.TOKEN_PATTERN`` (leftmost alternative first: elided article, ``@mention``,
+   ``#hashtag``, word), drops elided articles and writes each text's stream, the streams
+   separated by NUL;
+4. every token is hashed (FNV-1a over its code points) and looked up in two bit tables
+   built from the watch patterns (``TokenFilter``): whole tokens (`` acme ``, the tokens of
+   phrases) and token prefixes (`` manag``, `` @acme.``). A token found in neither cannot
+   be part of any pattern occurrence; in the reduced stream each run of such tokens becomes
+   one placeholder token ``\\x01``. Kept tokens that are consecutive in the stream stay
+   consecutive in the reduced stream and the other way round, and no pattern contains
+   ``\\x01`` or NUL, so a pattern occurs in a text's reduced stream exactly when it occurs
+   in its stream (hash collisions only keep a few tokens too many).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from veille.pipeline.jit import kernel
+from veille.query import normalize
+from veille.query._unicode_tables import WORD_RANGES
+
+__all__ = ["PLACEHOLDER", "Streams", "TokenFilter", "scan"]
+
+#: The token that stands for a run of tokens no pattern can match, in the reduced stream.
+PLACEHOLDER = "\x01"
+
+_CODE_POINTS = 0x110000
+_WORD = 1  # letters and digits (Unicode L*, N*): ``[^\W_]``
+_W = 2  # ``\w``: letters, digits and ``_``
+_SLOW = 4  # not folded by the per-character table (see ``_tables``)
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_BITS = 20  # 2**20 slots per bit table (128 kB each)
+_MASK = np.uint64((1 << _BITS) - 1)
+_SHIFT = np.uint64(29)
+_SIX = np.uint64(6)
+_SIXTY_THREE = np.uint64(63)
+_ONE = np.uint64(1)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Per-code-point data for the kernels."""
+
+    #: ``_WORD | _W | _SLOW`` flags of each code point
+    classes: npt.NDArray[np.uint8]
+    #: the fold of a fast BMP code point ``c`` is ``fold_data[fold_start[c]:fold_start[c+1]]``
+    fold_start: npt.NDArray[np.int32]
+    fold_data: npt.NDArray[np.uint32]
+    #: the elided articles' code points, article ``k`` at ``elision[elision_start[k]:...]``
+    elision: npt.NDArray[np.uint32]
+    elision_start: npt.NDArray[np.int64]
+
+
+@functools.cache
+def _tables() -> _Tables:
+    """Built on first use (about 0.1 s)."""
+    classes = np.full(_CODE_POINTS, _SLOW, dtype=np.uint8)
+    for a, b in WORD_RANGES:
+        classes[a : b + 1] |= _WORD | _W
+    classes[ord("_")] |= _W
+    fast = [chr(c) for c in range(0x80)] + ["’"] + list(normalize.FAST_CHARS)
+    fold_len = np.zeros(0x10000, dtype=np.int32)
+    folds: dict[int, str] = {}
+    for ch in fast:
+        folded = normalize.fold(ch)
+        if not folded.isascii():  # pragma: no cover - normalize.fold's fast path is ASCII
+            raise RuntimeError(f"scan: the fold of {ch!r} is not ASCII")
+        folds[ord(ch)] = folded
+        fold_len[ord(ch)] = len(folded)
+        classes[ord(ch)] &= ~np.uint8(_SLOW)
+    fold_start = np.zeros(0x10001, dtype=np.int32)
+    np.cumsum(fold_len, out=fold_start[1:])
+    data = "".join(folds[c] for c in sorted(folds))
+    fold_data = np.frombuffer(data.encode("utf-32-le"), dtype=np.uint32).copy()
+    elisions = "".join(normalize.ELISIONS)
+    elision_start = np.zeros(len(normalize.ELISIONS) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in normalize.ELISIONS], out=elision_start[1:])
+    return _Tables(
+        classes=classes,
+        fold_start=fold_start,
+        fold_data=fold_data,
+        elision=np.frombuffer(elisions.encode("utf-32-le"), dtype=np.uint32).copy(),
+        elision_start=elision_start,
+    )
+
+
+def _code_points(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+# -- kernels ---------------------------------------------------------------------------
+
+
+@kernel
+def _slot(h: np.uint64) -> np.uint64:
+    """Where the hash ``h`` goes in a bit table: bit ``slot & 63`` of word ``slot >> 6``."""
+    return (h ^ (h >> _SHIFT)) & _MASK
+
+
+@kernel
+def _fill(
+    bits: npt.NDArray[np.uint64], cps: npt.NDArray[np.uint32], start: npt.NDArray[np.int64]
+) -> None:
+    """Set the slot of each string ``cps[start[k]:start[k+1]]`` in ``bits``."""
+    for k in range(len(start) - 1):
+        h = _FNV_OFFSET
+        for j in range(start[k], start[k + 1]):
+            h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+        slot = _slot(h)
+        bits[slot >> _SIX] |= _ONE << (slot & _SIXTY_THREE)
+
+
+@kernel
+def _find_slow(
+    raw: npt.NDArray[np.uint32],
+    start: npt.NDArray[np.int64],
+    cap: int,
+    classes: npt.NDArray[np.uint8],
+) -> npt.NDArray[np.bool_]:
+    """Which texts ``raw[start[i]:start[i+1]]`` have, in their first ``cap`` code points, a
+    character the table cannot fold."""
+    n = len(start) - 1
+    slow = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        end = min(start[i + 1], start[i] + cap)
+        for j in range(start[i], end):
+            if classes[raw[j]] & _SLOW:
+                slow[i] = True
+                break
+    return slow
+
+
+@kernel
+def _scan(
+    raw: npt.NDArray[np.uint32],
+    start: npt.NDArray[np.int64],
+    cap: int,
+    slow_index: npt.NDArray[np.int64],
+    folded: npt.NDArray[np.uint32],
+    folded_start: npt.NDArray[np.int64],
+    classes: npt.NDArray[np.uint8],
+    fold_start: npt.NDArray[np.int32],
+    fold_data: npt.NDArray[np.uint32],
+    elision: npt.NDArray[np.uint32],
+    elision_start: npt.NDArray[np.int64],
+    apostrophe1: int,
+    apostrophe2: int,
+    whole_bits: npt.NDArray[np.uint64],
+    prefix_bits: npt.NDArray[np.uint64],
+    prefix_lengths: npt.NDArray[np.uint8],
+) -> tuple[
+    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]
+]:
+    """The streams and reduced streams of the texts ``raw[start[i]:start[i+1]]`` (or, for
+    a slow text, its fold ``folded[folded_start[k]:folded_start[k+1]-1]`` with
+    ``k = slow_index[i]``), each followed by NUL; and where each one starts."""
+    n = len(start) - 1
+    # the length of each text's fold, to size the outputs: every token is at least one
+    # code point followed by at most one space
+    fold_length = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        k = slow_index[i]
+        if k >= 0:
+            fold_length[i] = folded_start[k + 1] - 1 - folded_start[k]
+        else:
+            m = 0
+            for j in range(start[i], min(start[i + 1], start[i] + cap)):
+                c = raw[j]
+                m += fold_start[c + 1] - fold_start[c]
+            fold_length[i] = m
+    total = 2 * fold_length.sum() + 3 * n
+    stream = np.empty(total, dtype=np.uint32)
+    reduced = np.empty(total, dtype=np.uint32)
+    stream_start = np.zeros(n + 1, dtype=np.int64)
+    reduced_start = np.zeros(n + 1, dtype=np.int64)
+    buf = np.empty(fold_length.max() if n else 0, dtype=np.uint32)
+    sp = 0
+    rp = 0
+    n_lengths = len(prefix_lengths)
+    for i in range(n):
+        stream_start[i] = sp
+        reduced_start[i] = rp
+        k = slow_index[i]
+        m = fold_length[i]
+        if k >= 0:
+            buf[:m] = folded[folded_start[k] : folded_start[k] + m]
+        else:
+            b = 0
+            for j in range(start[i], min(start[i + 1], start[i] + cap)):
+                c = raw[j]
+                for f in range(fold_start[c], fold_start[c + 1]):
+                    buf[b] = fold_data[f]
+                    b += 1
+        stream[sp] = 0x20
+        sp += 1
+        reduced[rp] = 0x20
+        rp += 1
+        first = True
+        reduced_first = True
+        placeholder = False
+        # the tokeniser: normalize.TOKEN_PATTERN tried at p, alternatives in order
+        # (elided article, @mention, #hashtag, word); where none matches, p moves on
+        p = 0
+        while p < m:
+            c = buf[p]
+            q = p + 1
+            if classes[c] & _WORD:
+                while q < m and classes[buf[q]] & _WORD:
+                    q += 1
+                # the articles are ASCII letters and an apostrophe is not a letter: an
+                # article matches at p exactly when the run of letters and digits from p
+                # is that article and an apostrophe follows
+                if q < m and (buf[q] == apostrophe1 or buf[q] == apostrophe2):
+                    elided = False
+                    for e in range(len(elision_start) - 1):
+                        a = elision_start[e]
+                        if elision_start[e + 1] - a == q - p:
+                            elided = True
+                            for j in range(q - p):
+                                if buf[p + j] != elision[a + j]:
+                                    elided = False
+                                    break
+                            if elided:
+                                break
+                    if elided:  # dropped
+                        p = q + 1
+                        continue
+            elif (c == 0x40 or c == 0x23) and q < m and classes[buf[q]] & _W:
+                # @ then \w+ then ([.-]\w+)*, or # then \w+
+                q += 1
+                while q < m and classes[buf[q]] & _W:
+                    q += 1
+                if c == 0x40:
+                    while (
+                        q + 1 < m
+                        and (buf[q] == 0x2E or buf[q] == 0x2D)
+                        and classes[buf[q + 1]] & _W
+                    ):
+                        q += 2
+                        while q < m and classes[buf[q]] & _W:
+                            q += 1
+            else:
+                p += 1
+                continue
+            if not first:
+                stream[sp] = 0x20
+                sp += 1
+            first = False
+            h = _FNV_OFFSET
+            keep = False
+            for j in range(p, q):
+                c = buf[j]
+                stream[sp] = c
+                sp += 1
+                h = (h ^ np.uint64(c)) * _FNV_PRIME
+                length = j - p + 1
+                if length < n_lengths and prefix_lengths[length]:
+                    slot = (h ^ (h >> _SHIFT)) & _MASK
+                    if (prefix_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
+                        keep = True
+            slot = (h ^ (h >> _SHIFT)) & _MASK
+            if keep or (whole_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
+                if not reduced_first:
+                    reduced[rp] = 0x20
+                    rp += 1
+                for j in range(p, q):
+                    reduced[rp] = buf[j]
+                    rp += 1
+                placeholder = False
+                reduced_first = False
+            elif not placeholder:
+                if not reduced_first:
+                    reduced[rp] = 0x20
+                    rp += 1
+                reduced[rp] = 0x01
+                rp += 1
+                placeholder = True
+                reduced_first = False
+            p = q
+        stream[sp] = 0x20
+        stream[sp + 1] = 0
+        sp += 2
+        reduced[rp] = 0x20
+        reduced[rp + 1] = 0
+        rp += 2
+    stream_start[n] = sp
+    reduced_start[n] = rp
+    return stream[:sp], stream_start, reduced[:rp], reduced_start
+
+
+# -- Python side -----------------------------------------------------------------------
+
+
+class TokenFilter:
+    """The tokens a set of watch patterns can involve, as two bit tables over token hashes
+    (see the module docstring). ``patterns`` are stream substrings (``patterns.substrings``):
+    a space, tokens separated by spaces, then either a space (whole tokens) or not (the last
+    one is a token prefix, as in `` manag`` or `` @acme.``)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        whole: set[str] = set()
+        prefixes: set[str] = set()
+        for pattern in patterns:
+            if not pattern.startswith(" ") or "\x00" in pattern or PLACEHOLDER in pattern:
+                raise ValueError(f"not a stream pattern: {pattern!r}")
+            parts = pattern[1:].split(" ")
+            if pattern.endswith(" "):
+                whole.update(parts[:-1])
+            else:
+                whole.update(parts[:-1])
+                prefixes.add(parts[-1])
+        self.whole_bits = _bit_table(whole)
+        self.prefix_bits = _bit_table(prefixes)
+        longest = max((len(p) for p in prefixes), default=0)
+        self.prefix_lengths = np.zeros(longest + 1, dtype=np.uint8)
+        for p in prefixes:
+            self.prefix_lengths[len(p)] = 1
+
+
+def _bit_table(strings: set[str]) -> npt.NDArray[np.uint64]:
+    bits = np.zeros(1 << (_BITS - 6), dtype=np.uint64)
+    ordered = sorted(strings)
+    start = np.zeros(len(ordered) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in ordered], out=start[1:])
+    _fill(bits, _code_points("".join(ordered)), start)
+    return bits
+
+
+@dataclass(frozen=True)
+class Streams:
+    """The token streams of a batch: text ``i``'s stream (``normalize.stream``) is
+    ``stream_text()[starts[i] : starts[i + 1] - 1]``, its reduced stream likewise in
+    ``reduced`` with ``reduced_starts``."""
+
+    stream: npt.NDArray[np.uint32]
+    starts: npt.NDArray[np.int64]
+    reduced: str
+    reduced_starts: npt.NDArray[np.int64]
+
+    def stream_text(self) -> str:
+        return self.stream.tobytes().decode("utf-32-le")
+
+
+def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
+    """The streams of ``texts`` (``None`` is the empty text)."""
+    tables = _tables()
+    n = len(texts)
+    lengths = [len(t) if t else 0 for t in texts]
+    joined = "".join([t for t in texts if t])
+    raw = _code_points(joined)
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=start[1:])
+    cap = normalize.MAX_TEXT_CHARS
+    slow_index = np.full(n, -1, dtype=np.int64)
+    folded = np.zeros(0, dtype=np.uint32)
+    folded_start = np.zeros(1, dtype=np.int64)
+    if not joined.isascii():
+        slow = np.flatnonzero(_find_slow(raw, start, cap, tables.classes))
+        if len(slow):
+            folded, folded_start = _fold_slow([texts[i] or "" for i in slow.tolist()])
+            slow_index[slow] = np.arange(len(slow))
+    apostrophes = [ord(a) for a in normalize.APOSTROPHES]
+    stream, starts, reduced, reduced_starts = _scan(
+        raw,
+        start,
+        cap,
+        slow_index,
+        folded,
+        folded_start,
+        tables.classes,
+        tables.fold_start,
+        tables.fold_data,
+        tables.elision,
+        tables.elision_start,
+        apostrophes[0],
+        apostrophes[-1],
+        token_filter.whole_bits,
+        token_filter.prefix_bits,
+        token_filter.prefix_lengths,
+    )
+    return Streams(stream, starts, reduced.tobytes().decode("utf-32-le"), reduced_starts)
+
+
+def _fold_slow(texts: list[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """``normalize.fold`` of each text, in one call: the folds' code points, each followed
+    by NUL, and where each starts."""
+    cap = normalize.MAX_TEXT_CHARS
+    parts = [t[:cap].replace("\x00", " ") for t in texts]
+    folded = _code_points(normalize.fold_reference("\x00".join(parts)) + "\x00")
+    nul = np.flatnonzero(folded == 0)
+    if len(nul) != len(parts):  # pragma: no cover - NUL folds to itself
+        raise RuntimeError("scan: the fold does not keep NUL")
+    starts = np.zeros(len(parts) + 1, dtype=np.int64)
+    starts[1:] = nul + 1
+    return folded.copy(), starts
