@@ -17,9 +17,10 @@ per post over the terms of every watch, then only the triggered watches are eval
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, overload
 
+import numpy as np
 import pyarrow as pa
 
 from veille.pipeline.base import append_columns
@@ -39,6 +40,30 @@ def _non_empty(batch: pa.RecordBatch, name: str) -> list[bool] | None:
         return None
     lengths = column.value_lengths().fill_null(0).to_pylist()
     return [n > 0 for n in lengths]
+
+
+class _Languages(Sequence[str | None]):
+    """The language of each post, ``language_code(detected, declared)``, computed when read
+    (the matcher only reads it for the posts where some watch term occurs)."""
+
+    def __init__(self, detected: list[str | None], declared: list[str | None]) -> None:
+        self._detected = detected
+        self._declared = declared
+
+    def __len__(self) -> int:
+        return len(self._detected)
+
+    @overload
+    def __getitem__(self, i: int) -> str | None: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str | None]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str | None] | None:
+        if isinstance(i, slice):
+            pairs = zip(self._detected[i], self._declared[i], strict=True)
+            return [language_code(d, g) for d, g in pairs]
+        return language_code(self._detected[i], self._declared[i])
 
 
 class WatchMatcher:
@@ -74,13 +99,12 @@ class WatchMatcher:
         def col(name: str) -> list[str | None] | None:
             return batch.column(name).to_pylist() if name in names else None
 
-        langs: list[str | None] | None = None
+        langs: _Languages | None = None
         if "lang" in fields:
-            declared = col("lang") or [None] * batch.num_rows
-            detected = col("lang_id") or [None] * batch.num_rows
-            langs = [language_code(d, g) for d, g in zip(detected, declared, strict=True)]
+            none: list[str | None] = [None] * batch.num_rows
+            langs = _Languages(col("lang_id") or none, col("lang") or none)
         author = "author" in fields
-        result = self.watch_set.match_columns(
+        found = self.watch_set.matching(
             batch.column("text").to_pylist(),
             networks=col("network") if "network" in fields else None,
             langs=langs,
@@ -90,4 +114,11 @@ class WatchMatcher:
             has_mentions=_non_empty(batch, "mentions") if "has" in fields else None,
             has_hashtags=_non_empty(batch, "hashtags") if "has" in fields else None,
         )
-        return append_columns(batch, {"watch_ids": pa.array(result, pa.list_(pa.string()))})
+        # the list column from the matching posts only (most posts match nothing)
+        counts = np.zeros(batch.num_rows, dtype=np.int32)
+        counts[list(found)] = [len(ids) for ids in found.values()]
+        offsets = np.zeros(batch.num_rows + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        values = pa.array([w for ids in found.values() for w in ids], pa.string())
+        column = pa.ListArray.from_arrays(pa.array(offsets), values)
+        return append_columns(batch, {"watch_ids": column})

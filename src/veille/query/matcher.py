@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
+import numpy as np
 
 from veille.query import normalize, patterns
 from veille.query.ast import And, Filter, Near, Node, Not, Or, Term
 from veille.query.parser import QuerySyntaxError, parse
+from veille.query.scan import TokenFilter, scan
 
-Predicate = Callable[[set[int], str], bool]
+Predicate = Callable[[frozenset[int], str], bool]
 _FilterKey = tuple[str, str]
 
 
@@ -55,12 +57,6 @@ class _Trigger:
     atoms: frozenset[int]
     uses_filter: bool
     uses_prefix: bool
-
-
-@dataclass(slots=True)
-class _Compiled:
-    ids: list[str] = field(default_factory=list)
-    predicates: list[Predicate | None] = field(default_factory=list)
 
 
 class WatchSet:
@@ -97,29 +93,26 @@ class WatchSet:
             else:
                 for atom in trig.atoms:
                     self._index.setdefault(atom, []).append(w)
-        # Terms of one token (words, hashtags, mentions, prefixes) are found token by token:
-        # the automaton runs once on " token " for each distinct token and the answer is
-        # remembered (token frequencies are Zipfian, so almost every look-up is a hit).
-        # Phrases run through a second automaton over the whole stream.
-        self._token_automaton: Any = None
-        self._phrase_automaton: Any = None
-        token_patterns: dict[str, int] = {}
-        phrase_patterns: dict[str, int] = {}
+        # One automaton over the reduced streams of a batch finds every term (see
+        # ``veille.query.scan``); its value for a pattern is the index of the atoms it means
+        # in ``_pattern_atoms`` (one atom, except for hand-built terms that share a pattern).
+        by_pattern: dict[str, list[int]] = {}
         for (kind, toks), atom in self._term_atoms.items():
             term = Term(kind, toks, "")  # type: ignore[arg-type]
-            target = phrase_patterns if kind == "phrase" else token_patterns
             for pattern in patterns.substrings(term):
-                target[pattern] = atom
-        if token_patterns:
-            self._token_automaton = _automaton(token_patterns)
-        if phrase_patterns:
-            self._phrase_automaton = _automaton(phrase_patterns)
-        self._token_cache: dict[str, tuple[int, ...]] = {}  # tokens with atoms
-        self._no_atoms: set[str] = set()  # tokens seen without any
-        #: first tokens of phrases: the phrase automaton only runs on posts that have one
-        self._phrase_firsts = frozenset(
-            toks[0] for (kind, toks) in self._term_atoms if kind == "phrase"
+                atoms = by_pattern.setdefault(pattern, [])
+                if atom not in atoms:
+                    atoms.append(atom)
+        self._pattern_atoms: list[tuple[int, ...]] = [tuple(a) for a in by_pattern.values()]
+        self._automaton: Any = (
+            _automaton({p: k for k, p in enumerate(by_pattern)}) if by_pattern else None
         )
+        self._token_filter = TokenFilter(by_pattern)
+        #: watches whose predicate reads the stream (NEAR)
+        self._stream_watches = frozenset(
+            w for w, wid in enumerate(order) if _has_near(self.queries[wid])
+        )
+        self._plans: dict[frozenset[int], _Plan] = {}
         self._build_filter_indexes()
 
     # -- compilation --------------------------------------------------------------------
@@ -212,93 +205,60 @@ class WatchSet:
                 self._author_id.setdefault(key, []).append(atom)
             elif fname == "has":
                 self._has[key] = atom
-        self._needs_filters = bool(self._filter_atoms)
+        #: the atoms of each value seen (field -> value -> atoms)
+        self._value_atoms: dict[str, dict[str, tuple[int, ...]]] = {}
+        #: some watch is triggered by a filter, so every post is a candidate
+        self._filter_triggers = any(a in self._index for a in self._filter_atoms.values())
+        self._needs_stream = (
+            bool(self._stream_watches) or "mention" in self._has or ("hashtag" in self._has)
+        )
         #: The filter fields used by at least one watch (``lang``, ``network``...).
         self.fields: frozenset[str] = frozenset(f for f, _ in self._filter_atoms)
 
     # -- matching -----------------------------------------------------------------------
-    def _token_atoms(self, token: str) -> tuple[int, ...]:
-        found = tuple(sorted({a for _, a in self._token_automaton.iter(f" {token} ")}))
-        if found:
-            if len(self._token_cache) >= _TOKEN_CACHE_SIZE:
-                self._token_cache.clear()
-            self._token_cache[token] = found
-        else:
-            if len(self._no_atoms) >= _TOKEN_CACHE_SIZE:
-                self._no_atoms.clear()
-            self._no_atoms.add(token)
-        return found
-
-    def atoms_of(self, post: Post, toks: Sequence[str], s: str) -> set[int]:
-        """The atoms present in ``post``, whose tokens are ``toks`` and stream ``s``."""
-        hits: set[int] = set()
-        if self._token_automaton is not None:
-            cache = self._token_cache
-            for tok in set(toks).difference(self._no_atoms):
-                found = cache.get(tok)
-                if found is None:
-                    found = self._token_atoms(tok)
-                if found:
-                    hits.update(found)
-        if self._phrase_automaton is not None and not self._phrase_firsts.isdisjoint(toks):
-            hits.update(atom for _, atom in self._phrase_automaton.iter(s))
-        if self._needs_filters:
-            if post.lang is not None:
-                a = self._lang_full.get(post.lang)
-                if a is not None:
-                    hits.add(a)
-                a = self._lang_primary.get(post.lang.split("-", 1)[0])
-                if a is not None:
-                    hits.add(a)
-            if post.network is not None and self._network:
-                a = self._network.get(normalize.ascii_lower(post.network))
-                if a is not None:
-                    hits.add(a)
-            if post.handle is not None and self._handle:
-                atoms = self._handle.get(normalize.ascii_lower(post.handle).lstrip("@"))
-                if atoms is not None:
-                    hits.update(atoms)
-            if post.author_id is not None and self._author_id:
-                atoms = self._author_id.get(post.author_id)
-                if atoms is not None:
-                    hits.update(atoms)
-            if self._has:
-                has = self._has
-                if "link" in has and (
-                    post.has_urls or (post.text is not None and normalize.LINK_RE.search(post.text))
-                ):
-                    hits.add(has["link"])
-                if "mention" in has and (post.has_mentions or " @" in s):
-                    hits.add(has["mention"])
-                if "hashtag" in has and (post.has_hashtags or " #" in s):
-                    hits.add(has["hashtag"])
-        return hits
-
-    def match_tokens(self, post: Post, toks: Sequence[str]) -> list[str]:
-        """Ids of the watches that match ``post`` (normalised tokens ``toks``), sorted."""
-        s = " " + " ".join(toks) + " "
-        hits = self.atoms_of(post, toks, s)
+    def _plan(self, hits: frozenset[int]) -> _Plan:
+        """What the atoms ``hits`` decide: the watches they match whatever the stream, and
+        the candidates whose predicate also reads it (NEAR)."""
+        found: set[int] = set(self._always)
         index = self._index
-        preds = self._predicates
-        found: set[int] = set()
         for atom in hits:
             ws = index.get(atom)
             if ws is not None:
                 found.update(ws)
-        out = [w for w in found if (p := preds[w]) is None or p(hits, s)]
-        for w in self._always:
+        preds = self._predicates
+        matched: list[int] = []
+        check: list[tuple[int, Predicate]] = []
+        for w in sorted(found):
             p = preds[w]
-            if p is None or p(hits, s):
-                out.append(w)
+            if p is None:
+                matched.append(w)
+            elif w in self._stream_watches:
+                check.append((w, p))
+            elif p(hits, ""):
+                matched.append(w)
         ids = self.watch_ids
-        return [ids[w] for w in sorted(out)]
+        plan = _Plan(tuple(matched), tuple(ids[w] for w in matched), tuple(check))
+        if len(self._plans) >= _PLAN_CACHE_SIZE:
+            self._plans.clear()
+        self._plans[hits] = plan
+        return plan
 
     def match(self, post: Post) -> list[str]:
         """Ids of the watches that match ``post``, sorted."""
-        return self.match_tokens(post, normalize.tokens(post.text))
+        return self.match_many([post])[0]
 
     def match_many(self, posts: Iterable[Post]) -> list[list[str]]:
-        return [self.match(p) for p in posts]
+        ps = list(posts)
+        return self.match_columns(
+            [p.text for p in ps],
+            networks=[p.network for p in ps],
+            langs=[p.lang for p in ps],
+            handles=[p.handle for p in ps],
+            author_ids=[p.author_id for p in ps],
+            has_urls=[p.has_urls for p in ps],
+            has_mentions=[p.has_mentions for p in ps],
+            has_hashtags=[p.has_hashtags for p in ps],
+        )
 
     def match_columns(
         self,
@@ -312,33 +272,164 @@ class WatchSet:
         has_mentions: Sequence[bool] | None = None,
         has_hashtags: Sequence[bool] | None = None,
     ) -> list[list[str]]:
-        """Match a batch given as columns (the fast path of the pipeline stage)."""
-        n = len(texts)
-        none: list[Any] = [None] * n
-        false: list[bool] = [False] * n
-        tokens = normalize.tokens
-        match_tokens = self.match_tokens
-        out: list[list[str]] = []
-        post = Post(None)
-        cols = zip(
+        """Ids of the watches that match each post of a batch given as columns, sorted
+        (``None`` columns: unknown values, no lists)."""
+        out: list[list[str]] = [[] for _ in texts]
+        found = self.matching(
             texts,
-            networks if networks is not None else none,
-            langs if langs is not None else none,
-            handles if handles is not None else none,
-            author_ids if author_ids is not None else none,
-            has_urls if has_urls is not None else false,
-            has_mentions if has_mentions is not None else false,
-            has_hashtags if has_hashtags is not None else false,
-            strict=True,
+            networks=networks,
+            langs=langs,
+            handles=handles,
+            author_ids=author_ids,
+            has_urls=has_urls,
+            has_mentions=has_mentions,
+            has_hashtags=has_hashtags,
         )
-        for text, net, lang, handle, aid, hu, hm, hh in cols:
-            post.text, post.network, post.lang, post.handle = text, net, lang, handle
-            post.author_id, post.has_urls, post.has_mentions, post.has_hashtags = aid, hu, hm, hh
-            out.append(match_tokens(post, tokens(text)))
+        for i, ids in found.items():
+            out[i] = ids
         return out
 
+    def matching(
+        self,
+        texts: Sequence[str | None],
+        *,
+        networks: Sequence[str | None] | None = None,
+        langs: Sequence[str | None] | None = None,
+        handles: Sequence[str | None] | None = None,
+        author_ids: Sequence[str | None] | None = None,
+        has_urls: Sequence[bool] | None = None,
+        has_mentions: Sequence[bool] | None = None,
+        has_hashtags: Sequence[bool] | None = None,
+    ) -> dict[int, list[str]]:
+        """``match_columns`` for the posts that match some watch: post index -> ids of the
+        watches it matches (sorted), in post order."""
+        n = len(texts)
+        for name, column in (
+            ("networks", networks),
+            ("langs", langs),
+            ("handles", handles),
+            ("author_ids", author_ids),
+            ("has_urls", has_urls),
+            ("has_mentions", has_mentions),
+            ("has_hashtags", has_hashtags),
+        ):
+            if column is not None and len(column) != n:
+                raise ValueError(f"match_columns: {name} has {len(column)} values, texts {n}")
+        out: dict[int, list[str]] = {}
+        if n == 0:
+            return out
+        streams = scan(texts, self._token_filter)
+        # atoms found by the automaton, by post (in post order: the stream is in post order)
+        post_atoms: dict[int, set[int]] = {}
+        if self._automaton is not None:
+            found = list(self._automaton.iter(streams.reduced))
+            if found:
+                where = np.array(found, dtype=np.int64)
+                posts = np.searchsorted(streams.reduced_starts, where[:, 0], side="right") - 1
+                pattern_atoms = self._pattern_atoms
+                for i, k in zip(posts.tolist(), where[:, 1].tolist(), strict=True):
+                    atoms = post_atoms.get(i)
+                    if atoms is None:
+                        post_atoms[i] = set(pattern_atoms[k])
+                    else:
+                        atoms.update(pattern_atoms[k])
+        candidates: Iterable[int] = (
+            range(n) if self._always or self._filter_triggers else list(post_atoms)
+        )
+        # filters on a value (lang, network, author): the atoms of each distinct value
+        by_value: list[tuple[Sequence[str | None], dict[str, tuple[int, ...]], _Resolver]] = []
+        for field_name, column, used, resolve in (
+            ("lang", langs, self._lang_full or self._lang_primary, self._lang_atoms),
+            ("network", networks, self._network, self._network_atoms),
+            ("handle", handles, self._handle, self._handle_atoms),
+            ("author_id", author_ids, self._author_id, self._author_id_atoms),
+        ):
+            if column is not None and used:
+                memo = self._value_atoms.setdefault(field_name, {})
+                if len(memo) >= _PLAN_CACHE_SIZE:
+                    memo.clear()
+                by_value.append((column, memo, resolve))
+        has = self._has
+        full: str | None = None
+        starts: list[int] = []
+        if self._needs_stream:
+            full = streams.stream_text()
+            starts = streams.starts.tolist()
+        plans = self._plans
+        ids = self.watch_ids
+        for i in candidates:
+            hits = post_atoms.get(i)
+            if hits is None:
+                hits = set()
+            for values, memo, atoms_of in by_value:
+                value = values[i]
+                if value is not None:
+                    extra = memo.get(value)
+                    if extra is None:
+                        extra = memo[value] = atoms_of(value)
+                    if extra:
+                        hits.update(extra)
+            s = ""
+            if has:
+                if full is not None:
+                    s = full[starts[i] : starts[i + 1] - 1]
+                if "link" in has and (
+                    (has_urls is not None and has_urls[i])
+                    or ((text := texts[i]) is not None and normalize.LINK_RE.search(text))
+                ):
+                    hits.add(has["link"])
+                if "mention" in has and (
+                    (has_mentions is not None and has_mentions[i]) or " @" in s
+                ):
+                    hits.add(has["mention"])
+                if "hashtag" in has and (
+                    (has_hashtags is not None and has_hashtags[i]) or " #" in s
+                ):
+                    hits.add(has["hashtag"])
+            key = frozenset(hits)
+            plan = plans.get(key)
+            if plan is None:
+                plan = self._plan(key)
+            if plan.check:
+                if full is not None and not s:
+                    s = full[starts[i] : starts[i + 1] - 1]
+                passing = [w for w, p in plan.check if p(key, s)]
+                if passing:
+                    out[i] = [ids[w] for w in sorted(plan.matched + tuple(passing))]
+                    continue
+            if plan.ids:
+                out[i] = list(plan.ids)
+        return out
 
-_TOKEN_CACHE_SIZE = 500_000
+    # the atoms of a filter value (None: no watch filters on that field)
+    def _lang_atoms(self, lang: str) -> tuple[int, ...]:
+        found = (self._lang_full.get(lang), self._lang_primary.get(lang.split("-", 1)[0]))
+        return tuple(a for a in found if a is not None)
+
+    def _network_atoms(self, network: str) -> tuple[int, ...]:
+        a = self._network.get(normalize.ascii_lower(network))
+        return () if a is None else (a,)
+
+    def _handle_atoms(self, handle: str) -> tuple[int, ...]:
+        return tuple(self._handle.get(normalize.ascii_lower(handle).lstrip("@"), ()))
+
+    def _author_id_atoms(self, author_id: str) -> tuple[int, ...]:
+        return tuple(self._author_id.get(author_id, ()))
+
+
+_Resolver = Callable[[str], tuple[int, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    #: watches matched whatever the stream, and their ids
+    matched: tuple[int, ...]
+    ids: tuple[str, ...]
+    #: watches to check on the stream (NEAR), with their predicates
+    check: tuple[tuple[int, Predicate], ...]
+
+
+_PLAN_CACHE_SIZE = 200_000
 
 
 def _automaton(pattern_atoms: Mapping[str, int]) -> Any:
@@ -347,6 +438,16 @@ def _automaton(pattern_atoms: Mapping[str, int]) -> Any:
         automaton.add_word(pattern, atom)
     automaton.make_automaton()
     return automaton
+
+
+def _has_near(node: Node) -> bool:
+    if isinstance(node, Near):
+        return True
+    if isinstance(node, Not):
+        return _has_near(node.child)
+    if isinstance(node, (And, Or)):
+        return any(_has_near(c) for c in node.children)
+    return False
 
 
 def _is_trivial(node: Node) -> bool:

@@ -69,9 +69,13 @@ class _Tables:
     #: the fold of a fast BMP code point ``c`` is ``fold_data[fold_start[c]:fold_start[c+1]]``
     fold_start: npt.NDArray[np.int32]
     fold_data: npt.NDArray[np.uint32]
+    #: the most code points one character folds to
+    max_fold: int
     #: the elided articles' code points, article ``k`` at ``elision[elision_start[k]:...]``
     elision: npt.NDArray[np.uint32]
     elision_start: npt.NDArray[np.int64]
+    #: the two apostrophes that end an elided article
+    apostrophes: tuple[int, int]
 
 
 @functools.cache
@@ -102,8 +106,10 @@ def _tables() -> _Tables:
         classes=classes,
         fold_start=fold_start,
         fold_data=fold_data,
+        max_fold=int(fold_len.max()),
         elision=np.frombuffer(elisions.encode("utf-32-le"), dtype=np.uint32).copy(),
         elision_start=elision_start,
+        apostrophes=(ord(normalize.APOSTROPHES[0]), ord(normalize.APOSTROPHES[-1])),
     )
 
 
@@ -164,6 +170,7 @@ def _scan(
     classes: npt.NDArray[np.uint8],
     fold_start: npt.NDArray[np.int32],
     fold_data: npt.NDArray[np.uint32],
+    max_fold: int,
     elision: npt.NDArray[np.uint32],
     elision_start: npt.NDArray[np.int64],
     apostrophe1: int,
@@ -175,45 +182,48 @@ def _scan(
     npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]
 ]:
     """The streams and reduced streams of the texts ``raw[start[i]:start[i+1]]`` (or, for
-    a slow text, its fold ``folded[folded_start[k]:folded_start[k+1]-1]`` with
+    a slow text, of its fold ``folded[folded_start[k]:folded_start[k+1]-1]`` with
     ``k = slow_index[i]``), each followed by NUL; and where each one starts."""
     n = len(start) - 1
-    # the length of each text's fold, to size the outputs: every token is at least one
-    # code point followed by at most one space
-    fold_length = np.zeros(n, dtype=np.int64)
+    # 1. the fold of every text, text i in text[text_start[i]:text_start[i+1]]
+    bound = 0
     for i in range(n):
         k = slow_index[i]
         if k >= 0:
-            fold_length[i] = folded_start[k + 1] - 1 - folded_start[k]
+            bound += folded_start[k + 1] - 1 - folded_start[k]
         else:
-            m = 0
+            bound += min(start[i + 1] - start[i], cap) * max_fold
+    text = np.empty(bound, dtype=np.uint32)
+    text_start = np.empty(n + 1, dtype=np.int64)
+    t = 0
+    for i in range(n):
+        text_start[i] = t
+        k = slow_index[i]
+        if k >= 0:
+            for j in range(folded_start[k], folded_start[k + 1] - 1):
+                text[t] = folded[j]
+                t += 1
+        else:
             for j in range(start[i], min(start[i + 1], start[i] + cap)):
                 c = raw[j]
-                m += fold_start[c + 1] - fold_start[c]
-            fold_length[i] = m
-    total = 2 * fold_length.sum() + 3 * n
-    stream = np.empty(total, dtype=np.uint32)
-    reduced = np.empty(total, dtype=np.uint32)
-    stream_start = np.zeros(n + 1, dtype=np.int64)
-    reduced_start = np.zeros(n + 1, dtype=np.int64)
-    buf = np.empty(fold_length.max() if n else 0, dtype=np.uint32)
+                f = fold_start[c]
+                end = fold_start[c + 1]
+                while f < end:
+                    text[t] = fold_data[f]
+                    t += 1
+                    f += 1
+    text_start[n] = t
+    # 2. the tokens: every token is at least one code point followed by at most one space
+    stream = np.empty(2 * t + 3 * n, dtype=np.uint32)
+    reduced = np.empty(2 * t + 3 * n, dtype=np.uint32)
+    stream_start = np.empty(n + 1, dtype=np.int64)
+    reduced_start = np.empty(n + 1, dtype=np.int64)
     sp = 0
     rp = 0
     n_lengths = len(prefix_lengths)
     for i in range(n):
         stream_start[i] = sp
         reduced_start[i] = rp
-        k = slow_index[i]
-        m = fold_length[i]
-        if k >= 0:
-            buf[:m] = folded[folded_start[k] : folded_start[k] + m]
-        else:
-            b = 0
-            for j in range(start[i], min(start[i + 1], start[i] + cap)):
-                c = raw[j]
-                for f in range(fold_start[c], fold_start[c + 1]):
-                    buf[b] = fold_data[f]
-                    b += 1
         stream[sp] = 0x20
         sp += 1
         reduced[rp] = 0x20
@@ -221,26 +231,43 @@ def _scan(
         first = True
         reduced_first = True
         placeholder = False
-        # the tokeniser: normalize.TOKEN_PATTERN tried at p, alternatives in order
-        # (elided article, @mention, #hashtag, word); where none matches, p moves on
-        p = 0
+        # normalize.TOKEN_PATTERN tried at p, alternatives in order (elided article,
+        # @mention, #hashtag, word); where none matches, p moves on. A token is written
+        # at tp (after a space unless it is the first) as it is read, and hashed.
+        p = text_start[i]
+        m = text_start[i + 1]
         while p < m:
-            c = buf[p]
-            q = p + 1
+            c = text[p]
+            tp = sp if first else sp + 1
+            h = _FNV_OFFSET
+            keep = False
             if classes[c] & _WORD:
-                while q < m and classes[buf[q]] & _WORD:
+                q = p
+                while True:
+                    stream[tp + q - p] = c
+                    h = (h ^ np.uint64(c)) * _FNV_PRIME
                     q += 1
+                    length = q - p
+                    if length < n_lengths and prefix_lengths[length]:
+                        slot = (h ^ (h >> _SHIFT)) & _MASK
+                        if (prefix_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
+                            keep = True
+                    if q == m:
+                        break
+                    c = text[q]
+                    if not classes[c] & _WORD:
+                        break
                 # the articles are ASCII letters and an apostrophe is not a letter: an
                 # article matches at p exactly when the run of letters and digits from p
                 # is that article and an apostrophe follows
-                if q < m and (buf[q] == apostrophe1 or buf[q] == apostrophe2):
+                if q < m and c in (apostrophe1, apostrophe2):
                     elided = False
                     for e in range(len(elision_start) - 1):
                         a = elision_start[e]
                         if elision_start[e + 1] - a == q - p:
                             elided = True
                             for j in range(q - p):
-                                if buf[p + j] != elision[a + j]:
+                                if text[p + j] != elision[a + j]:
                                     elided = False
                                     break
                             if elided:
@@ -248,46 +275,44 @@ def _scan(
                     if elided:  # dropped
                         p = q + 1
                         continue
-            elif (c == 0x40 or c == 0x23) and q < m and classes[buf[q]] & _W:
+            elif (c == 0x40 or c == 0x23) and p + 1 < m and classes[text[p + 1]] & _W:
                 # @ then \w+ then ([.-]\w+)*, or # then \w+
-                q += 1
-                while q < m and classes[buf[q]] & _W:
+                q = p + 2
+                while q < m and classes[text[q]] & _W:
                     q += 1
                 if c == 0x40:
                     while (
                         q + 1 < m
-                        and (buf[q] == 0x2E or buf[q] == 0x2D)
-                        and classes[buf[q + 1]] & _W
+                        and (text[q] == 0x2E or text[q] == 0x2D)
+                        and classes[text[q + 1]] & _W
                     ):
                         q += 2
-                        while q < m and classes[buf[q]] & _W:
+                        while q < m and classes[text[q]] & _W:
                             q += 1
+                for j in range(p, q):
+                    c = text[j]
+                    stream[tp + j - p] = c
+                    h = (h ^ np.uint64(c)) * _FNV_PRIME
+                    length = j - p + 1
+                    if length < n_lengths and prefix_lengths[length]:
+                        slot = (h ^ (h >> _SHIFT)) & _MASK
+                        if (prefix_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
+                            keep = True
             else:
                 p += 1
                 continue
+            # the token text[p:q] is at stream[tp:tp + q - p]
             if not first:
                 stream[sp] = 0x20
-                sp += 1
             first = False
-            h = _FNV_OFFSET
-            keep = False
-            for j in range(p, q):
-                c = buf[j]
-                stream[sp] = c
-                sp += 1
-                h = (h ^ np.uint64(c)) * _FNV_PRIME
-                length = j - p + 1
-                if length < n_lengths and prefix_lengths[length]:
-                    slot = (h ^ (h >> _SHIFT)) & _MASK
-                    if (prefix_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
-                        keep = True
+            sp = tp + q - p
             slot = (h ^ (h >> _SHIFT)) & _MASK
             if keep or (whole_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
                 if not reduced_first:
                     reduced[rp] = 0x20
                     rp += 1
                 for j in range(p, q):
-                    reduced[rp] = buf[j]
+                    reduced[rp] = text[j]
                     rp += 1
                 placeholder = False
                 reduced_first = False
@@ -372,7 +397,7 @@ def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
     joined = "".join([t for t in texts if t])
     raw = _code_points(joined)
     start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=start[1:])
+    np.cumsum(np.array(lengths, dtype=np.int64), out=start[1:])
     cap = normalize.MAX_TEXT_CHARS
     slow_index = np.full(n, -1, dtype=np.int64)
     folded = np.zeros(0, dtype=np.uint32)
@@ -382,7 +407,6 @@ def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
         if len(slow):
             folded, folded_start = _fold_slow([texts[i] or "" for i in slow.tolist()])
             slow_index[slow] = np.arange(len(slow))
-    apostrophes = [ord(a) for a in normalize.APOSTROPHES]
     stream, starts, reduced, reduced_starts = _scan(
         raw,
         start,
@@ -393,10 +417,11 @@ def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
         tables.classes,
         tables.fold_start,
         tables.fold_data,
+        tables.max_fold,
         tables.elision,
         tables.elision_start,
-        apostrophes[0],
-        apostrophes[-1],
+        tables.apostrophes[0],
+        tables.apostrophes[1],
         token_filter.whole_bits,
         token_filter.prefix_bits,
         token_filter.prefix_lengths,

@@ -1,0 +1,312 @@
+"""PROOF that the batch matcher (``WatchSet.match_columns``: one compiled tokenisation of the
+whole batch, one automaton pass over its reduced stream, ``veille.query.scan``) gives, post
+by post, what the definition gives: each watch evaluated on its own over
+``normalize.stream`` of the post (``reference`` below, the semantics of the former per-post
+matcher), whatever the other posts of the batch are (NULs, placeholders, elisions, slow and
+fast texts side by side, texts beyond the cap, emoji, zalgo, lone surrogates, mixed scripts).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.conftest import shared_path
+
+from veille.query import normalize, parse, patterns, scan
+from veille.query.ast import And, Filter, Near, Node, Not, Or, Term
+from veille.query.matcher import Post, WatchSet
+
+# -- the definition -----------------------------------------------------------------------
+
+
+def reference(node: Node, post: Post, s: str) -> bool:
+    """Does ``node`` match ``post``, whose stream is ``s``: the query language evaluated
+    plainly (terms are substrings of the stream, ``patterns``), one watch at a time."""
+    if isinstance(node, Term):
+        return any(p in s for p in patterns.substrings(node))
+    if isinstance(node, Filter):
+        return _filter(node, post, s)
+    if isinstance(node, Near):
+        return (
+            any(reference(t, post, s) for t in node.left)
+            and any(reference(t, post, s) for t in node.right)
+            and re.search(patterns.near_regex(node), s) is not None
+        )
+    if isinstance(node, Not):
+        return not reference(node.child, post, s)
+    if isinstance(node, And):
+        return all(reference(c, post, s) for c in node.children)
+    assert isinstance(node, Or)
+    return any(reference(c, post, s) for c in node.children)
+
+
+def _filter(flt: Filter, post: Post, s: str) -> bool:
+    value = flt.value
+    if flt.field == "lang":
+        if post.lang is None:
+            return False
+        return post.lang == value if "-" in value else post.lang.split("-", 1)[0] == value
+    if flt.field == "network":
+        return post.network is not None and normalize.ascii_lower(post.network) == value
+    if flt.field == "author":
+        handle = normalize.ascii_lower(value).lstrip("@")
+        return (
+            post.handle is not None and normalize.ascii_lower(post.handle).lstrip("@") == handle
+        ) or post.author_id == value
+    assert flt.field == "has"
+    if value == "link":
+        return post.has_urls or bool(post.text and normalize.LINK_RE.search(post.text))
+    if value == "mention":
+        return post.has_mentions or " @" in s
+    return post.has_hashtags or " #" in s
+
+
+def expected(watches: dict[str, str], posts: Sequence[Post]) -> list[list[str]]:
+    nodes = {wid: parse(q) for wid, q in watches.items()}
+    out = []
+    for post in posts:
+        s = normalize.stream(post.text)
+        out.append(sorted(wid for wid, node in nodes.items() if reference(node, post, s)))
+    return out
+
+
+def columns(ws: WatchSet, posts: Sequence[Post]) -> list[list[str]]:
+    return ws.match_columns(
+        [p.text for p in posts],
+        networks=[p.network for p in posts],
+        langs=[p.lang for p in posts],
+        handles=[p.handle for p in posts],
+        author_ids=[p.author_id for p in posts],
+        has_urls=[p.has_urls for p in posts],
+        has_mentions=[p.has_mentions for p in posts],
+        has_hashtags=[p.has_hashtags for p in posts],
+    )
+
+
+# -- strategies ---------------------------------------------------------------------------
+
+WORDS = [
+    "acme", "Acme", "ACME", "rachat", "rachète", "l'entreprise", "L’entreprise", "d'Acme",
+    "qu'il", "lorsqu’Acme", "aujourd'hui", "élysée", "ÉLYSÉE", "management", "manage",
+    "#Fusion", "#fusión", "@acme", "@acme.bsky.social", "@acme-fr", "ﬁnance", "straße", "Œuvre",
+    "café", "naïve", "ｆｕｌｌ", "x²", "½", "İstanbul", "ΣΟΦΙΑ", "σοφία", "Москва", "東京",
+    "한국", "\u1100\u1161", "😂", "👍🏽", "e\u0301\u0301\u0301", "Z̵̡̛a̶l̷g̸o̵", "\ud800",
+    "\x00", "\x01", "\x00acme\x00", "3,5", "2024", "jean-pierre", "le", "the", "https://acme.fr/x",
+    "a_b", "_acme", "’", "'",
+]  # fmt: skip
+SEPARATORS = [" ", " ", ", ", ". ", "\n", "’", "'", "-", "\x00", "\u00a0", "…"]
+
+QUERIES = [
+    "acme", "rachat", "rachete", "entreprise", "l'entreprise", "elysee", "manag*", "ra*",
+    "#fus*", "@ac*", "#fusion", "@acme", "@acme.bsky.social", "finance", "strasse", "oeuvre",
+    "cafe", "naive", "full", "x2", "istanbul", "σοφια", "москва", "東京", "한국", "hui",
+    "jean-pierre", '"jean pierre"', '"rachat d\'Acme"', '"l\'entreprise acme"', "2024", "le",
+    "a_b", "acme NEAR/2 rachat", "(acme OR rachat) NEAR/1 (le OR the)", "NOT acme",
+    "acme AND NOT rachat", "lang:fr", "lang:fr-ca", "acme lang:en", "network:bluesky",
+    "author:alice.bsky.social", "author:did:x", "has:link", "has:mention", "has:hashtag",
+    "acme OR has:hashtag", "(rachat OR NOT le) AND lang:fr",
+]  # fmt: skip
+
+texts = st.one_of(
+    st.none(),
+    st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=16).map(
+        "".join
+    ),
+    st.text(max_size=30),
+)
+posts = st.lists(
+    st.builds(
+        Post,
+        text=texts,
+        network=st.sampled_from([None, "bluesky", "Bluesky", "mastodon"]),
+        lang=st.sampled_from([None, "fr", "en", "fr-ca", "fr-fr"]),
+        handle=st.sampled_from([None, "alice.bsky.social", "@Alice.bsky.social", "bob"]),
+        author_id=st.sampled_from([None, "did:x", "did:y"]),
+        has_urls=st.booleans(),
+        has_mentions=st.booleans(),
+        has_hashtags=st.booleans(),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(QUERIES), min_size=1, max_size=8, unique=True), posts)
+def test_batch_equals_definition_and_per_post(queries: list[str], batch: list[Post]) -> None:
+    watches = {f"w{i}": q for i, q in enumerate(queries)}
+    ws = WatchSet(watches, strict=True)
+    want = expected(watches, batch)
+    assert columns(ws, batch) == want
+    assert [ws.match(p) for p in batch] == want
+    assert ws.match_many(batch) == want
+    assert ws.matching([p.text for p in batch]) == {
+        i: ids for i, ids in enumerate(columns(ws, [Post(p.text) for p in batch])) if ids
+    }
+
+
+def test_cap_and_long_texts() -> None:
+    """Texts are cut at MAX_TEXT_CHARS code points, each on its own."""
+    cap = normalize.MAX_TEXT_CHARS
+    ws = WatchSet({"a": "acme", "r": "rachat", "e": "elysee"}, strict=True)
+    head = "x " * ((cap - 6) // 2)  # "acme" ends 2 code points before the cap
+    batch = [
+        Post(head + "acme rachat"),  # "rachat" is after the cap
+        Post("éé" + head + "acme"),  # the fast fold: "acme" ends at the cap
+        Post("ééé" + head + "acme"),  # "acm"
+        Post("😂😂" + head + "acme"),  # the reference fold
+        Post("😂😂😂" + head + "acme"),
+        Post("Élysée " * 150_000),  # 1 MB
+        Post(None),
+        Post(""),
+        Post("\x00rachat\x00"),
+    ]
+    want = expected({"a": "acme", "r": "rachat", "e": "elysee"}, batch)
+    assert want[:5] == [["a"], ["a"], [], ["a"], []]
+    assert columns(ws, batch) == want
+    assert want[5:] == [["e"], [], [], ["r"]]
+
+
+def test_empty_batch_and_mismatched_columns() -> None:
+    ws = WatchSet({"a": "acme"}, strict=True)
+    assert ws.match_columns([]) == []
+    assert ws.matching([]) == {}
+    with pytest.raises(ValueError, match="langs has 1 values, texts 2"):
+        ws.match_columns(["acme", "x"], langs=["fr"])
+
+
+def test_no_terms_and_always_watches() -> None:
+    ws = WatchSet({"n": "NOT acme", "f": "lang:fr", "h": "has:link"}, strict=True)
+    batch = [Post("acme", lang="fr"), Post("x https://a", lang="en"), Post(None)]
+    assert columns(ws, batch) == [["f"], ["h", "n"], ["n"]]
+    assert WatchSet({}).match_columns(["acme"]) == [[]]
+
+
+# -- the pieces ---------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(texts, max_size=8))
+def test_scan_streams_are_normalize_stream(batch: list[str | None]) -> None:
+    streams = scan.scan(batch, scan.TokenFilter([" acme ", " manag", " @acme.", " l entreprise "]))
+    full = streams.stream_text()
+    starts = streams.starts.tolist()
+    assert len(starts) == len(batch) + 1 and starts[-1] == len(full)
+    for i, text in enumerate(batch):
+        assert full[starts[i] : starts[i + 1] - 1] == normalize.stream(text)
+        assert full[starts[i + 1] - 1] == "\x00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(QUERIES[:33]), min_size=1, max_size=6),
+    st.lists(texts, min_size=1, max_size=6),
+)
+def test_reduced_stream_keeps_every_occurrence(queries: list[str], batch: list[str | None]) -> None:
+    """A pattern occurs in a text's reduced stream as often as in its stream."""
+    found: set[str] = set()
+    for q in queries:
+        for node in _terms(parse(q)):
+            found.update(patterns.substrings(node))
+    streams = scan.scan(batch, scan.TokenFilter(found))
+    starts = streams.reduced_starts.tolist()
+    for i, text in enumerate(batch):
+        reduced = streams.reduced[starts[i] : starts[i + 1] - 1]
+        full = normalize.stream(text)
+        for pattern in found:
+            assert _count(reduced, pattern) == _count(full, pattern), (pattern, full, reduced)
+
+
+def _count(s: str, pattern: str) -> int:
+    return sum(1 for i in range(len(s)) if s.startswith(pattern, i))
+
+
+def _terms(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Near):
+        return [*node.left, *node.right]
+    if isinstance(node, Not):
+        return _terms(node.child)
+    if isinstance(node, (And, Or)):
+        return [t for c in node.children for t in _terms(c)]
+    return []
+
+
+def test_every_code_point_scans_as_normalize_stream() -> None:
+    """Each code point of the BMP and every 7th beyond (the reference fold takes about
+    15 us a text) inside words, after an article, a mention and a hashtag, in batches that
+    mix it with the other code points."""
+    chars = [chr(i) for i in [*range(0x10000), *range(0x10000, 0x110000, 7)]]
+    texts_ = ["a" + c + "b l" + c + "’x @y" + c + "z #" + c + c.upper() for c in chars]
+    token_filter = scan.TokenFilter([" ab ", " x", " @y."])
+    for k in range(0, len(texts_), 200_000):
+        chunk = texts_[k : k + 200_000]
+        streams = scan.scan(chunk, token_filter)
+        got = streams.stream_text().split("\x00")[:-1]
+        want = [normalize.stream(t) for t in chunk]
+        assert got == want
+
+
+def test_token_filter_rejects_patterns_it_cannot_keep() -> None:
+    for bad in ("acme ", " a\x00b ", " \x01 "):
+        with pytest.raises(ValueError, match="not a stream pattern"):
+            scan.TokenFilter([bad])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=6))
+def test_reference_fold_of_a_nul_joined_batch_is_the_joined_folds(parts: list[str]) -> None:
+    """Why the slow texts of a batch can be folded in one call: no step of the fold crosses
+    a NUL (NFKD reordering, NFC composition, Hangul jamo)."""
+    parts = [p.replace("\x00", " ") for p in parts]
+    joined = normalize.fold_reference("\x00".join(parts))
+    assert joined == "\x00".join(normalize.fold_reference(p) for p in parts)
+
+
+def test_mark_removal_on_every_code_point() -> None:
+    chars = "".join(chr(i) for i in range(0x110000))  # surrogates too
+    kept = "".join(c for c in chars if unicodedata.category(c)[0] != "M")
+    assert normalize._drop_marks(chars) == kept
+
+
+def test_fold_table_is_the_fold_of_each_fast_character() -> None:
+    tables = scan._tables()
+    fast = [chr(c) for c in range(0x80)] + ["’"] + list(normalize.FAST_CHARS)
+    for ch in fast:
+        c = ord(ch)
+        assert not tables.classes[c] & scan._SLOW
+        got = tables.fold_data[tables.fold_start[c] : tables.fold_start[c + 1]]
+        assert "".join(map(chr, got)) == normalize.fold(ch)
+    assert int(np.count_nonzero(~tables.classes & scan._SLOW)) == len(fast)
+
+
+# -- real texts ---------------------------------------------------------------------------
+
+
+def test_real_val_tweets() -> None:
+    """XLM-T val tweets (French and English) against watches made of their own tokens."""
+    root = shared_path("data", "sentiment", "xlm_t")
+    lines: list[str] = []
+    for lang in ("french", "english"):
+        lines += (root / lang / "val_text.txt").read_text(encoding="utf-8").splitlines()
+    toks = sorted({t for line in lines for t in normalize.tokens(line)})
+    words = [t for t in toks if t[0] not in "@#"][::40]
+    watches: dict[str, str] = {}
+    for i, w in enumerate(words):
+        watches[f"w{i}"] = w
+        watches[f"p{i}"] = f"{w[:3]}*" if len(w) > 3 else w
+        nxt = words[(i * 7) % len(words)]
+        watches[f"n{i}"] = f"{w} NEAR/3 {nxt}"
+        watches[f"a{i}"] = f'({w} OR "{w} {nxt}") AND NOT {nxt} lang:fr'
+    watches["m"] = "has:mention OR has:hashtag"
+    ws = WatchSet(watches, strict=True)
+    batch = [Post(t, lang="fr" if i % 2 else "en") for i, t in enumerate(lines)]
+    want = expected(watches, batch)
+    assert sum(1 for ids in want if ids) > len(batch) // 4  # the test sees matches
+    assert columns(ws, batch) == want
