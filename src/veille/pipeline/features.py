@@ -20,17 +20,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from veille.pipeline.jit import kernel
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
 
 SEP, SPACE, WORD, PUNCT, SYM, DROP = 0, 1, 2, 3, 4, 5
+CLASS_MASK, IS_W, IS_S = 0x0F, 0x10, 0x20  # see ``char_classes``
 _TABLE_SIZE = 0x20000  # BMP and the supplementary plane with the emoji; above: letters
 
 _P = np.uint64(0x100000001B3)
@@ -40,6 +49,7 @@ _NGRAM_SALT = np.uint64(0x9E3779B97F4A7C15)
 _NEG_SALT = np.uint64(0xD6E8FEB86659FD93)
 _BIGRAM_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
 _WORD_SALT = np.uint64(0x165667B19E3779F9)
+_ZERO = np.uint64(0)
 _MAX_TOKEN = 4096  # longer "words" still hash, their tail repeats the power table
 
 NEGATORS = (
@@ -48,6 +58,7 @@ NEGATORS = (
     "nulle", "guère",
 )  # fmt: skip
 BREAKS = ".,!?;:…"
+NEGATION = -0.74  # VADER's N_SCALAR: valence factor in a negation scope
 
 # One leading character class keeps ``re`` fast; the callback runs on matches only.
 _REWRITE = re.compile(
@@ -66,7 +77,10 @@ def _rewrite(match: re.Match[str]) -> str:
 
 @cache
 def char_classes() -> npt.NDArray[np.uint8]:
-    """Class of each code point below ``_TABLE_SIZE`` (built once, ~50 ms)."""
+    r"""Class of each code point below ``_TABLE_SIZE`` (low bits, ``CLASS_MASK``), with
+    the flags ``IS_W`` (``re``'s ``\w``: ``str.isalnum()`` or ``_``) and ``IS_S``
+    (``re``'s ``\s``: ``str.isspace()``) for the link and mention rewrite (built once,
+    ~60 ms). Above the table: class ``WORD``, never ``\s``, ``\w`` not known."""
     table = np.empty(_TABLE_SIZE, dtype=np.uint8)
     for cp in range(_TABLE_SIZE):
         ch = chr(cp)
@@ -83,28 +97,490 @@ def char_classes() -> npt.NDArray[np.uint8]:
             cls = PUNCT
         else:
             cls = SYM
-        table[cp] = cls
+        table[cp] = cls | (IS_W if ch.isalnum() or ch == "_" else 0) | (IS_S if ch.isspace() else 0)
     return table
 
 
-@cache
-def _powers() -> U64:
-    out = np.empty(_MAX_TOKEN, dtype=np.uint64)
-    out[0] = 1
-    with np.errstate(over="ignore"):
-        out[1:] = _P
-        np.cumprod(out, out=out)
+# -- hashing: the one implementation (compiled; ``mix`` serves numpy callers) ------------
+
+
+@kernel
+def mix1(h: np.uint64) -> np.uint64:
+    """splitmix64 finaliser of one hash: spreads it over all bits (wrapping arithmetic)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * _M1
+    h = h ^ (h >> np.uint64(27))
+    h = h * _M2
+    return h ^ (h >> np.uint64(31))
+
+
+@kernel
+def _mix_all(h: U64) -> U64:
+    out = np.empty_like(h)
+    for i in range(h.shape[0]):
+        out[i] = mix1(h[i])
     return out
 
 
 def mix(h: U64) -> U64:
-    """splitmix64 finaliser: spreads hashes over all bits (wrapping uint64 arithmetic)."""
-    with np.errstate(over="ignore"):
-        h = h ^ (h >> np.uint64(30))
-        h = h * _M1
-        h = h ^ (h >> np.uint64(27))
-        h = h * _M2
-        return h ^ (h >> np.uint64(31))
+    """``mix1`` of every hash of an array."""
+    return _mix_all(np.ascontiguousarray(h, dtype=np.uint64))
+
+
+@kernel
+def _gram_bucket(h: np.uint64, length: int, mask: np.uint64) -> np.int64:
+    """Bucket of a character n-gram of ``length`` code points whose polynomial hash
+    (sum of ``cp[j] * P**j``) is ``h``."""
+    return np.int64(mix1(h + _NGRAM_SALT * np.uint64(length)) & mask)
+
+
+@kernel
+def _unigram_bucket(h: np.uint64, negated: bool, mask: np.uint64) -> np.int64:
+    """Bucket of a word (marked when in a negation scope)."""
+    if negated:
+        h = mix1(h ^ _NEG_SALT)
+    return np.int64(h & mask)
+
+
+@kernel
+def _lex_slot(keys: U64, used: U64, mask: np.uint64, probes: int, key: np.uint64) -> np.int64:
+    """Slot of ``key`` in an open-addressing table (linear probing), -1 when absent.
+    ``used`` has one bit per slot (set where the slot holds a key): most look-ups are of
+    absent keys and end there, in a bitmap small enough to stay in the L1 cache."""
+    # Key 0 is never found: slots holding a key hold a non-zero one, and the probe stops
+    # at the first empty slot (0) before comparing. (A separate test of ``key == 0`` first
+    # made numba's code several times slower.)
+    at = mix1(key) & mask
+    if ((used[at >> np.uint64(6)] >> (at & np.uint64(63))) & np.uint64(1)) == _ZERO:
+        return np.int64(-1)
+    for _ in range(probes):
+        found = keys[at]
+        if found == _ZERO:
+            return np.int64(-1)
+        if found == key:
+            return np.int64(at)
+        at = (at + np.uint64(1)) & mask
+    return np.int64(-1)
+
+
+# -- kernels over the normalised stream ----------------------------------------------------
+
+
+@kernel
+def _run_end(orig: npt.NDArray[np.uint32], at: int, table: npt.NDArray[np.uint8]) -> int:
+    r"""End of the run of characters from ``at`` that are neither ``\s`` nor NUL."""
+    size = orig.shape[0]
+    while at < size:
+        c = orig[at]
+        if c == 0 or (c < _TABLE_SIZE and table[c] & IS_S):
+            break
+        at += 1
+    return at
+
+
+@kernel
+def _is_word(c: np.uint32, table: npt.NDArray[np.uint8]) -> int:
+    r"""1 if ``c`` is ``\w``, 0 if not, -1 if the table does not know (above it)."""
+    if c >= _TABLE_SIZE:
+        return -1
+    return 1 if table[c] & IS_W else 0
+
+
+@kernel
+def _match(orig: npt.NDArray[np.uint32], p: int, table: npt.NDArray[np.uint8]) -> tuple[int, int]:
+    r"""The rewrite starting at ``p``, as ``_REWRITE`` matches it: (kind, end) with kind 0
+    none, 1 link, 2 mention, 3 ``n't``; kind -1 when deciding needs ``\w`` of a code
+    point above the table."""
+    size = orig.shape[0]
+    c = orig[p]
+    if c == 104:  # https?://[^\s\x00]+
+        if p + 7 < size and orig[p + 1] == 116 and orig[p + 2] == 116 and orig[p + 3] == 112:
+            at = p + 4
+            if orig[at] == 115:
+                at += 1
+            if at + 3 < size and orig[at] == 58 and orig[at + 1] == 47 and orig[at + 2] == 47:
+                end = _run_end(orig, at + 3, table)
+                if end > at + 3:
+                    return 1, end
+    elif c == 119:  # www\.[^\s\x00]+
+        if p + 4 < size and orig[p + 1] == 119 and orig[p + 2] == 119 and orig[p + 3] == 46:
+            end = _run_end(orig, p + 4, table)
+            if end > p + 4:
+                return 1, end
+    elif c == 64:  # @\w+
+        at = p + 1
+        while at < size:
+            w = _is_word(orig[at], table)
+            if w < 0:
+                return -1, 0
+            if w == 0:
+                break
+            at += 1
+        if at > p + 1:
+            return 2, at
+    elif (c == 110 or c == 78) and p + 2 < size:  # [nN]['’][tT]\b
+        quote = orig[p + 1]
+        t = orig[p + 2]
+        if (quote == 39 or quote == 0x2019) and (t == 116 or t == 84):
+            w = 0 if p + 3 == size else _is_word(orig[p + 3], table)
+            if w < 0:
+                return -1, 0
+            if w == 0:
+                return 3, p + 3
+    return 0, 0
+
+
+_REPLACEMENTS = np.array(
+    [[ord(c) for c in text.ljust(8, "\x00")] for text in ("", " http ", " @user ", " not")],
+    dtype=np.uint32,
+)
+_REPLACEMENT_SIZES = np.array([0, 6, 7, 4], dtype=np.int64)
+
+
+@kernel
+def _rewrite_kernel(
+    orig: npt.NDArray[np.uint32],
+    low: npt.NDArray[np.uint32],
+    table: npt.NDArray[np.uint8],
+    replacements: npt.NDArray[np.uint32],
+    sizes: I64,
+) -> tuple[npt.NDArray[np.uint32], bool]:
+    r"""``_REWRITE`` applied to ``orig`` (the batch joined by NUL), the other characters
+    taken from ``low`` (``orig`` lowercased, code point for code point), posts padded by
+    spaces: what ``_codepoints`` makes with ``re``. False when that needs ``\w`` of a
+    code point above the table (then the caller uses ``re``)."""
+    size = orig.shape[0]
+    # at most 7 out for 2 in (a mention), 3 for 1 (a NUL), plus the padding
+    out = np.empty(4 * size + 3, dtype=np.uint32)
+    out[0] = 0
+    out[1] = 32
+    m = 2
+    p = 0
+    while p < size:
+        c = orig[p]
+        if c == 0:
+            out[m] = 32
+            out[m + 1] = 0
+            out[m + 2] = 32
+            m += 3
+            p += 1
+            continue
+        kind = 0
+        end = 0
+        if c == 104 or c == 119 or c == 64 or c == 110 or c == 78:
+            kind, end = _match(orig, p, table)
+            if kind < 0:
+                return out[:0], False
+        if kind == 0:
+            out[m] = low[p]
+            m += 1
+            p += 1
+            continue
+        for j in range(sizes[kind]):
+            out[m + j] = replacements[kind, j]
+        m += sizes[kind]
+        p = end
+    out[m] = 32
+    return out[: m + 1], True
+
+
+@kernel
+def _normalise_kernel(
+    raw: npt.NDArray[np.uint32], table: npt.NDArray[np.uint8]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8]]:
+    size = raw.shape[0]
+    cp = np.empty(size, dtype=np.uint32)
+    cls = np.empty(size, dtype=np.uint8)
+    m = 0
+    seen = 0  # characters kept so far, before the cut of runs
+    prev1 = np.uint32(0)  # the last two of them (spaces as 32, digits as they were)
+    prev2 = np.uint32(0)
+    prev_space = False
+    for i in range(size):
+        c = raw[i]
+        k = table[c] & np.uint8(CLASS_MASK) if c < _TABLE_SIZE else np.uint8(WORD)
+        if k == DROP:
+            continue
+        space = k == SPACE
+        if space:
+            c = np.uint32(32)
+        drop = (space and prev_space and seen >= 1) or (
+            not space and seen >= 2 and c == prev1 and prev1 == prev2
+        )
+        prev2 = prev1
+        prev1 = c
+        prev_space = space
+        seen += 1
+        if drop:
+            continue
+        if 48 <= c <= 57:
+            c = np.uint32(48)
+        cp[m] = c
+        cls[m] = k
+        m += 1
+    return cp[:m], cls[:m]
+
+
+@kernel
+def _tokenize_kernel(
+    cp: npt.NDArray[np.uint32],
+    cls: npt.NDArray[np.uint8],
+    n: int,
+    negators: U64,
+    breaks: npt.NDArray[np.uint32],
+) -> tuple[I64, U64, npt.NDArray[np.bool_], U64, I64, I64]:
+    """``negators``: a set of token hashes as a table indexed by ``hash & (len - 1)``
+    (0 where empty; built without collisions)."""
+    size = cp.shape[0]
+    count = 0
+    for i in range(size):
+        k = cls[i]
+        if k in (PUNCT, SYM) or (k == WORD and (i == 0 or cls[i - 1] != WORD)):
+            count += 1
+    row = np.empty(count, dtype=np.int64)
+    hashes = np.empty(count, dtype=np.uint64)
+    negated = np.empty(count, dtype=np.bool_)
+    bigram = np.empty(count, dtype=np.uint64)
+    neg_mask = np.uint64(negators.shape[0] - 1)
+    exclaim = np.zeros(n, dtype=np.int64)
+    question = np.zeros(n, dtype=np.int64)
+    post = -1
+    m = 0
+    last_break = -2  # last punctuation break (or the token before a post's first)
+    last_neg = -1  # last negator
+    i = 0
+    while i < size:
+        k = cls[i]
+        if k == SEP:
+            post += 1
+            i += 1
+            continue
+        if k != WORD and k != PUNCT and k != SYM:
+            i += 1
+            continue
+        first = i
+        raw = np.uint64(cp[i])
+        i += 1
+        if k == WORD:
+            power = _P
+            offset = 1
+            while i < size and cls[i] == WORD:
+                raw += np.uint64(cp[i]) * power
+                if offset < _MAX_TOKEN - 1:
+                    power *= _P
+                offset += 1
+                i += 1
+        h = mix1(raw + _WORD_SALT)
+        new_post = m == 0 or row[m - 1] != post
+        c0 = cp[first]
+        is_break = False
+        if k == PUNCT:
+            for b in breaks:
+                if c0 == b:
+                    is_break = True
+        if is_break:
+            last_break = m
+        elif new_post:
+            last_break = m - 1
+        if negators[h & neg_mask] == h:
+            last_neg = m
+        negated[m] = last_neg > last_break and m > last_neg and m - last_neg <= 3
+        hashes[m] = h
+        row[m] = post
+        bigram[m] = np.uint64(0) if new_post else mix1(hashes[m - 1] * _BIGRAM_MUL + h)
+        if c0 == 33:
+            exclaim[post] += 1
+        elif c0 == 63:
+            question[post] += 1
+        m += 1
+    return row, hashes, negated, bigram, exclaim, question
+
+
+@kernel
+def _char_buckets(
+    cp: npt.NDArray[np.uint32],
+    cls: npt.NDArray[np.uint8],
+    grams: I64,
+    mask: np.uint64,
+    sentinel: int,
+) -> I64:
+    """(positions, grams): the bucket of the n-gram starting at each position, for each
+    length, ``sentinel`` where the window holds a post separator or runs off the end."""
+    size = cp.shape[0]
+    k = grams.shape[0]
+    longest = grams[k - 1]
+    buckets = np.full((size, k), sentinel, dtype=np.int64)
+    for i in range(size):
+        h = np.uint64(0)
+        power = np.uint64(1)
+        g = 0
+        for j in range(longest):
+            at = i + j
+            if at >= size or cls[at] == SEP:
+                break
+            h += np.uint64(cp[at]) * power
+            power *= _P
+            if j + 1 == grams[g]:
+                buckets[i, g] = _gram_bucket(h, j + 1, mask)
+                g += 1
+    return buckets
+
+
+@kernel
+def _token_buckets(
+    hashes: U64, negated: npt.NDArray[np.bool_], bigram: U64, mask: np.uint64, sentinel: int
+) -> I64:
+    """(tokens, 2): unigram and bigram buckets (``sentinel`` where there is no bigram)."""
+    m = hashes.shape[0]
+    buckets = np.empty((m, 2), dtype=np.int64)
+    for t in range(m):
+        buckets[t, 0] = _unigram_bucket(hashes[t], negated[t], mask)
+        buckets[t, 1] = np.int64(bigram[t] & mask) if bigram[t] != _ZERO else sentinel
+    return buckets
+
+
+@intrinsic
+def _prefetch_intrinsic(typingctx: Any, table: Any, row: Any) -> Any:
+    """Asks the processor to bring ``table[row]`` (a row of a C-contiguous 2-D array) into
+    the cache without waiting for it (``llvm.prefetch``; no effect on results, no fault on
+    any address). Compiled code only."""
+    if not (isinstance(table, types.Array) and table.ndim == 2 and table.layout == "C"):
+        return None
+    if not isinstance(row, types.Integer):
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        index = context.cast(builder, args[1], signature.args[1], types.intp)
+        zero = context.get_constant(types.intp, 0)
+        pointer = cgutils.get_item_pointer(  # type: ignore[no-untyped-call]
+            context, builder, array_type, array, [index, zero], wraparound=False
+        )
+        byte_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0i8",
+        )
+        # read, high temporal locality, data cache
+        builder.call(
+            function,
+            [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)],
+        )
+        return context.get_dummy_value()
+
+    return types.void(table, row), codegen
+
+
+_prefetch = cast(Callable[[F32, int], None], _prefetch_intrinsic)
+_AHEAD = 32  # rows prefetched ahead in ``_sum_rows``
+
+
+@kernel
+def _sum_rows(buckets: I64, starts: I64, offsets: I64, table: F32) -> F32:
+    """Per post ``p``: the float32 sum, in order, of ``table[offsets[p] + b]`` over the
+    buckets ``b`` of rows ``starts[p]`` to ``starts[p + 1]`` (the last post: to the end).
+
+    The table is several megabytes and each bucket is a random row of it, mostly not in
+    the cache: the row ``_AHEAD`` buckets ahead is prefetched (with the next post's offset
+    when it lies there), so that many loads are in flight instead of one at a time."""
+    n = starts.shape[0]
+    k = buckets.shape[1]
+    flat = buckets.ravel()
+    total = flat.shape[0]
+    sums = np.zeros((n, 8), dtype=np.float32)
+    for p in range(n):
+        lo = starts[p] * k
+        hi = starts[p + 1] * k if p + 1 < n else total
+        base = offsets[p]
+        ahead = offsets[p + 1] if p + 1 < n else base
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = np.float32(0)
+        for t in range(lo, hi):
+            u = t + _AHEAD
+            if u < total:
+                _prefetch(table, (base if u < hi else ahead) + flat[u])
+            x = base + flat[t]
+            a0 += table[x, 0]
+            a1 += table[x, 1]
+            a2 += table[x, 2]
+            a3 += table[x, 3]
+            a4 += table[x, 4]
+            a5 += table[x, 5]
+            a6 += table[x, 6]
+            a7 += table[x, 7]
+        sums[p, 0] = a0
+        sums[p, 1] = a1
+        sums[p, 2] = a2
+        sums[p, 3] = a3
+        sums[p, 4] = a4
+        sums[p, 5] = a5
+        sums[p, 6] = a6
+        sums[p, 7] = a7
+    return sums
+
+
+def aligned_zeros(shape: tuple[int, int], dtype: type[np.generic], align: int = 64) -> Any:
+    """Zeros whose first byte is on an ``align``-byte boundary (a cache line), so that
+    rows of 32 bytes never straddle two lines."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    buffer = np.zeros(size + align, dtype=np.uint8)
+    start = -buffer.ctypes.data % align
+    return buffer[start : start + size].view(dtype).reshape(shape)
+
+
+@kernel
+def _lexicon_kernel(
+    row: I64,
+    hashes: U64,
+    negated: npt.NDArray[np.bool_],
+    bigram: U64,
+    n: int,
+    keys: U64,
+    used: U64,
+    values: F32,
+    mask: np.uint64,
+    probes: int,
+    negation: np.float32,
+) -> F32:
+    """Per post: positive and negative valence sums per lexicon column (float64 sums of
+    float32 valences, in token order)."""
+    cols = values.shape[1]
+    out = np.zeros((n, 2 * cols), dtype=np.float64)
+    zero = np.float32(0)
+    for t in range(row.shape[0]):
+        one = _lex_slot(keys, used, mask, probes, hashes[t])
+        two = _lex_slot(keys, used, mask, probes, bigram[t])
+        if one < 0 and two < 0:
+            continue
+        p = row[t]
+        for c in range(cols):
+            v = values[one, c] if one >= 0 else zero
+            w = values[two, c] if two >= 0 else zero
+            v = v + w
+            if negated[t]:
+                v = v * negation
+            if v > 0:
+                out[p, 2 * c] += np.float64(v)
+            elif v < 0:
+                out[p, 2 * c + 1] += np.float64(-v)
+    return out.astype(np.float32)
+
+
+@kernel
+def _lookup_kernel(
+    table_keys: U64, used: U64, values: F32, mask: np.uint64, probes: int, keys: U64
+) -> F32:
+    out = np.zeros((keys.shape[0], values.shape[1]), dtype=np.float32)
+    for i in range(keys.shape[0]):
+        at = _lex_slot(table_keys, used, mask, probes, keys[i])
+        if at >= 0:
+            out[i] = values[at]
+    return out
+
+
+# -- the batch API -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -158,36 +634,73 @@ class Features:
         return valid
 
 
-def _codepoints(texts: list[str]) -> npt.NDArray[np.uint32]:
+@dataclass(frozen=True)
+class TableSums:
+    """What scoring needs of a batch: per post, the sum of the weight-table rows of its
+    feature occurrences (float64 of float32 sums: characters, then tokens), its lexicon
+    scores (as ``lexicon_scores``) and its ``!`` and ``?`` counts."""
+
+    sums: npt.NDArray[np.float64]
+    lexicon: F32
+    exclaim: I64
+    question: I64
+
+
+def _joined(texts: list[str]) -> str:
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:
         joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    return joined
+
+
+def _utf32(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _codepoints(texts: list[str]) -> npt.NDArray[np.uint32]:
+    """Links, mentions and ``n't`` rewritten, lowercased, posts joined by NUL and padded
+    by spaces (so that n-grams see word starts and ends), as code points.
+
+    The rewrite is a kernel over code points (``_rewrite_kernel``), with ``str.lower``
+    applied to the whole batch first: that is exact when lowering maps each code point
+    to one (same length) without context, i.e. unless the batch holds a capital sigma
+    (lowered by context) or characters that lower to two (``İ``), or a mention or ``n't``
+    whose end depends on ``\\w`` of a code point above ``char_classes``. Those batches go
+    through ``re`` (``_REWRITE``), the definition the kernel follows."""
+    joined = _joined(texts)
+    low = joined.lower()
+    if len(low) == len(joined) and "\u03a3" not in joined:
+        table = char_classes()
+        out, ok = _rewrite_kernel(
+            _utf32(joined), _utf32(low), table, _REPLACEMENTS, _REPLACEMENT_SIZES
+        )
+        if ok:
+            return out
     joined = _REWRITE.sub(_rewrite, joined).lower()
-    # Every post is padded by a space so that n-grams see word starts and ends.
-    joined = "\x00 " + joined.replace("\x00", " \x00 ") + " "
-    return np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _utf32("\x00 " + joined.replace("\x00", " \x00 ") + " ")
 
 
 def normalise(texts: list[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8]]:
     """Code points and classes of the batch, normalised (see the module docstring).
     Posts are separated by code point 0 (class ``SEP``); the stream starts with one."""
-    cp = _codepoints(texts)
-    table = char_classes()
-    cls = table[np.minimum(cp, _TABLE_SIZE - 1)]
-    cls[cp >= _TABLE_SIZE] = WORD
-    keep = cls != DROP
-    cp, cls = cp[keep], cls[keep]
-    space = cls == SPACE
-    cp = np.where(space, np.uint32(32), cp)
-    # Runs: a space after a space goes, and a third equal character in a row goes.
-    drop = np.zeros(len(cp), dtype=bool)
-    drop[1:] = space[1:] & space[:-1]
-    drop[2:] |= (cp[2:] == cp[1:-1]) & (cp[1:-1] == cp[:-2]) & ~space[2:]
-    if drop.any():
-        cp, cls = cp[~drop], cls[~drop]
-    digit = (cp >= 48) & (cp <= 57)
-    cp = np.where(digit, np.uint32(48), cp)
-    return cp, cls
+    return _normalise_kernel(_codepoints(texts), char_classes())
+
+
+def _hash_set(hashes: U64) -> U64:
+    """A table of 2**k slots holding each hash at ``hash & (2**k - 1)``, without
+    collisions (k grows until there are none); empty slots hold 0."""
+    values = np.unique(hashes)
+    if len(values) and values[0] == 0:
+        raise ValueError("a hash set cannot hold 0")
+    size = 16
+    while len(np.unique(values & np.uint64(size - 1))) < len(values):
+        size *= 2
+    table = np.zeros(size, dtype=np.uint64)
+    table[(values & np.uint64(size - 1)).astype(np.int64)] = values
+    return table
+
+
+_BREAKS = np.array([ord(c) for c in BREAKS], dtype=np.uint32)
 
 
 class FeatureExtractor:
@@ -196,11 +709,16 @@ class FeatureExtractor:
     def __init__(self, bits: int = 20, char_ngrams: tuple[int, ...] = (2, 3, 4, 5)) -> None:
         if not 8 <= bits <= 26:
             raise ValueError(f"bits must be between 8 and 26, got {bits}")
+        grams = tuple(sorted(char_ngrams))
+        if not grams or grams[0] < 1 or len(set(grams)) != len(grams):
+            raise ValueError(f"char_ngrams must be distinct positive lengths, got {char_ngrams}")
         self.bits = bits
-        self.char_ngrams = tuple(sorted(char_ngrams))
+        self.char_ngrams = grams
+        self._grams = np.array(grams, dtype=np.int64)
         self.mask = np.uint64((1 << bits) - 1)
-        self._negators = np.zeros(0, dtype=np.uint64)
-        self._negators = np.sort(self.token_hashes(list(NEGATORS)))
+        self.sentinel = 1 << bits
+        self._negators = np.zeros(1, dtype=np.uint64)  # no negator while hashing them
+        self._negators = _hash_set(self.token_hashes(list(NEGATORS)))
 
     def token_hashes(self, words: list[str]) -> U64:
         """Hash of each single-token word, as ``extract`` computes it (for lexicons)."""
@@ -223,102 +741,68 @@ class FeatureExtractor:
 
     def tokenize(self, texts: list[str]) -> Tokens:
         cp, cls = normalise(texts)
-        return self._tokens(len(texts), cp, cls, np.cumsum(cls == SEP) - 1)
+        return self._tokens(len(texts), cp, cls)
 
-    def _tokens(
-        self,
-        n: int,
-        cp: npt.NDArray[np.uint32],
-        cls: npt.NDArray[np.uint8],
-        char_row: I64,
-    ) -> Tokens:
-        is_word = cls == WORD
-        is_tok = is_word | (cls == PUNCT) | (cls == SYM)
-        pos = np.flatnonzero(is_tok)
-        start = np.ones(len(pos), dtype=bool)
-        if len(pos):
-            start[1:] = ~(is_word[pos[1:]] & is_word[pos[1:] - 1] & (pos[1:] == pos[:-1] + 1))
-        starts = np.flatnonzero(start)
-        tok_id = np.cumsum(start) - 1
-        offset = np.arange(len(pos)) - starts[tok_id]
-        powers = _powers()
-        with np.errstate(over="ignore"):
-            val = cp[pos].astype(np.uint64) * powers[np.minimum(offset, _MAX_TOKEN - 1)]
-            raw = np.add.reduceat(val, starts) if len(starts) else np.zeros(0, np.uint64)
-            tok_hash = mix(raw + _WORD_SALT)
-        first_pos = pos[starts]
-        row = char_row[first_pos]
-        m = len(starts)
-        idx = np.arange(m)
-        # Negation scope: the three tokens after a negator, stopped by punctuation and
-        # by the start of a post.
-        negator = np.isin(tok_hash, self._negators)
-        first_cp = cp[first_pos]
-        is_break = (cls[first_pos] == PUNCT) & np.isin(first_cp, [ord(c) for c in BREAKS])
-        new_post = np.ones(m, dtype=bool)
-        new_post[1:] = row[1:] != row[:-1]
-        brk = np.where(is_break, idx, np.where(new_post, idx - 1, -2))
-        last_break = np.maximum.accumulate(brk) if m else brk
-        neg_at = np.where(negator, idx, -1)
-        last_neg = np.maximum.accumulate(neg_at) if m else neg_at
-        negated = (last_neg > last_break) & (idx > last_neg) & (idx - last_neg <= 3)
-        bigram = np.zeros(m, dtype=np.uint64)
-        if m > 1:
-            with np.errstate(over="ignore"):
-                pair = mix(tok_hash[:-1] * _BIGRAM_MUL + tok_hash[1:])
-            bigram[1:] = np.where(new_post[1:], np.uint64(0), pair)
-        exclaim = np.bincount(row[first_cp == ord("!")], minlength=n)
-        question = np.bincount(row[first_cp == ord("?")], minlength=n)
-        return Tokens(n, row, tok_hash, negated, bigram, exclaim, question)
+    def _tokens(self, n: int, cp: npt.NDArray[np.uint32], cls: npt.NDArray[np.uint8]) -> Tokens:
+        row, hashes, negated, bigram, exclaim, question = _tokenize_kernel(
+            cp, cls, n, self._negators, _BREAKS
+        )
+        return Tokens(n, row, hashes, negated, bigram, exclaim, question)
 
     def extract(self, texts: list[str]) -> Features:
+        """Every feature occurrence of the batch (for training)."""
         n = len(texts)
         cp, cls = normalise(texts)
         is_sep = cls == SEP
-        sep_count = np.cumsum(is_sep)
-        char_row = sep_count - 1
-        size = len(cp)
-        sentinel = 1 << self.bits
-        grams = self.char_ngrams
-        char_buckets = np.full((size, len(grams)), sentinel, dtype=np.int64)
-        h = np.zeros(size, dtype=np.uint64)
-        c64 = cp.astype(np.uint64)
-        with np.errstate(over="ignore"):
-            power = np.uint64(1)
-            for k in range(min(grams[-1], size)):
-                length = k + 1
-                h[: size - k] += c64[k:] * power
-                power = power * _P
-                if length in grams and size > k:
-                    span = size - k
-                    # valid when no separator inside the window
-                    seps = sep_count[k:] - np.concatenate(([0], sep_count[: span - 1]))
-                    bucket = (mix(h[:span] + _NGRAM_SALT * np.uint64(length)) & self.mask).astype(
-                        np.int64
-                    )
-                    char_buckets[:span, grams.index(length)] = np.where(seps == 0, bucket, sentinel)
-        toks = self._tokens(n, cp, cls, char_row)
-        tok_buckets = np.empty((len(toks.hash), 2), dtype=np.int64)
-        with np.errstate(over="ignore"):
-            word = np.where(toks.negated, mix(toks.hash ^ _NEG_SALT), toks.hash)
-        tok_buckets[:, 0] = (word & self.mask).astype(np.int64)
-        tok_buckets[:, 1] = np.where(
-            toks.bigram != 0, (toks.bigram & self.mask).astype(np.int64), sentinel
-        )
+        toks = self._tokens(n, cp, cls)
         return Features(
             n,
-            sentinel,
-            char_row,
+            self.sentinel,
+            np.cumsum(is_sep) - 1,
             np.flatnonzero(is_sep),
-            char_buckets,
-            tok_buckets,
+            _char_buckets(cp, cls, self._grams, self.mask, self.sentinel),
+            _token_buckets(toks.hash, toks.negated, toks.bigram, self.mask, self.sentinel),
             toks,
         )
+
+    def table_sums(
+        self,
+        texts: list[str],
+        table: F32,
+        offsets: I64,
+        lexicons: LexiconTable,
+        negation: float = NEGATION,
+    ) -> TableSums:
+        """What scoring needs, without the ``Features`` bookkeeping: per post, the sum of
+        ``table[offsets[post] + bucket]`` over the buckets of ``extract`` (characters,
+        then tokens; ``table``: float32 rows of 8 whose row ``offset + 2**bits`` is zero,
+        for the sentinel), its lexicon scores and its ``!``/``?`` counts."""
+        n = len(texts)
+        if table.ndim != 2 or table.shape[1] != 8 or table.dtype != np.float32:
+            raise ValueError(f"table must be (rows, 8) float32, got {table.shape} {table.dtype}")
+        offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+        if offsets.shape != (n,):
+            raise ValueError(f"{offsets.shape} offsets for {n} texts")
+        if n and (offsets.min() < 0 or offsets.max() + self.sentinel >= table.shape[0]):
+            raise ValueError("offsets point outside the table")
+        if n == 0:
+            cols = 2 * lexicons.values.shape[1]
+            none = np.zeros(0, dtype=np.int64)
+            return TableSums(np.zeros((0, 8)), np.zeros((0, cols), np.float32), none, none)
+        table = np.ascontiguousarray(table)
+        cp, cls = normalise(texts)
+        chars = _char_buckets(cp, cls, self._grams, self.mask, self.sentinel)
+        sums = _sum_rows(chars, np.flatnonzero(cls == SEP), offsets, table).astype(np.float64)
+        toks = self._tokens(n, cp, cls)
+        words = _token_buckets(toks.hash, toks.negated, toks.bigram, self.mask, self.sentinel)
+        sums += _sum_rows(words, np.searchsorted(toks.row, np.arange(n)), offsets, table)
+        lex = lexicon_scores(toks, lexicons, negation)
+        return TableSums(sums, lex, toks.exclaim, toks.question)
 
 
 class LexiconTable:
     """Exact lookup of token hashes in one or more lexicons: an open-addressing hash table
-    (linear probing, load factor <= 1/8), looked up for a whole array at once."""
+    (linear probing, load factor <= 1/8)."""
 
     def __init__(self, keys: U64, values: F32) -> None:
         """``keys``: entry hashes (non-zero); ``values``: (entries, columns)."""
@@ -337,35 +821,31 @@ class LexiconTable:
                 self.keys[at] = key
                 self.values[at] = values[row]
             self.probes = max(self.probes, probe + 1)
+        occupied = np.zeros(size + (-size) % 64, dtype=np.uint8)
+        occupied[:size] = self.keys != 0
+        self.used = np.packbits(occupied, bitorder="little").view(np.uint64)
+
+    @classmethod
+    def empty(cls, columns: int = 1) -> LexiconTable:
+        return cls(np.zeros(0, dtype=np.uint64), np.zeros((0, columns), dtype=np.float32))
 
     def lookup(self, keys: U64) -> F32:
         """(len(keys), columns) values, zero where a key is absent (or 0)."""
-        out = np.zeros((len(keys), self.values.shape[1]), dtype=np.float32)
-        if len(keys) == 0:
-            return out
-        slot = mix(keys) & self.mask
-        for probe in range(self.probes):
-            at = ((slot + np.uint64(probe)) & self.mask).astype(np.int64)
-            hit = np.flatnonzero((self.keys[at] == keys) & (keys != 0))
-            out[hit] = self.values[at[hit]]
-        return out
+        return _lookup_kernel(
+            self.keys,
+            self.used,
+            self.values,
+            self.mask,
+            self.probes,
+            np.ascontiguousarray(keys, np.uint64),
+        )
 
 
-def lexicon_scores(tokens: Tokens, table: LexiconTable, negation: float = -0.74) -> F32:
+def lexicon_scores(tokens: Tokens, table: LexiconTable, negation: float = NEGATION) -> F32:
     """Per post and lexicon column: (sum of positive valences, sum of negative valences),
     as (n, 2 * columns). In a negation scope the valence is multiplied by ``negation``
     (VADER's ``N_SCALAR``). Two-token entries match token bigrams."""
-    cols = table.values.shape[1]
-    out = np.zeros((tokens.n, 2 * cols), dtype=np.float32)
-    if len(tokens.hash) == 0:
-        return out
-    val = table.lookup(tokens.hash) + table.lookup(tokens.bigram)
-    val[tokens.negated] *= np.float32(negation)
-    for c in range(cols):
-        out[:, 2 * c] = np.bincount(
-            tokens.row, weights=np.maximum(val[:, c], 0), minlength=tokens.n
-        )
-        out[:, 2 * c + 1] = np.bincount(
-            tokens.row, weights=np.maximum(-val[:, c], 0), minlength=tokens.n
-        )
-    return out
+    return _lexicon_kernel(
+        tokens.row, tokens.hash, tokens.negated, tokens.bigram, tokens.n, table.keys,
+        table.used, table.values, table.mask, table.probes, np.float32(negation),
+    )  # fmt: skip

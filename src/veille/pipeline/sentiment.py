@@ -23,7 +23,6 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from scipy import sparse
 
 from veille.pipeline.base import append_columns
 from veille.pipeline.features import (
@@ -31,6 +30,7 @@ from veille.pipeline.features import (
     FeatureExtractor,
     Features,
     LexiconTable,
+    aligned_zeros,
     lexicon_scores,
 )
 from veille.pipeline.textprep import text_column
@@ -65,14 +65,18 @@ def dense_features(feats: Features, lang: npt.NDArray[np.int64], lexicons: Lexic
 
     Lexicon and punctuation features are given per language (their weights differ),
     followed by one indicator per language (a per-language bias)."""
-    scores = lexicon_scores(feats.tokens, lexicons)
-    extra = np.stack(
-        [
-            feats.tokens.exclaim.astype(np.float32),
-            feats.tokens.question.astype(np.float32),
-        ],
-        axis=1,
-    )
+    tokens = feats.tokens
+    return dense_block(lexicon_scores(tokens, lexicons), tokens.exclaim, tokens.question, lang)
+
+
+def dense_block(
+    scores: F32,
+    exclaim: npt.NDArray[np.int64],
+    question: npt.NDArray[np.int64],
+    lang: npt.NDArray[np.int64],
+) -> F32:
+    """``dense_features`` from the lexicon scores and the ``!``/``?`` counts."""
+    extra = np.stack([exclaim.astype(np.float32), question.astype(np.float32)], axis=1)
     base = np.log1p(np.concatenate([scores, extra], axis=1)).astype(np.float32)
     blocks = []
     for code in range(len(LANGUAGES)):
@@ -125,10 +129,11 @@ class SentimentModel:
         # Scoring table per language: [3 joint weights, idf^2, 3 NB weights, 0], plus a
         # zero row (the sentinel bucket) at the end of each language block.
         size = (1 << bits) + 1
-        fused = np.zeros((len(LANGUAGES), size, 8), dtype=np.float32)
-        fused[:, : size - 1, :4] = self.table
-        fused[:, : size - 1, 4:7] = self.nb_table.reshape(len(LANGUAGES), size - 1, 3)
-        self._fused = fused.reshape(-1, 8)
+        fused = aligned_zeros((len(LANGUAGES) * size, 8), np.float32)
+        blocks = fused.reshape(len(LANGUAGES), size, 8)
+        blocks[:, : size - 1, :4] = self.table
+        blocks[:, : size - 1, 4:7] = self.nb_table.reshape(len(LANGUAGES), size - 1, 3)
+        self._fused = fused
         self._block = size
         self.meta = meta
         self.default_q = float(default_q)
@@ -141,32 +146,17 @@ class SentimentModel:
         n = len(texts)
         if n == 0:
             return np.zeros((0, 3), dtype=np.float32)
-        feats = self.extractor.extract(texts)
         offset = np.maximum(lang, 0) * self._block
-        # Per-post sums of table rows as (0/1 CSR matrix) @ table: no (occurrences, 8)
-        # intermediate. Characters: K buckets per position, posts contiguous.
-        k = feats.char_buckets.shape[1]
-        idx = (feats.char_buckets + offset[feats.char_row][:, None]).ravel()
-        indptr = np.append(feats.char_starts * k, len(idx))
-        sums = self._row_sums(idx, indptr, n)
-        # tokens: two buckets each, sorted by post, a post may have none
-        rows = feats.tokens.row
-        if len(rows):
-            idx = (feats.tok_buckets + offset[rows][:, None]).ravel()
-            indptr = 2 * np.searchsorted(rows, np.arange(n + 1))
-            sums += self._row_sums(idx, indptr, n)
+        # Per post: the sum of the fused rows of its character n-grams, then of its tokens
+        # (compiled, one pass; no feature array), its lexicon scores and counts.
+        got = self.extractor.table_sums(texts, self._fused, offset, self.lexicon_table)
+        sums = got.sums
         norm = np.sqrt(np.maximum(sums[:, 3], 1e-12))
         z = sums[:, :3] / norm[:, None] + sums[:, 4:7]
-        z += dense_features(feats, lang, self.lexicon_table) @ self.dense_weights
+        dense = dense_block(got.lexicon, got.exclaim, got.question, lang)
+        z += dense @ self.dense_weights
         z += self.bias
         return z.astype(np.float32)
-
-    def _row_sums(
-        self, idx: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64], n: int
-    ) -> npt.NDArray[np.float64]:
-        ones = np.ones(len(idx), dtype=np.float32)
-        select = sparse.csr_matrix((ones, idx, indptr), shape=(n, self._fused.shape[0]))
-        return np.asarray(select @ self._fused, dtype=np.float64)
 
     def predict_proba(self, texts: list[str], lang: npt.NDArray[np.int64]) -> F32:
         """Probabilities (negative, neutral, positive) for cleaned texts; ``lang`` per
