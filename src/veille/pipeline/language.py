@@ -15,13 +15,17 @@ DFA) with its ``norm_probs`` confidence, run a batch at a time by compiled kerne
    from ``re``, ``str`` and ``unicodedata`` themselves. The few posts that are all caps or
    may not be NFC (decomposed accents, Hangul jamo, some Indic vowel signs) finish in
    Python with ``str.lower`` and ``unicodedata.normalize``.
-2. The DFA reads the bytes of several posts interleaved (each step is a random read in a
-   39 MB table, latency-bound: interleaving keeps several reads in flight), and the feature
-   hits of a chunk of posts are radix-sorted by feature (:func:`_class_scores`). Each row of
-   the 22 MB weight table is then read once per chunk, in address order, and each post's
-   score is summed in increasing feature order, in float32: the same sums as py3langid's
-   sparse product (``scipy`` CSR times dense), to the bit.
+2. Scores (:func:`_class_scores`). The DFA reads the bytes of 32 posts in turn, each post
+   prefetching its next transition (a random read in a 39 MB table) one turn ahead, so that
+   the memory latencies overlap. The feature hits of a chunk of posts are radix-sorted by
+   feature: each row of the weight table (float16 as the model stores it, 11 MB) is read
+   once per chunk, in address order, and each post's score is summed in increasing feature
+   order, in float32: the same sums as py3langid's sparse product (``scipy`` CSR times
+   dense), to the bit.
 3. Softmax with py3langid's temperature (``1/sqrt(bytes)``), in numpy.
+
+The stage reads the Arrow text column directly (what ``textprep.text_column`` would give,
+without Python strings); :meth:`BatchLangid.identify` takes Python strings.
 
 ``bench/language_id.py`` measures accuracy and speed against py3langid and lingua on real
 tweets; the tests compare every step with the reference (``re``, ``str``, ``unicodedata``,
@@ -80,8 +84,12 @@ _NOT_UPPER = 16  # lower or title case: no text containing it is str.isupper
 _MAYBE_NOT_NFC = 32  # a text containing it may change under NFC
 
 _CODE_POINTS = 0x110000
-#: Posts of one chunk in :func:`_class_scores`: their score rows stay in the L2 cache.
-_CHUNK = 2048
+#: Posts of one chunk in :func:`_class_scores` (their score rows stay in the L2 cache),
+#: and the bits of a post's index in a chunk.
+_POST_BITS = 11
+_CHUNK = 1 << _POST_BITS
+#: Features of a model at most (a feature and a post's index fit 32 bits).
+_MAX_FEATURES = 1 << (32 - _POST_BITS)
 #: DFA walks in flight in :func:`_class_scores`.
 _LANES = 32
 #: Weight rows prefetched ahead in :func:`_class_scores`.
@@ -384,15 +392,16 @@ def prepare_arrow(values: pa.StringArray) -> Prepared:
 
 
 @kernel
-def _prefetch_row(ptc: npt.NDArray[np.uint16], keys: npt.NDArray[np.int32], m: int, k: int) -> int:
-    """Prefetch the row of feature ``keys[k]``; the index of the next feature in ``keys``."""
+def _prefetch_row(ptc: npt.NDArray[np.uint16], keys: npt.NDArray[np.uint32], m: int, k: int) -> int:
+    """Prefetch the row of the feature of ``keys[k]``; the index in ``keys`` of the next
+    feature."""
     if k >= m:
         return k
-    f = keys[k]
+    f = keys[k] >> _POST_BITS
     ncls = ptc.shape[1]
     prefetch(ptc, f * ncls)
     prefetch(ptc, f * ncls + ncls - 1)
-    while k < m and keys[k] == f:
+    while k < m and keys[k] >> _POST_BITS == f:
         k += 1
     return k
 
@@ -415,7 +424,7 @@ def _class_scores(
     (increasing) of ``log1p(count of f) * ptc[f]``, plus ``pc``; ``has[i]``: it has one.
     ``ptc`` holds the bits of float16 weights, all normal numbers (see ``BatchLangid``)."""
     n = len(start)
-    ncls = ptc.shape[1]
+    nfeat, ncls = ptc.shape
     for c0 in range(0, n, _CHUNK):
         c1 = min(n, c0 + _CHUNK)
         # the DFA walk: feature hits of post i (in byte order) at hits[region[i]:...]
@@ -467,9 +476,10 @@ def _class_scores(
                             nxt += 1
                         else:
                             live -= 1
-        # radix sort of the hits by feature (2 x 9 bits, stable: posts stay in order)
+        # radix sort of the hits (f, i) packed as f << _POST_BITS | i, by f: stable, so the
+        # posts stay in order, and the packed values end up in increasing order
         low = np.zeros(512, dtype=np.int64)
-        high = np.zeros(512, dtype=np.int64)
+        high = np.zeros((nfeat >> 9) + 1, dtype=np.int64)
         m = 0
         for i in range(c1 - c0):
             m += count[i]
@@ -478,31 +488,28 @@ def _class_scores(
                 low[f & 511] += 1
                 high[f >> 9] += 1
         a = 0
-        b = 0
-        for d in range(512):
+        for d in range(len(low)):
             t = low[d]
             low[d] = a
             a += t
+        a = 0
+        for d in range(len(high)):
             t = high[d]
-            high[d] = b
-            b += t
-        keys = np.empty(m, dtype=np.int32)
-        posts = np.empty(m, dtype=np.int32)
+            high[d] = a
+            a += t
+        packed = np.empty(m, dtype=np.uint32)
         for i in range(c1 - c0):
             for j in range(region[i], region[i] + count[i]):
                 f = hits[j]
                 d = low[f & 511]
                 low[f & 511] = d + 1
-                keys[d] = f
-                posts[d] = i
-        keys2 = np.empty(m, dtype=np.int32)
-        posts2 = np.empty(m, dtype=np.int32)
+                packed[d] = (f << _POST_BITS) | i
+        keys = np.empty(m, dtype=np.uint32)
         for k in range(m):
-            f = keys[k]
-            d = high[f >> 9]
-            high[f >> 9] = d + 1
-            keys2[d] = f
-            posts2[d] = posts[k]
+            v = packed[k]
+            d = high[v >> (_POST_BITS + 9)]
+            high[v >> (_POST_BITS + 9)] = d + 1
+            keys[d] = v
         # scores: one read of each feature's row; per post, features in increasing order
         acc = np.zeros((c1 - c0, ncls), dtype=np.float32)
         bits = np.empty(ncls, dtype=np.uint32)
@@ -511,15 +518,16 @@ def _class_scores(
         k = 0
         ahead = 0  # the next feature to prefetch, _AHEAD features after the current one
         for _ in range(_AHEAD + 1):
-            ahead = _prefetch_row(ptc, keys2, m, ahead)
+            ahead = _prefetch_row(ptc, keys, m, ahead)
         while k < m:
-            f = keys2[k]
-            i = posts2[k]
+            v = keys[k]
             c = 1
-            while k + c < m and keys2[k + c] == f and posts2[k + c] == i:
+            while k + c < m and keys[k + c] == v:
                 c += 1
+            f = int(v >> _POST_BITS)
+            i = int(v & (_CHUNK - 1))
             if f != last:  # float16 to float32, exact for normal numbers
-                ahead = _prefetch_row(ptc, keys2, m, ahead)
+                ahead = _prefetch_row(ptc, keys, m, ahead)
                 half = ptc[f]
                 for q in range(ncls):
                     h = np.uint32(half[q])
@@ -546,7 +554,7 @@ class BatchLangid:
         from py3langid.modelio import load_model
 
         ptc, pc, classes, nextmove, row, out = load_model(Path(MODEL_DIR) / MODEL_FILE)
-        # int32 halves the 38 MB transition table that every byte reads at random
+        # the 39 MB transition table (int32) that every byte reads at random
         self._nextmove = np.frombuffer(nextmove, dtype=_dtype(nextmove.itemsize)).astype(np.int32)
         rows = np.frombuffer(row, dtype=_dtype(row.itemsize)).astype(np.int32)
         self._rowbase = rows << 8
@@ -568,6 +576,8 @@ class BatchLangid:
         if not np.array_equal(half, weights) or not np.all((exponent > 0) & (exponent < 31)):
             raise ValueError("py3langid model: weights that are not normal float16 numbers")
         self._ptc = half.view(np.uint16)
+        if len(self._ptc) > _MAX_FEATURES:
+            raise ValueError(f"py3langid model: more than {_MAX_FEATURES} features")
         self._pc = np.asarray(pc, dtype=np.float32)[keep]
         # log1p of a feature count, as numpy computes it in float32
         self._log1p = np.log1p(np.arange(MAX_BYTES + 1, dtype=np.float32))
