@@ -8,7 +8,6 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from unittest import mock
 
 import numpy as np
 import numpy.typing as npt
@@ -19,18 +18,19 @@ from hypothesis import strategies as st
 from tests.conftest import shared_path
 from tests.pipeline.lexmatch_reference import ReferenceMatcher, reference_normalize
 
-import veille.pipeline.cues as cues_module
 from veille.errors import ConfigError
-from veille.pipeline.base import INPUT_SCHEMA, Stage
+from veille.pipeline.base import INPUT_SCHEMA, Stage, append_columns
 from veille.pipeline.cues import (
     CATEGORIES,
     LABEL_PRIORITY,
+    NEGATION_WINDOW,
     SHORT_QUESTION_TOKENS,
     STRONG_WEIGHT,
+    TEXT_CAP,
     WEAK_WEIGHT,
     CueStage,
 )
-from veille.pipeline.lexmatch import Normalized
+from veille.pipeline.lexmatch import Normalized, as_string_array
 
 
 @pytest.fixture(scope="module")
@@ -318,16 +318,73 @@ def test_rumoureval_train_floor(stage: CueStage) -> None:
 
 class ReferenceCueStage(CueStage):
     """The stage as it was before the compiled kernels (commit b60cc56): the Arrow-kernel
-    normalisation, the pyahocorasick matcher, short questions and output columns row by
-    row in Python."""
+    normalisation, the pyahocorasick matcher, and the matches, short questions and output
+    columns row by row in Python. Only the lexicon set-up is shared."""
 
     def __init__(self) -> None:
         super().__init__()
         self._matcher = ReferenceMatcher(self._matcher.keys)  # type: ignore[assignment]
 
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        with mock.patch.object(cues_module, "normalize", reference_normalize):
-            return super().__call__(batch)
+        n = batch.num_rows
+        index = batch.schema.get_field_index("text")
+        text = as_string_array(batch.column(index) if index >= 0 else None, n, "text")
+        normalized = reference_normalize(text, cap=TEXT_CAP, strip_urls=True, strip_mentions=True)
+        matches = self._matcher.scan(normalized)
+        kept_rows: list[int] = []
+        kept_cues: list[int] = []
+        if len(matches):
+            joined, row_start = matches.text, matches.row_start
+            accepted: dict[int, list[tuple[int, int]]] = {}
+            seen: dict[int, set[int]] = {}
+            for row, key, start, end in zip(
+                matches.row.tolist(),
+                matches.key.tolist(),
+                matches.start.tolist(),
+                matches.end.tolist(),
+                strict=True,
+            ):
+                spans = accepted.get(row)
+                if spans is not None and any(start < e and s < end for s, e in spans):
+                    continue
+                cue = self._cues[key]
+                if cue.negatable:
+                    base = int(row_start[row])
+                    window = joined[max(base, base + start - 80) : base + start].split()
+                    before = window[-NEGATION_WINDOW:]
+                    if "?" in before:
+                        before = before[len(before) - before[::-1].index("?") :]
+                    if any(tok in self._negators for tok in before):
+                        continue
+                accepted.setdefault(row, []).append((start, end))
+                terms = seen.setdefault(row, set())
+                if key in terms:
+                    continue
+                terms.add(key)
+                kept_rows.append(row)
+                kept_cues.append(key)
+        short = self._short_questions(normalized)
+        rows, keys = self._reference_settle(kept_rows, kept_cues, short)
+        return append_columns(batch, self._reference_columns(n, rows, keys))
+
+    def _reference_settle(
+        self, rows: list[int], keys: list[int], short: npt.NDArray[np.bool_]
+    ) -> tuple[list[int], list[int]]:
+        with_query = {
+            r
+            for r, k in zip(rows, keys, strict=True)
+            if k != self._question_mark and self._cues[k].category == CATEGORIES.index("query")
+        }
+        pairs = [
+            (r, k)
+            for r, k in zip(rows, keys, strict=True)
+            if not (k == self._question_mark and (r in with_query or short[r]))
+        ]
+        for row in np.flatnonzero(short).tolist():
+            if row not in with_query:
+                pairs.append((row, self._short_question))
+        pairs.sort(key=lambda pair: pair[0])
+        return [r for r, _ in pairs], [k for _, k in pairs]
 
     def _short_questions(self, normalized: Normalized) -> npt.NDArray[np.bool_]:
         short = np.zeros(len(normalized), dtype=bool)
@@ -341,7 +398,9 @@ class ReferenceCueStage(CueStage):
             short[row] = len(tokens) - tokens.count("?") <= SHORT_QUESTION_TOKENS
         return short
 
-    def _columns(self, n: int, rows: Sequence[int], keys: Sequence[int]) -> dict[str, pa.Array]:
+    def _reference_columns(
+        self, n: int, rows: Sequence[int], keys: Sequence[int]
+    ) -> dict[str, pa.Array]:
         row_arr = np.asarray(rows, dtype=np.int64)
         key_arr = np.asarray(keys, dtype=np.int64)
         counts = np.bincount(row_arr, minlength=n) if n else np.zeros(0, dtype=np.int64)

@@ -36,7 +36,7 @@ Output columns:
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -48,8 +48,10 @@ import pyarrow as pa
 
 from veille.errors import ConfigError
 from veille.pipeline.base import append_columns
+from veille.pipeline.jit import kernel
 from veille.pipeline.lexmatch import (
     Matcher,
+    Matches,
     Normalized,
     as_string_array,
     normalize,
@@ -151,6 +153,7 @@ class CueStage:
         self._short_question = len(cues)
         cues.append(_Cue(_QUERY, SHORT_QUESTION_TERM, STRONG_WEIGHT, False))
         self._cues = cues
+        self._negatable = [c.negatable for c in cues]
         self._term_values = pa.array([c.term for c in cues], type=pa.string())
         self._weights = np.array([c.weight for c in cues], dtype=np.float64)
         self._categories = np.array([c.category for c in cues], dtype=np.int64)
@@ -163,89 +166,76 @@ class CueStage:
         index = batch.schema.get_field_index("text")
         text = as_string_array(batch.column(index) if index >= 0 else None, n, "text")
         normalized = normalize(text, cap=TEXT_CAP, strip_urls=True, strip_mentions=True)
-        matches = self._matcher.scan(normalized)
-
-        kept_rows: list[int] = []
-        kept_cues: list[int] = []
-        if len(matches):
-            joined, row_start = matches.text, matches.row_start
-            accepted: dict[int, list[tuple[int, int]]] = {}
-            seen: dict[int, set[int]] = {}
-            for row, key, start, end in zip(
-                matches.row.tolist(),
-                matches.key.tolist(),
-                matches.start.tolist(),
-                matches.end.tolist(),
-                strict=True,
-            ):
-                spans = accepted.get(row)
-                if spans is not None and any(start < e and s < end for s, e in spans):
-                    continue  # overlaps a cue found first (earlier or longer)
-                cue = self._cues[key]
-                if cue.negatable:
-                    base = int(row_start[row])
-                    window = joined[max(base, base + start - 80) : base + start].split()
-                    before = window[-NEGATION_WINDOW:]
-                    if "?" in before:
-                        before = before[len(before) - before[::-1].index("?") :]
-                    if any(tok in self._negators for tok in before):
-                        continue
-                accepted.setdefault(row, []).append((start, end))
-                terms = seen.setdefault(row, set())
-                if key in terms:
-                    continue
-                terms.add(key)
-                kept_rows.append(row)
-                kept_cues.append(key)
+        rows, keys = self._accept(self._matcher.scan(normalized))
         short = self._short_questions(normalized)
-        kept_rows, kept_cues = self._settle_questions(kept_rows, kept_cues, short)
-        return append_columns(batch, self._columns(n, kept_rows, kept_cues))
+        rows, keys = self._settle_questions(rows, keys, short)
+        return append_columns(batch, self._columns(n, rows, keys))
+
+    def _accept(self, matches: Matches) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The matches that count, each term once per row: (rows, keys) in text order. A
+        match that overlaps one accepted before it in its row (earlier, or longer at the
+        same place) does not count, nor a negatable one after a negator."""
+        kept_rows: list[int] = []
+        kept_keys: list[int] = []
+        joined, row_start = matches.text, matches.row_start
+        negatable, negators = self._negatable, self._negators
+        current = -1
+        reach = -1  # the end of the row's accepted matches (they all start before)
+        terms: set[int] = set()
+        for row, key, start, end in zip(
+            matches.row.tolist(),
+            matches.key.tolist(),
+            matches.start.tolist(),
+            matches.end.tolist(),
+            strict=True,
+        ):
+            if row != current:
+                current, reach, terms = row, -1, set()
+            elif start < reach:
+                continue  # overlaps a cue found first (earlier or longer)
+            if negatable[key]:
+                base = int(row_start[row])
+                window = joined[max(base, base + start - 80) : base + start].split()
+                before = window[-NEGATION_WINDOW:]
+                if "?" in before:
+                    before = before[len(before) - before[::-1].index("?") :]
+                if any(tok in negators for tok in before):
+                    continue
+            reach = end  # after the earlier ones: it does not overlap them
+            if key in terms:
+                continue
+            terms.add(key)
+            kept_rows.append(row)
+            kept_keys.append(key)
+        return np.array(kept_rows, dtype=np.int64), np.array(kept_keys, dtype=np.int64)
 
     def _short_questions(self, normalized: Normalized) -> npt.NDArray[np.bool_]:
         """Rows whose text has a ``?`` and at most :data:`SHORT_QUESTION_TOKENS` words."""
-        short = np.zeros(len(normalized), dtype=bool)
-        text = normalized.text
-        find = text.find
-        at = find("?")
-        if at < 0:
-            return short
-        starts = normalized.row_start
-        ends = starts + normalized.row_length
-        count = text.count
-        while at >= 0:
-            row = int(np.searchsorted(starts, at, side="right")) - 1
-            begin, end = int(starts[row]), int(ends[row])
-            # a normalised row is its tokens between single spaces: " tok tok ? "
-            tokens = count(" ", begin, end) - 1
-            short[row] = tokens - count("?", begin, end) <= SHORT_QUESTION_TOKENS
-            at = find("?", end)
+        spaces, questions = _count_spaces_and_questions(normalized.data, len(normalized))
+        # a normalised row is its tokens between single spaces: " tok tok ? "
+        words = spaces - 1 - questions
+        short: npt.NDArray[np.bool_] = (questions > 0) & (words <= SHORT_QUESTION_TOKENS)
         return short
 
     def _settle_questions(
-        self, rows: list[int], keys: list[int], short: npt.NDArray[np.bool_]
-    ) -> tuple[list[int], list[int]]:
+        self, rows: npt.NDArray[np.int64], keys: npt.NDArray[np.int64], short: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Add the ``short question`` cue where no query phrase was found, and keep a bare
-        ``?`` only in posts without another query cue. Returns pairs sorted by row."""
-        query = _QUERY
-        with_query = {
-            r
-            for r, k in zip(rows, keys, strict=True)
-            if k != self._question_mark and self._cues[k].category == query
-        }
-        pairs = [
-            (r, k)
-            for r, k in zip(rows, keys, strict=True)
-            if not (k == self._question_mark and (r in with_query or short[r]))
-        ]
-        for row in np.flatnonzero(short).tolist():
-            if row not in with_query:
-                pairs.append((row, self._short_question))
-        pairs.sort(key=lambda pair: pair[0])  # stable: text order within a row
-        return [r for r, _ in pairs], [k for _, k in pairs]
+        ``?`` only in posts without another query cue. Returns pairs sorted by row (text
+        order within a row, the short question last)."""
+        bare = keys == (-1 if self._question_mark is None else self._question_mark)
+        with_query = np.zeros(len(short), dtype=bool)
+        with_query[rows[(self._categories[keys] == _QUERY) & ~bare]] = True
+        keep = ~(bare & (with_query[rows] | short[rows]))
+        added = np.flatnonzero(short & ~with_query)
+        rows = np.concatenate([rows[keep], added])
+        keys = np.concatenate([keys[keep], np.full(len(added), self._short_question)])
+        order = np.argsort(rows, kind="stable")
+        return rows[order], keys[order]
 
-    def _columns(self, n: int, rows: Sequence[int], keys: Sequence[int]) -> dict[str, pa.Array]:
-        row_arr = np.asarray(rows, dtype=np.int64)
-        key_arr = np.asarray(keys, dtype=np.int64)
+    def _columns(
+        self, n: int, row_arr: npt.NDArray[np.int64], key_arr: npt.NDArray[np.int64]
+    ) -> dict[str, pa.Array]:
         counts = np.bincount(row_arr, minlength=n)
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(counts, out=offsets[1:])
@@ -297,3 +287,27 @@ def _strings(value: Any, where: str) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings")
     return list(value)
+
+
+@kernel
+def _count_spaces_and_questions(
+    data: npt.NDArray[np.uint8], rows: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Spaces and ``?`` in each row of a normalised text (UTF-8, rows ended by newlines)."""
+    spaces = np.zeros(rows, dtype=np.int64)
+    questions = np.zeros(rows, dtype=np.int64)
+    row = 0
+    in_row_spaces = 0
+    in_row_questions = 0
+    for b in data:
+        if b == 0x0A:
+            if row == rows:
+                break
+            spaces[row] = in_row_spaces
+            questions[row] = in_row_questions
+            row += 1
+            in_row_spaces = 0
+            in_row_questions = 0
+        in_row_spaces += b == 0x20
+        in_row_questions += b == 0x3F
+    return spaces, questions
