@@ -534,7 +534,8 @@ def test_rewrite_kernel_is_taken_and_falls_back_exactly() -> None:
     table = features.char_classes()
     out, ok = features._rewrite_kernel(
         features._utf32(joined), features._utf32(joined.lower()), table,
-        features._REPLACEMENTS, features._REPLACEMENT_SIZES,
+        features._FIRST, features._SECOND, features._REPLACEMENTS,
+        features._REPLACEMENT_SIZES,
     )  # fmt: skip
     assert ok
     assert "".join(map(chr, out)) == "\x00 do not miss  http   @user   http   not "
@@ -543,7 +544,8 @@ def test_rewrite_kernel_is_taken_and_falls_back_exactly() -> None:
     joined = features._joined(above)
     _, ok = features._rewrite_kernel(
         features._utf32(joined), features._utf32(joined.lower()), table,
-        features._REPLACEMENTS, features._REPLACEMENT_SIZES,
+        features._FIRST, features._SECOND, features._REPLACEMENTS,
+        features._REPLACEMENT_SIZES,
     )  # fmt: skip
     assert not ok
     for texts in (plain, above, ["ΟΔΟΣhttp://x"], ["İ @İstanbul"]):

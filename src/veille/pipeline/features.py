@@ -20,19 +20,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from llvmlite import ir
-from numba import types
-from numba.core import cgutils
-from numba.extending import intrinsic
 
-from veille.pipeline.jit import kernel
+from veille.pipeline.jit import kernel, prefetch
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -235,6 +230,12 @@ _REPLACEMENTS = np.array(
     dtype=np.uint32,
 )
 _REPLACEMENT_SIZES = np.array([0, 6, 7, 4], dtype=np.int64)
+# Two characters that may start a rewrite: (first & second) != 0 for "ht", "ww", "@*",
+# "n'", "N'" (and ’, 8, for "n’" and "N’", added in the kernel).
+_FIRST = np.zeros(128, dtype=np.uint8)
+_FIRST[[ord("h"), ord("w"), ord("@"), ord("n"), ord("N")]] = [1, 2, 4, 8, 8]
+_SECOND = np.full(128, 4, dtype=np.uint8)
+_SECOND[[ord("t"), ord("w"), ord("'")]] |= np.array([1, 2, 8], dtype=np.uint8)
 
 
 @kernel
@@ -242,6 +243,8 @@ def _rewrite_kernel(
     orig: npt.NDArray[np.uint32],
     low: npt.NDArray[np.uint32],
     table: npt.NDArray[np.uint8],
+    first: npt.NDArray[np.uint8],
+    second: npt.NDArray[np.uint8],
     replacements: npt.NDArray[np.uint32],
     sizes: I64,
 ) -> tuple[npt.NDArray[np.uint32], bool]:
@@ -256,6 +259,7 @@ def _rewrite_kernel(
     out[1] = 32
     m = 2
     p = 0
+    last = size - 1
     while p < size:
         c = orig[p]
         if c == 0:
@@ -267,7 +271,11 @@ def _rewrite_kernel(
             continue
         kind = 0
         end = 0
-        if c == 104 or c == 119 or c == 64 or c == 110 or c == 78:
+        # Can a rewrite start here? Decided from two characters without branching (a
+        # branch per trigger character would be mispredicted at every other one).
+        after = orig[min(p + 1, last)]
+        may = first[min(c, 127)] & (second[min(after, 127)] | (after == 0x2019) * np.uint8(8))
+        if may:
             kind, end = _match(orig, p, table)
             if kind < 0:
                 return out[:0], False
@@ -439,42 +447,6 @@ def _token_buckets(
     return buckets
 
 
-@intrinsic
-def _prefetch_intrinsic(typingctx: Any, table: Any, row: Any) -> Any:
-    """Asks the processor to bring ``table[row]`` (a row of a C-contiguous 2-D array) into
-    the cache without waiting for it (``llvm.prefetch``; no effect on results, no fault on
-    any address). Compiled code only."""
-    if not (isinstance(table, types.Array) and table.ndim == 2 and table.layout == "C"):
-        return None
-    if not isinstance(row, types.Integer):
-        return None
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        array_type = signature.args[0]
-        array = context.make_array(array_type)(context, builder, args[0])
-        index = context.cast(builder, args[1], signature.args[1], types.intp)
-        zero = context.get_constant(types.intp, 0)
-        pointer = cgutils.get_item_pointer(  # type: ignore[no-untyped-call]
-            context, builder, array_type, array, [index, zero], wraparound=False
-        )
-        byte_pointer = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
-            builder.module,
-            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
-            "llvm.prefetch.p0i8",
-        )
-        # read, high temporal locality, data cache
-        builder.call(
-            function,
-            [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)],
-        )
-        return context.get_dummy_value()
-
-    return types.void(table, row), codegen
-
-
-_prefetch = cast(Callable[[F32, int], None], _prefetch_intrinsic)
 _AHEAD = 32  # rows prefetched ahead in ``_sum_rows``
 
 
@@ -500,7 +472,7 @@ def _sum_rows(buckets: I64, starts: I64, offsets: I64, table: F32) -> F32:
         for t in range(lo, hi):
             u = t + _AHEAD
             if u < total:
-                _prefetch(table, (base if u < hi else ahead) + flat[u])
+                prefetch(table, ((base if u < hi else ahead) + flat[u]) * 8)
             x = base + flat[t]
             a0 += table[x, 0]
             a1 += table[x, 1]
@@ -672,7 +644,7 @@ def _codepoints(texts: list[str]) -> npt.NDArray[np.uint32]:
     if len(low) == len(joined) and "\u03a3" not in joined:
         table = char_classes()
         out, ok = _rewrite_kernel(
-            _utf32(joined), _utf32(low), table, _REPLACEMENTS, _REPLACEMENT_SIZES
+            _utf32(joined), _utf32(low), table, _FIRST, _SECOND, _REPLACEMENTS, _REPLACEMENT_SIZES
         )
         if ok:
             return out
