@@ -239,14 +239,22 @@ def _terms(node: Node) -> list[Term]:
 
 
 def test_every_code_point_scans_as_normalize_stream() -> None:
-    """Each code point of the BMP and every 7th beyond (the reference fold takes about
-    15 us a text) inside words, after an article, a mention and a hashtag, in batches that
-    mix it with the other code points."""
-    chars = [chr(i) for i in [*range(0x10000), *range(0x10000, 0x110000, 7)]]
-    texts_ = ["a" + c + "b l" + c + "’x @y" + c + "z #" + c + c.upper() for c in chars]
+    """Each code point of the BMP and of plane 14, every 3rd of planes 1 to 3 and every
+    97th beyond (the reference fold takes about 15 us a text), inside words, after an
+    article, a mention and a hashtag, next to combining marks, in batches that mix it with
+    the other code points."""
+    cps = [
+        *range(0x10000),
+        *range(0x10000, 0x40000, 3),
+        *range(0x40000, 0xE0000, 97),
+        *range(0xE0000, 0xE1000),
+        *range(0xE1000, 0x110000, 97),
+    ]
+    chars = [chr(c) for c in cps]
+    texts_ = [f"a{c}b l{c}’x @y{c}z #{c}{c.upper()} {c}\u0323\u0301e{c}\u0308{c}" for c in chars]
     token_filter = scan.TokenFilter([" ab ", " x", " @y."])
-    for k in range(0, len(texts_), 200_000):
-        chunk = texts_[k : k + 200_000]
+    for k in range(0, len(texts_), 100_000):
+        chunk = texts_[k : k + 100_000]
         streams = scan.scan(chunk, token_filter)
         got = streams.stream_text().split("\x00")[:-1]
         want = [normalize.stream(t) for t in chunk]
@@ -275,15 +283,21 @@ def test_mark_removal_on_every_code_point() -> None:
     assert normalize._drop_marks(chars) == kept
 
 
-def test_fold_table_is_the_fold_of_each_fast_character() -> None:
+def test_fold_table() -> None:
+    """The table holds ``fold_reference`` of each code point (NUL: a space), except Hangul
+    (syllables, jamo, and what folds to them) and the planes it does not cover."""
     tables = scan._tables()
-    fast = [chr(c) for c in range(0x80)] + ["’"] + list(normalize.FAST_CHARS)
-    for ch in fast:
-        c = ord(ch)
-        assert not tables.classes[c] & scan._SLOW
-        got = tables.fold_data[tables.fold_start[c] : tables.fold_start[c + 1]]
-        assert "".join(map(chr, got)) == normalize.fold(ch)
-    assert int(np.count_nonzero(~tables.classes & scan._SLOW)) == len(fast)
+    slow = (tables.classes & scan._SLOW) != 0
+    sample = [*range(0, 0x3000), *range(0x3000, 0x110000, 89), 0xFB01, 0x1D400, 0xE0100]
+    for c in sample:
+        folded = normalize.fold_reference(chr(c)) if c else " "
+        covered = any(lo <= c < hi for lo, hi in scan._TABLE_RANGES)
+        hangul = scan._HANGUL.search(chr(c) + folded) is not None
+        assert bool(slow[c]) == (not covered or hangul), hex(c)
+        if not slow[c]:
+            got = tables.fold_data[tables.fold_start[c] : tables.fold_start[c + 1]]
+            assert "".join(map(chr, got)) == folded, hex(c)
+    assert int(np.count_nonzero(slow[:0x40000])) < 12_000
 
 
 # -- real texts ---------------------------------------------------------------------------

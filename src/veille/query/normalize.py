@@ -81,17 +81,19 @@ def _decomposes_to_ascii(ch: str) -> bool:
     )
 
 
-#: Texts made only of ASCII, ``’`` and the characters of ``FAST_CHARS``, whose NFKD is
-#: ASCII plus combining marks (``é``, ``ç``, ``ﬁ``, ``²``, no-break space...), take a
-#: fast path: NFKD, drop every
+#: Texts made only of ASCII, ``’`` and characters whose NFKD is ASCII plus combining marks
+#: (``é``, ``ç``, ``ﬁ``, ``²``, no-break space...) take a fast path: NFKD, drop every
 #: non-ASCII character (all marks), lower-case. ``’`` becomes ``'`` first: the two are
 #: interchangeable for the tokeniser.
-FAST_CHARS = "".join(
-    chr(i)
-    for i in range(0x80, 0x10000)
-    if not 0xD800 <= i < 0xE000 and _decomposes_to_ascii(chr(i))
+_SLOW_CHARS = re.compile(
+    "[^\\x00-\\x7f’"
+    + "".join(
+        chr(i)
+        for i in range(0x80, 0x10000)
+        if not 0xD800 <= i < 0xE000 and _decomposes_to_ascii(chr(i))
+    )
+    + "]"
 )
-_SLOW_CHARS = re.compile("[^\\x00-\\x7f’" + FAST_CHARS + "]")
 
 
 def fold(text: str) -> str:

@@ -30,6 +30,7 @@ The result is exactly ``normalize.stream`` of each text (the module docstring of
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -49,15 +50,17 @@ _CODE_POINTS = 0x110000
 _WORD = 1  # letters and digits (Unicode L*, N*): ``[^\W_]``
 _W = 2  # ``\w``: letters, digits and ``_``
 _SLOW = 4  # not folded by the per-character table (see ``_tables``)
+_PREFIX = 1  # TokenFilter.prefix_lengths flags
+_DOT_PREFIX = 2
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
-_BITS = 20  # 2**20 slots per bit table (128 kB each)
-_MASK = np.uint64((1 << _BITS) - 1)
-_SHIFT = np.uint64(29)
-_SIX = np.uint64(6)
-_SIXTY_THREE = np.uint64(63)
-_ONE = np.uint64(1)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+_U6 = np.uint64(6)
+_U12 = np.uint64(12)
+_U33 = np.uint64(33)
+_U63 = np.uint64(63)
+_U1 = np.uint64(1)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class _Tables:
 
     #: ``_WORD | _W | _SLOW`` flags of each code point
     classes: npt.NDArray[np.uint8]
-    #: the fold of a fast BMP code point ``c`` is ``fold_data[fold_start[c]:fold_start[c+1]]``
+    #: the fold of a code point ``c`` that is not ``_SLOW``:
+    #: ``fold_data[fold_start[c]:fold_start[c + 1]]``
     fold_start: npt.NDArray[np.int32]
     fold_data: npt.NDArray[np.uint32]
     #: the most code points one character folds to
@@ -78,36 +82,57 @@ class _Tables:
     apostrophes: tuple[int, int]
 
 
+#: The code points the fold table covers: the planes with characters (0 to 3) and the
+#: assigned part of plane 14 (tags, variation selectors). Others (unassigned planes,
+#: private use) are left to the reference fold.
+_TABLE_RANGES = ((0, 0x40000), (0xE0000, 0xE1000))
+#: Hangul: conjoining jamo compose with their neighbours under NFC (the one step of the
+#: fold that depends on the next character once combining marks are gone)
+_HANGUL = re.compile("[\u1100-\u11ff\uac00-\ud7a3]")
+
+
 @functools.cache
 def _tables() -> _Tables:
-    """Built on first use (about 0.1 s)."""
+    """Built on first use (about 0.15 s), from ``normalize.fold_reference`` itself."""
     classes = np.full(_CODE_POINTS, _SLOW, dtype=np.uint8)
     for a, b in WORD_RANGES:
         classes[a : b + 1] |= _WORD | _W
     classes[ord("_")] |= _W
-    fast = [chr(c) for c in range(0x80)] + ["’"] + list(normalize.FAST_CHARS)
-    fold_len = np.zeros(0x10000, dtype=np.int32)
-    folds: dict[int, str] = {}
-    for ch in fast:
-        folded = normalize.fold(ch)
-        if not folded.isascii():  # pragma: no cover - normalize.fold's fast path is ASCII
-            raise RuntimeError(f"scan: the fold of {ch!r} is not ASCII")
-        folds[ord(ch)] = folded
-        fold_len[ord(ch)] = len(folded)
-        classes[ord(ch)] &= ~np.uint8(_SLOW)
-    fold_start = np.zeros(0x10001, dtype=np.int32)
+    fold_len = np.zeros(_CODE_POINTS, dtype=np.int32)
+    pieces: list[str] = []
+    for lo, hi in _TABLE_RANGES:
+        first = max(lo, 1)  # NUL is the separator here, and a space in texts
+        spaced = np.zeros(2 * (hi - first) - 1, dtype=np.uint32)  # NUL-separated
+        spaced[0::2] = np.arange(first, hi, dtype=np.uint32)
+        text = spaced.tobytes().decode("utf-32-le", "surrogatepass")
+        folds = normalize.fold_reference(text).split("\x00")
+        if len(folds) != hi - first:  # pragma: no cover - NUL folds to itself
+            raise RuntimeError("scan: cannot derive the fold table")
+        if lo == 0:
+            folds.insert(0, " ")
+        lengths = np.fromiter(map(len, folds), dtype=np.int32, count=len(folds))
+        fold_len[lo:hi] = lengths
+        classes[lo:hi] &= ~np.uint8(_SLOW)
+        joined = "".join(folds)
+        # the characters whose fold has Hangul (or is empty and the character is Hangul)
+        ends = np.cumsum(lengths)
+        hangul = [m.start() for m in _HANGUL.finditer(joined)]
+        cps = lo + np.searchsorted(ends, np.array(hangul, dtype=np.int64), side="right")
+        cps = np.concatenate([cps, np.arange(0x1100, 0x1200), np.arange(0xAC00, 0xD7A4)])
+        cps = cps[(cps >= lo) & (cps < hi)]
+        classes[cps] |= _SLOW
+        pieces.append(joined)
+    fold_start = np.zeros(_CODE_POINTS + 1, dtype=np.int32)
     np.cumsum(fold_len, out=fold_start[1:])
-    data = "".join(folds[c] for c in sorted(folds))
-    fold_data = np.frombuffer(data.encode("utf-32-le"), dtype=np.uint32).copy()
     elisions = "".join(normalize.ELISIONS)
     elision_start = np.zeros(len(normalize.ELISIONS) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in normalize.ELISIONS], out=elision_start[1:])
     return _Tables(
         classes=classes,
         fold_start=fold_start,
-        fold_data=fold_data,
+        fold_data=_code_points("".join(pieces)).copy(),
         max_fold=int(fold_len.max()),
-        elision=np.frombuffer(elisions.encode("utf-32-le"), dtype=np.uint32).copy(),
+        elision=_code_points(elisions).copy(),
         elision_start=elision_start,
         apostrophes=(ord(normalize.APOSTROPHES[0]), ord(normalize.APOSTROPHES[-1])),
     )
@@ -121,22 +146,33 @@ def _code_points(text: str) -> npt.NDArray[np.uint32]:
 
 
 @kernel
-def _slot(h: np.uint64) -> np.uint64:
-    """Where the hash ``h`` goes in a bit table: bit ``slot & 63`` of word ``slot >> 6``."""
-    return (h ^ (h >> _SHIFT)) & _MASK
+def _bits(h: np.uint64) -> tuple[np.uint64, np.uint64, np.uint64]:
+    """Where the hash ``h`` goes in a bit table (a blocked Bloom filter: two bits in one
+    64-bit word): the word (before the table's mask) and the two bits."""
+    x = (h ^ (h >> _U33)) * _MIX
+    x ^= x >> _U33
+    return x >> _U12, x & _U63, (x >> _U6) & _U63
+
+
+@kernel
+def _member(bits: npt.NDArray[np.uint64], h: np.uint64) -> bool:
+    """Whether ``h`` may be in the table ``bits`` (false positives, never false negatives)."""
+    w, b1, b2 = _bits(h)
+    word = bits[w & np.uint64(len(bits) - 1)]
+    return bool((word >> b1) & (word >> b2) & _U1)
 
 
 @kernel
 def _fill(
     bits: npt.NDArray[np.uint64], cps: npt.NDArray[np.uint32], start: npt.NDArray[np.int64]
 ) -> None:
-    """Set the slot of each string ``cps[start[k]:start[k+1]]`` in ``bits``."""
+    """Add the hash of each string ``cps[start[k]:start[k+1]]`` to the table ``bits``."""
     for k in range(len(start) - 1):
         h = _FNV_OFFSET
         for j in range(start[k], start[k + 1]):
             h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
-        slot = _slot(h)
-        bits[slot >> _SIX] |= _ONE << (slot & _SIXTY_THREE)
+        w, b1, b2 = _bits(h)
+        bits[w & np.uint64(len(bits) - 1)] |= (_U1 << b1) | (_U1 << b2)
 
 
 @kernel
@@ -160,45 +196,40 @@ def _find_slow(
 
 
 @kernel
-def _scan(
+def _fold_texts(
     raw: npt.NDArray[np.uint32],
     start: npt.NDArray[np.int64],
     cap: int,
     slow_index: npt.NDArray[np.int64],
     folded: npt.NDArray[np.uint32],
     folded_start: npt.NDArray[np.int64],
-    classes: npt.NDArray[np.uint8],
     fold_start: npt.NDArray[np.int32],
     fold_data: npt.NDArray[np.uint32],
     max_fold: int,
-    elision: npt.NDArray[np.uint32],
-    elision_start: npt.NDArray[np.int64],
-    apostrophe1: int,
-    apostrophe2: int,
-    whole_bits: npt.NDArray[np.uint64],
-    prefix_bits: npt.NDArray[np.uint64],
-    prefix_lengths: npt.NDArray[np.uint8],
-) -> tuple[
-    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]
-]:
-    """The streams and reduced streams of the texts ``raw[start[i]:start[i+1]]`` (or, for
-    a slow text, of its fold ``folded[folded_start[k]:folded_start[k+1]-1]`` with
-    ``k = slow_index[i]``), each followed by NUL; and where each one starts."""
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """The fold of the texts ``raw[start[i]:start[i+1]]``, cut at ``cap`` code points, each
+    character by the table; for a slow text, its fold computed beforehand,
+    ``folded[folded_start[k]:folded_start[k+1]-1]`` with ``k = slow_index[i]``. Text ``i``'s
+    fold is ``text[text_start[i]:text_start[i+1]]``."""
     n = len(start) - 1
-    # 1. the fold of every text, text i in text[text_start[i]:text_start[i+1]]
-    bound = 0
+    longest = 0
     for i in range(n):
-        k = slow_index[i]
-        if k >= 0:
-            bound += folded_start[k + 1] - 1 - folded_start[k]
-        else:
-            bound += min(start[i + 1] - start[i], cap) * max_fold
-    text = np.empty(bound, dtype=np.uint32)
+        longest = max(longest, min(start[i + 1] - start[i], cap))
+    # room for the texts as they are and for any one of them folding to its longest
+    text = np.empty(len(raw) + max_fold * longest + len(folded), dtype=np.uint32)
     text_start = np.empty(n + 1, dtype=np.int64)
     t = 0
     for i in range(n):
         text_start[i] = t
         k = slow_index[i]
+        if k >= 0:
+            length = folded_start[k + 1] - 1 - folded_start[k]
+        else:
+            length = min(start[i + 1] - start[i], cap) * max_fold
+        if t + length > len(text):
+            grown = np.empty(max(2 * len(text), t + length), dtype=np.uint32)
+            grown[:t] = text[:t]
+            text = grown
         if k >= 0:
             for j in range(folded_start[k], folded_start[k + 1] - 1):
                 text[t] = folded[j]
@@ -213,7 +244,30 @@ def _scan(
                     t += 1
                     f += 1
     text_start[n] = t
-    # 2. the tokens: every token is at least one code point followed by at most one space
+    return text, text_start
+
+
+@kernel
+def _tokenise(
+    text: npt.NDArray[np.uint32],
+    text_start: npt.NDArray[np.int64],
+    classes: npt.NDArray[np.uint8],
+    elision: npt.NDArray[np.uint32],
+    elision_start: npt.NDArray[np.int64],
+    apostrophe1: int,
+    apostrophe2: int,
+    whole_bits: npt.NDArray[np.uint64],
+    prefix_bits: npt.NDArray[np.uint64],
+    prefix_lengths: npt.NDArray[np.uint8],
+) -> tuple[
+    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]
+]:
+    """The streams and reduced streams of the folded texts
+    ``text[text_start[i]:text_start[i+1]]``, each followed by NUL; and where each one
+    starts."""
+    n = len(text_start) - 1
+    t = text_start[n]
+    # every token is at least one code point followed by at most one space
     stream = np.empty(2 * t + 3 * n, dtype=np.uint32)
     reduced = np.empty(2 * t + 3 * n, dtype=np.uint32)
     stream_start = np.empty(n + 1, dtype=np.int64)
@@ -248,10 +302,12 @@ def _scan(
                     h = (h ^ np.uint64(c)) * _FNV_PRIME
                     q += 1
                     length = q - p
-                    if length < n_lengths and prefix_lengths[length]:
-                        slot = (h ^ (h >> _SHIFT)) & _MASK
-                        if (prefix_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
-                            keep = True
+                    if (
+                        length < n_lengths
+                        and prefix_lengths[length] & _PREFIX
+                        and _member(prefix_bits, h)
+                    ):
+                        keep = True
                     if q == m:
                         break
                     c = text[q]
@@ -294,10 +350,15 @@ def _scan(
                     stream[tp + j - p] = c
                     h = (h ^ np.uint64(c)) * _FNV_PRIME
                     length = j - p + 1
-                    if length < n_lengths and prefix_lengths[length]:
-                        slot = (h ^ (h >> _SHIFT)) & _MASK
-                        if (prefix_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
-                            keep = True
+                    if (
+                        length < n_lengths
+                        and (
+                            prefix_lengths[length] & _PREFIX
+                            or (prefix_lengths[length] & _DOT_PREFIX and c == 0x2E)
+                        )
+                        and _member(prefix_bits, h)
+                    ):
+                        keep = True
             else:
                 p += 1
                 continue
@@ -306,8 +367,7 @@ def _scan(
                 stream[sp] = 0x20
             first = False
             sp = tp + q - p
-            slot = (h ^ (h >> _SHIFT)) & _MASK
-            if keep or (whole_bits[slot >> _SIX] >> (slot & _SIXTY_THREE)) & _ONE:
+            if keep or _member(whole_bits, h):
                 if not reduced_first:
                     reduced[rp] = 0x20
                     rp += 1
@@ -360,13 +420,18 @@ class TokenFilter:
         self.whole_bits = _bit_table(whole)
         self.prefix_bits = _bit_table(prefixes)
         longest = max((len(p) for p in prefixes), default=0)
+        #: for each length, whether some prefix has it (``_PREFIX``), or some prefix that
+        #: ends with a dot (``_DOT_PREFIX``, `` @acme.``: only looked up at a dot)
         self.prefix_lengths = np.zeros(longest + 1, dtype=np.uint8)
         for p in prefixes:
-            self.prefix_lengths[len(p)] = 1
+            self.prefix_lengths[len(p)] |= _DOT_PREFIX if p.endswith(".") else _PREFIX
 
 
 def _bit_table(strings: set[str]) -> npt.NDArray[np.uint64]:
-    bits = np.zeros(1 << (_BITS - 6), dtype=np.uint64)
+    # about 32 bits a string (a token is kept by mistake about 3% of the time), at
+    # least 1024: small enough to stay in cache between batches
+    size = 1 << max(10, (32 * len(strings)).bit_length())
+    bits = np.zeros(size // 64, dtype=np.uint64)
     ordered = sorted(strings)
     start = np.zeros(len(ordered) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in ordered], out=start[1:])
@@ -407,17 +472,21 @@ def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
         if len(slow):
             folded, folded_start = _fold_slow([texts[i] or "" for i in slow.tolist()])
             slow_index[slow] = np.arange(len(slow))
-    stream, starts, reduced, reduced_starts = _scan(
+    text, text_start = _fold_texts(
         raw,
         start,
         cap,
         slow_index,
         folded,
         folded_start,
-        tables.classes,
         tables.fold_start,
         tables.fold_data,
         tables.max_fold,
+    )
+    stream, starts, reduced, reduced_starts = _tokenise(
+        text,
+        text_start,
+        tables.classes,
         tables.elision,
         tables.elision_start,
         tables.apostrophes[0],
