@@ -153,6 +153,20 @@ _HANDLE_BOT_REASON = "handle ends in 'bot'"
 _HANDLE_BOT = r"^@?(?:[a-z0-9]{4,}|[a-z0-9_-]*[_-])bots?(?:[.@]|$)"
 
 
+# Typed scalars for the compute functions: given a bare Python value, pyarrow infers its
+# type, and each inference tries to import dateutil (about 40-70 us per call when it is not
+# installed, the import failure is not cached).
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.string())
+
+
+def _float(value: float) -> pa.Scalar:
+    return pa.scalar(value, pa.float64())
+
+
+_FALSE = pa.scalar(False, pa.bool_())
+
+
 # --------------------------------------------------------------------------- configuration
 
 
@@ -537,9 +551,9 @@ class StakeholderStage:
         # classify each distinct author description once
         key_parts: list[pa.Array] = [columns[c] for c in ("network", "author_id", *FIELDS)]
         if rate is not None:
-            key_parts.append(pc.cast(pc.fill_null(rate, -1.0), pa.string()))
+            key_parts.append(pc.cast(pc.fill_null(rate, _float(-1.0)), pa.string()))
         if n > 1:
-            joined = pc.binary_join_element_wise(*key_parts, "\x1f")
+            joined = pc.binary_join_element_wise(*key_parts, _text("\x1f"))
             encoded = pc.dictionary_encode(joined)
             indices = encoded.indices.to_numpy(zero_copy_only=False)
             uniques, first = np.unique(indices, return_index=True)
@@ -598,12 +612,14 @@ class StakeholderStage:
 
         # 1. registry
         if self._registry:
-            network = pc.if_else(pc.equal(columns["network"], ""), "*", columns["network"])
+            network = pc.if_else(
+                pc.equal(columns["network"], _text("")), _text("*"), columns["network"]
+            )
             for col in ("handle", "author_id", "url"):
                 ident = pc.utf8_rtrim(
                     pc.utf8_ltrim(pc.utf8_lower(pc.utf8_trim_whitespace(columns[col])), "@"), "/"
                 )
-                keys = pc.binary_join_element_wise(network, ident, "\x1f")
+                keys = pc.binary_join_element_wise(network, ident, _text("\x1f"))
                 found = pc.index_in(keys, value_set=self._registry_keys)
                 hits = np.flatnonzero(pc.is_valid(found).to_numpy(zero_copy_only=False))
                 if len(hits):
@@ -623,12 +639,12 @@ class StakeholderStage:
         pattern = pc.match_substring_regex(handle_l, _HANDLE_BOT)
         label = pc.struct_field(pc.extract_regex(handle_l, r"^@?(?P<label>[^.@]*)"), "label")
         exempt = pc.fill_null(pc.is_in(label, value_set=self._bot_exceptions), False)
-        flagged = pc.fill_null(pc.and_(pattern, pc.invert(exempt)), False)
+        flagged = pc.fill_null(pc.and_(pattern, pc.invert(exempt)), _FALSE)
         bot_rows = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
         cands.add(bot_rows, _TIER_BOT, -1, 0, 0, _BOT, 1)
         if rate is not None:
             threshold = self.config.bot_posts_per_day
-            fast = pc.fill_null(pc.greater_equal(rate, threshold), False)
+            fast = pc.fill_null(pc.greater_equal(rate, _float(threshold)), _FALSE)
             fast_rows = np.flatnonzero(fast.to_numpy(zero_copy_only=False))
             if len(fast_rows):
                 values = rate.to_numpy(zero_copy_only=False)[fast_rows]
@@ -837,7 +853,7 @@ def _rate_column(batch: pa.RecordBatch) -> pa.Array | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     # NaN and negative rates carry no information
-    return pc.if_else(pc.greater_equal(rate, 0.0), rate, pa.scalar(None, pa.float64()))
+    return pc.if_else(pc.greater_equal(rate, _float(0.0)), rate, pa.scalar(None, pa.float64()))
 
 
 def stage_from_mapping(data: Mapping[str, Any]) -> StakeholderStage:
