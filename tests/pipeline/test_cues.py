@@ -6,31 +6,23 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Sequence
 
-import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import shared_path
-from tests.pipeline.lexmatch_reference import ReferenceMatcher, reference_normalize
+from tests.pipeline.reference import ReferenceCueStage
 
 from veille.errors import ConfigError
-from veille.pipeline.base import INPUT_SCHEMA, Stage, append_columns
+from veille.pipeline.base import INPUT_SCHEMA, Stage
 from veille.pipeline.cues import (
     CATEGORIES,
-    LABEL_PRIORITY,
-    NEGATION_WINDOW,
-    SHORT_QUESTION_TOKENS,
     STRONG_WEIGHT,
-    TEXT_CAP,
     WEAK_WEIGHT,
     CueStage,
 )
-from veille.pipeline.lexmatch import Normalized, as_string_array
 
 
 @pytest.fixture(scope="module")
@@ -314,132 +306,6 @@ def test_rumoureval_train_floor(stage: CueStage) -> None:
 
 
 # ------------------------------------------------------------------ the reference path
-
-
-class ReferenceCueStage(CueStage):
-    """The stage as it was before the compiled kernels (commit b60cc56): the Arrow-kernel
-    normalisation, the pyahocorasick matcher, and the matches, short questions and output
-    columns row by row in Python. Only the lexicon set-up is shared."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._matcher = ReferenceMatcher(self._matcher.keys)  # type: ignore[assignment]
-
-    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        n = batch.num_rows
-        index = batch.schema.get_field_index("text")
-        text = as_string_array(batch.column(index) if index >= 0 else None, n, "text")
-        normalized = reference_normalize(text, cap=TEXT_CAP, strip_urls=True, strip_mentions=True)
-        matches = self._matcher.scan(normalized)
-        kept_rows: list[int] = []
-        kept_cues: list[int] = []
-        if len(matches):
-            joined, row_start = matches.text, matches.row_start
-            accepted: dict[int, list[tuple[int, int]]] = {}
-            seen: dict[int, set[int]] = {}
-            for row, key, start, end in zip(
-                matches.row.tolist(),
-                matches.key.tolist(),
-                matches.start.tolist(),
-                matches.end.tolist(),
-                strict=True,
-            ):
-                spans = accepted.get(row)
-                if spans is not None and any(start < e and s < end for s, e in spans):
-                    continue
-                cue = self._cues[key]
-                if cue.negatable:
-                    base = int(row_start[row])
-                    window = joined[max(base, base + start - 80) : base + start].split()
-                    before = window[-NEGATION_WINDOW:]
-                    if "?" in before:
-                        before = before[len(before) - before[::-1].index("?") :]
-                    if any(tok in self._negators for tok in before):
-                        continue
-                accepted.setdefault(row, []).append((start, end))
-                terms = seen.setdefault(row, set())
-                if key in terms:
-                    continue
-                terms.add(key)
-                kept_rows.append(row)
-                kept_cues.append(key)
-        short = self._short_questions(normalized)
-        rows, keys = self._reference_settle(kept_rows, kept_cues, short)
-        return append_columns(batch, self._reference_columns(n, rows, keys))
-
-    def _reference_settle(
-        self, rows: list[int], keys: list[int], short: npt.NDArray[np.bool_]
-    ) -> tuple[list[int], list[int]]:
-        with_query = {
-            r
-            for r, k in zip(rows, keys, strict=True)
-            if k != self._question_mark and self._cues[k].category == CATEGORIES.index("query")
-        }
-        pairs = [
-            (r, k)
-            for r, k in zip(rows, keys, strict=True)
-            if not (k == self._question_mark and (r in with_query or short[r]))
-        ]
-        for row in np.flatnonzero(short).tolist():
-            if row not in with_query:
-                pairs.append((row, self._short_question))
-        pairs.sort(key=lambda pair: pair[0])
-        return [r for r, _ in pairs], [k for _, k in pairs]
-
-    def _short_questions(self, normalized: Normalized) -> npt.NDArray[np.bool_]:
-        short = np.zeros(len(normalized), dtype=bool)
-        text = normalized.text
-        marks = [m.start() for m in re.finditer(r"\?", text)]
-        if not marks:
-            return short
-        rows = np.unique(np.searchsorted(normalized.row_start, marks, side="right") - 1)
-        for row in rows.tolist():
-            tokens = normalized.row(row).split()
-            short[row] = len(tokens) - tokens.count("?") <= SHORT_QUESTION_TOKENS
-        return short
-
-    def _reference_columns(
-        self, n: int, rows: Sequence[int], keys: Sequence[int]
-    ) -> dict[str, pa.Array]:
-        row_arr = np.asarray(rows, dtype=np.int64)
-        key_arr = np.asarray(keys, dtype=np.int64)
-        counts = np.bincount(row_arr, minlength=n) if n else np.zeros(0, dtype=np.int64)
-        offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(counts, out=offsets[1:])
-        term_values = self._term_values.take(pa.array(key_arr, type=pa.int64()))
-        cue_terms = pa.ListArray.from_arrays(pa.array(offsets), term_values)
-        log_keep = np.zeros(n, dtype=np.float64)
-        if len(key_arr):
-            np.add.at(log_keep, row_arr, np.log1p(-self._weights[key_arr]))
-        score = 1.0 - np.exp(log_keep)
-        score[np.abs(score) < 1e-12] = 0.0
-        present = np.zeros((n, len(CATEGORIES)), dtype=bool)
-        heaviest = np.zeros((n, len(CATEGORIES)), dtype=np.float64)
-        if len(key_arr):
-            cats = self._categories[key_arr]
-            present[row_arr, cats] = True
-            np.maximum.at(heaviest, (row_arr, cats), self._weights[key_arr])
-        cat_values: list[str] = []
-        cat_counts = present.sum(axis=1)
-        for row in np.flatnonzero(cat_counts).tolist():
-            cat_values += [CATEGORIES[c] for c in np.flatnonzero(present[row]).tolist()]
-        cat_offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(cat_counts, out=cat_offsets[1:])
-        cues = pa.ListArray.from_arrays(
-            pa.array(cat_offsets), pa.array(cat_values, type=pa.string())
-        )
-        priority = [CATEGORIES.index(c) for c in LABEL_PRIORITY]
-        best = np.argmax(heaviest[:, priority], axis=1)
-        cue_label = pa.DictionaryArray.from_arrays(
-            pa.array(best.astype(np.int32), mask=cat_counts == 0),
-            pa.array(LABEL_PRIORITY, type=pa.string()),
-        ).cast(pa.string())
-        return {
-            "cues": cues,
-            "cue_terms": cue_terms,
-            "rumour_cue": pa.array(score, type=pa.float64()),
-            "cue_label": cue_label,
-        }
 
 
 _REFERENCE = ReferenceCueStage()

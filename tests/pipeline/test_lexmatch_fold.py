@@ -1,5 +1,5 @@
 """The compiled normalisation and matcher of ``lexmatch`` give exactly what the Arrow-kernel
-normalisation and the pyahocorasick matcher they replaced give (``lexmatch_reference``): on
+normalisation and the pyahocorasick matcher they replaced give (``tests/pipeline/reference``): on
 every code point, on URL and mention look-alikes, on fuzzed texts and keys, on real tweets,
 and on large automata that take the sparse path."""
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import shared_path
-from tests.pipeline.lexmatch_reference import ReferenceMatcher, reference_normalize
+from tests.pipeline.reference import ReferenceMatcher, reference_normalize
 
 import veille.pipeline.lexmatch as lexmatch
 from veille.pipeline.lexmatch import (
