@@ -23,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from veille.pipeline.base import append_columns
 from veille.pipeline.features import (
@@ -242,11 +243,17 @@ def shared_model(path: Path = MODEL_PATH) -> SentimentModel:
         return _MODEL[path]
 
 
-def language_codes(langs: list[str | None]) -> npt.NDArray[np.int64]:
+def language_codes(langs: list[str | None] | pa.Array | pa.ChunkedArray) -> npt.NDArray[np.int64]:
     """0 for French, 1 for English, -1 for anything else (or null)."""
-    fr = np.fromiter((x == "fr" for x in langs), dtype=bool, count=len(langs))
-    en = np.fromiter((x == "en" for x in langs), dtype=bool, count=len(langs))
-    return np.where(fr, 0, np.where(en, 1, -1)).astype(np.int64)
+    values = pa.array(langs, pa.string()) if isinstance(langs, list) else langs
+    if values.type != pa.string():
+        values = values.cast(pa.string())
+    index = pc.fill_null(pc.index_in(values, value_set=_LANGUAGE_SET), -1)
+    return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+_LANGUAGE_SET = pa.array(LANGUAGES, pa.string())
+_LABEL_NAMES = pa.array([*LABELS, "unknown"], pa.string())
 
 
 class SentimentStage:
@@ -267,23 +274,25 @@ class SentimentStage:
     def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         texts = text_column(batch)
         if "lang_id" in batch.schema.names:
-            langs: list[str | None] = batch.column("lang_id").to_pylist()
+            code = language_codes(batch.column("lang_id"))
         else:
             from veille.pipeline.language import shared_identifier
 
-            langs = list(shared_identifier().identify(texts)[0])
-        code = language_codes(langs)
+            code = language_codes(list(shared_identifier().identify(texts)[0]))
         known = np.flatnonzero(code >= 0)
         n = len(texts)
         probs = np.full((n, 3), np.nan, dtype=np.float64)
-        if len(known):
+        label = np.full(n, len(LABELS), dtype=np.int64)  # "unknown"
+        if len(known) == n:
+            probs[:] = shared_model(self.model_path).predict_proba(texts, code)
+            label[:] = probs.argmax(axis=1)
+        elif len(known):
             model = shared_model(self.model_path)
             probs[known] = model.predict_proba([texts[i] for i in known], code[known])
-        labels = np.array(["unknown"] * n, dtype=object)
-        labels[known] = np.array(LABELS, dtype=object)[probs[known].argmax(axis=1)]
+            label[known] = probs[known].argmax(axis=1)
         mask = code < 0
         columns = {
-            "sentiment": pa.array(labels.tolist(), type=pa.string()),
+            "sentiment": _LABEL_NAMES.take(pa.array(label)),
             "p_negative": pa.array(probs[:, 0], mask=mask, type=pa.float64()),
             "p_neutral": pa.array(probs[:, 1], mask=mask, type=pa.float64()),
             "p_positive": pa.array(probs[:, 2], mask=mask, type=pa.float64()),
