@@ -214,6 +214,8 @@ def test_lone_surrogates_and_sliced_arrays() -> None:
     )
     large = normalize(pa.array(["Élysée ?"], pa.large_string()))
     assert large.row(0) == " elysee ? "
+    with pytest.raises(ValueError, match="cap"):
+        normalize(whole, cap=-1)
 
 
 def test_real_tweets() -> None:

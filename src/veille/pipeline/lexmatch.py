@@ -179,37 +179,93 @@ def _fold_table() -> _FoldTable:
     the only step across code points, NFKD's canonical reordering, moves combining
     characters only among combining characters, which all fold to nothing or to a space
     (tests check it, and compare the kernel with the Arrow pipeline on every code point)."""
-    cps = np.arange(0x80, _CODE_POINTS, dtype=np.uint32)
-    cps[(cps >= 0xD800) & (cps < 0xE000)] = 0xFFFD  # never in valid UTF-8
     # one value, the code points separated by NUL: a starter (NFKD does not reorder across
     # it) and ASCII (the fold leaves it alone and no replacement spans it)
-    spaced = np.zeros(2 * len(cps), dtype=np.uint32)
-    spaced[0::2] = cps
-    one = pa.array([spaced.tobytes().decode("utf-32-le")], type=pa.string())
+    spaced = _every_code_point()
+    offsets = np.array([0, len(spaced)], dtype=np.int32)
+    one = pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(spaced))
     raw = np.frombuffer(_fold_reference(one)[0].as_buffer(), dtype=np.uint8)
-    ascii_lower = np.frombuffer(bytes(range(128)).lower(), dtype=np.uint8)
-    folded = np.concatenate([ascii_lower, raw])
-    # the last byte of each code point's entry: the NUL after a non-ASCII code point's fold
-    last = np.concatenate([np.arange(128), 128 + np.flatnonzero(raw == 0)])
-    if len(last) != _CODE_POINTS:  # pragma: no cover - an Arrow that folds NUL away
+    start, data, found = _table_entries(raw)
+    if found != _CODE_POINTS:  # pragma: no cover - an Arrow that folds NUL away
         raise RuntimeError("lexmatch: cannot derive the fold table from Arrow")
-    # ASCII non-word bytes -> space, ? and @ -> " ? " and " @ ", NUL separators dropped
-    width = np.ones(256, dtype=np.int64)
-    width[[ord("?"), ord("@")]] = 3
-    word = np.array([chr(b).isalnum() for b in range(128)] + [True] * 128)
-    size = width[folded]
-    size[last[128:]] = 0
-    end = np.cumsum(size)
-    target = end - size
-    data = np.full(int(size.sum()), 0x20, dtype=np.uint8)
-    keep = word[folded]
-    data[target[keep]] = folded[keep]
-    token = (folded == ord("?")) | (folded == ord("@"))
-    data[target[token] + 1] = folded[token]
-    start = np.zeros(_CODE_POINTS + 1, dtype=np.int32)
-    start[1:] = end[last]
     ascii_byte = np.where(np.diff(start[:129]) == 1, data[start[:128]], 0).astype(np.uint8)
     return _FoldTable(start, data, int(np.diff(start).max()), ascii_byte)
+
+
+@kernel
+def _every_code_point() -> npt.NDArray[np.uint8]:
+    """The UTF-8 of every non-ASCII code point (U+FFFD for the surrogates), each followed
+    by a NUL."""
+    out = np.empty(5 * _CODE_POINTS, dtype=np.uint8)
+    n = 0
+    for c in range(0x80, _CODE_POINTS):
+        if 0xD800 <= c < 0xE000:
+            c = 0xFFFD
+        if c < 0x800:
+            out[n] = 0xC0 | (c >> 6)
+            out[n + 1] = 0x80 | (c & 0x3F)
+            n += 2
+        elif c < 0x10000:
+            out[n] = 0xE0 | (c >> 12)
+            out[n + 1] = 0x80 | ((c >> 6) & 0x3F)
+            out[n + 2] = 0x80 | (c & 0x3F)
+            n += 3
+        else:
+            out[n] = 0xF0 | (c >> 18)
+            out[n + 1] = 0x80 | ((c >> 12) & 0x3F)
+            out[n + 2] = 0x80 | ((c >> 6) & 0x3F)
+            out[n + 3] = 0x80 | (c & 0x3F)
+            n += 4
+        out[n] = 0
+        n += 1
+    return out[:n].copy()
+
+
+@kernel
+def _table_entries(
+    raw: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8], int]:
+    """The entries of :class:`_FoldTable` from the folds of the non-ASCII code points
+    (``raw``: each followed by a NUL); ASCII code points are lower-cased. Each ASCII byte
+    that is not a letter or a digit becomes a space, ``?`` and ``@`` `` ? `` and `` @ ``.
+    Returns the entries and how many code points were found."""
+    start = np.zeros(_CODE_POINTS + 1, dtype=np.int32)
+    data = np.empty(3 * (len(raw) + 128), dtype=np.uint8)
+    n = 0
+    c = 0
+    for b in range(128):  # ASCII: lower case
+        low = b + 0x20 if 0x41 <= b <= 0x5A else b
+        if low == 0x3F or low == 0x40:
+            data[n] = 0x20
+            data[n + 1] = low
+            data[n + 2] = 0x20
+            n += 3
+        elif (0x61 <= low <= 0x7A) or (0x30 <= low <= 0x39):
+            data[n] = low
+            n += 1
+        else:
+            data[n] = 0x20
+            n += 1
+        c += 1
+        start[c] = n
+    for b in raw:
+        if b == 0:  # the end of a code point's fold
+            c += 1
+            if c > _CODE_POINTS:
+                break
+            start[c] = n
+        elif b == 0x3F or b == 0x40:
+            data[n] = 0x20
+            data[n + 1] = b
+            data[n + 2] = 0x20
+            n += 3
+        elif b >= 0x80 or (0x61 <= b <= 0x7A) or (0x30 <= b <= 0x39) or (0x41 <= b <= 0x5A):
+            data[n] = b
+            n += 1
+        else:
+            data[n] = 0x20
+            n += 1
+    return start, data[:n].copy(), c
 
 
 @kernel
@@ -509,6 +565,8 @@ def normalize(
     ``values`` must come from :func:`as_string_array` (valid UTF-8, no nulls); each value is
     cut to ``cap`` code points first when ``cap`` is given.
     """
+    if cap is not None and cap < 0:
+        raise ValueError(f"cap must be >= 0, not {cap}")
     n = len(values)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -526,7 +584,7 @@ def normalize(
     out, used, starts, lengths = _normalize_kernel(
         data,
         offsets,
-        _NO_CAP if cap is None else max(0, cap),
+        _NO_CAP if cap is None else cap,
         strip_urls,
         strip_mentions,
         table.start,
