@@ -17,11 +17,12 @@ per post over the terms of every watch, then only the triggered watches are eval
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import ClassVar, overload
+from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from veille.pipeline.base import append_columns
 from veille.query.ast import to_query
@@ -42,28 +43,28 @@ def _non_empty(batch: pa.RecordBatch, name: str) -> list[bool] | None:
     return [n > 0 for n in lengths]
 
 
-class _Languages(Sequence[str | None]):
-    """The language of each post, ``language_code(detected, declared)``, computed when read
-    (the matcher only reads it for the posts where some watch term occurs)."""
-
-    def __init__(self, detected: list[str | None], declared: list[str | None]) -> None:
-        self._detected = detected
-        self._declared = declared
-
-    def __len__(self) -> int:
-        return len(self._detected)
-
-    @overload
-    def __getitem__(self, i: int) -> str | None: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[str | None]: ...
-
-    def __getitem__(self, i: int | slice) -> str | list[str | None] | None:
-        if isinstance(i, slice):
-            pairs = zip(self._detected[i], self._declared[i], strict=True)
-            return [language_code(d, g) for d, g in pairs]
-        return language_code(self._detected[i], self._declared[i])
+def _languages(batch: pa.RecordBatch) -> list[str | None]:
+    """``language_code(lang_id, lang)`` of each post, computed once per distinct pair."""
+    n = batch.num_rows
+    pairs = np.zeros(n, dtype=np.int64)
+    values: list[list[str | None]] = []
+    for name in ("lang_id", "lang"):
+        if name in batch.schema.names and n:
+            column = batch.column(name)
+            if not pa.types.is_dictionary(column.type):
+                column = pc.dictionary_encode(column)
+            encoded = column
+            index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            known: list[str | None] = encoded.dictionary.to_pylist()
+        else:
+            index, known = np.full(n, -1, dtype=np.int64), []
+        values.append([*known, None])  # index -1: none
+        pairs = pairs * (len(known) + 1) + np.where(index < 0, len(known), index)
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    width = len(values[1])
+    codes = [language_code(values[0][k // width], values[1][k % width]) for k in distinct.tolist()]
+    result: list[str | None] = np.array(codes, dtype=object)[inverse].tolist()
+    return result
 
 
 class WatchMatcher:
@@ -99,10 +100,7 @@ class WatchMatcher:
         def col(name: str) -> list[str | None] | None:
             return batch.column(name).to_pylist() if name in names else None
 
-        langs: _Languages | None = None
-        if "lang" in fields:
-            none: list[str | None] = [None] * batch.num_rows
-            langs = _Languages(col("lang_id") or none, col("lang") or none)
+        langs = _languages(batch) if "lang" in fields else None
         author = "author" in fields
         found = self.watch_set.matching(
             batch.column("text").to_pylist(),
