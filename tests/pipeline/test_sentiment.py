@@ -525,34 +525,51 @@ def test_features_equal_reference_on_nasty_texts() -> None:
     assert_features_equal(NASTY, bits=12, grams=(1, 2, 5, 7))
 
 
+def _rewrite(texts: list[str]) -> tuple[str, bool]:
+    joined = features._joined(texts)
+    out, ok = features._rewrite_kernel(
+        features._utf32(joined), features.lower_table(), features.char_classes(),
+        features._FIRST, features._SECOND, features._REPLACEMENTS,
+        features._REPLACEMENT_SIZES,
+    )  # fmt: skip
+    return "".join(map(chr, out)), ok
+
+
 def test_rewrite_kernel_is_taken_and_falls_back_exactly() -> None:
     """Plain batches go through the kernel; a capital sigma, a character that lowers to
     two, or a mention running into a code point above the class table go through ``re``
-    (both give the reference)."""
-    plain = ["Don't miss https://t.co/x @Bob_1 www.a.fr n’T"]
-    joined = features._joined(plain)
-    table = features.char_classes()
-    out, ok = features._rewrite_kernel(
-        features._utf32(joined), features._utf32(joined.lower()), table,
-        features._FIRST, features._SECOND, features._REPLACEMENTS,
-        features._REPLACEMENT_SIZES,
-    )  # fmt: skip
+    and ``str.lower`` (both give the reference)."""
+    plain = ["Don't miss https://t.co/x @Bob_1 www.a.fr n’T", "ΑΒΓ İ@x ΟΔΟΣ"[:3]]
+    out, ok = _rewrite(plain)
     assert ok
-    assert "".join(map(chr, out)) == "\x00 do not miss  http   @user   http   not "
-    assert "".join(map(chr, out)) == "\x00 " + _REWRITE.sub(_ref_rewrite, joined).lower() + " "
-    above = ["@a\U00020000b"]
-    joined = features._joined(above)
-    _, ok = features._rewrite_kernel(
-        features._utf32(joined), features._utf32(joined.lower()), table,
-        features._FIRST, features._SECOND, features._REPLACEMENTS,
-        features._REPLACEMENT_SIZES,
-    )  # fmt: skip
-    assert not ok
-    for texts in (plain, above, ["ΟΔΟΣhttp://x"], ["İ @İstanbul"]):
+    joined = features._joined(plain)
+    assert out == "\x00 do not miss  http   @user   http   not \x00 αβγ "
+    assert (
+        out == "\x00 " + _REWRITE.sub(_ref_rewrite, joined).lower().replace("\x00", " \x00 ") + " "
+    )
+    # sigma and dotted capital I are special, unless a rewrite swallows them
+    assert _rewrite(["ΟΔΟΣ"])[1] is False
+    assert _rewrite(["İ"])[1] is False
+    assert _rewrite(["http://İΣ"]) == ("\x00  http  ", True)
+    assert _rewrite(["@a\U00020000b"])[1] is False
+    assert _rewrite(["n't\U00020000"])[1] is False
+    for texts in (plain, ["@a\U00020000b"], ["ΟΔΟΣhttp://x"], ["İ @İstanbul"], ["ΑΣ http://x"]):
         cp, cls = features.normalise(texts)
         rcp, rcls = ref_normalise(texts)
         np.testing.assert_array_equal(cp, rcp)
         np.testing.assert_array_equal(cls, rcls)
+
+
+def test_lower_table_is_str_lower() -> None:
+    table = features.lower_table()
+    for cp in range(features._TABLE_SIZE):
+        low = chr(cp).lower()
+        if cp == 0x03A3 or len(low) != 1:
+            assert table[cp] == features._SPECIAL, hex(cp)
+        else:
+            assert table[cp] == ord(low), hex(cp)
+    above = "".join(map(chr, range(features._TABLE_SIZE, 0x110000)))
+    assert above.lower() == above
 
 
 def test_class_table_flags_match_re() -> None:

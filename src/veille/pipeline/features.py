@@ -96,6 +96,23 @@ def char_classes() -> npt.NDArray[np.uint8]:
     return table
 
 
+_SPECIAL = np.uint32(0xFFFFFFFF)
+
+
+@cache
+def lower_table() -> npt.NDArray[np.uint32]:
+    """``str.lower`` of each code point below ``_TABLE_SIZE`` where it is one code point
+    and does not depend on the context, else ``_SPECIAL`` (U+0130, which lowers to two,
+    and the capital sigma, lowered by context). No code point above lowers to another."""
+    table = np.fromiter(
+        (ord(low) if len(low := chr(cp).lower()) == 1 else 0xFFFFFFFF for cp in range(_TABLE_SIZE)),
+        dtype=np.uint32,
+        count=_TABLE_SIZE,
+    )
+    table[0x03A3] = _SPECIAL
+    return table
+
+
 # -- hashing: the one implementation (compiled; ``mix`` serves numpy callers) ------------
 
 
@@ -249,7 +266,7 @@ _SECOND[[ord("t"), ord("w"), ord("'")]] |= np.array([1, 2, 8], dtype=np.uint8)
 @kernel
 def _rewrite_kernel(
     orig: npt.NDArray[np.uint32],
-    low: npt.NDArray[np.uint32],
+    lower: npt.NDArray[np.uint32],
     table: npt.NDArray[np.uint8],
     first: npt.NDArray[np.uint8],
     second: npt.NDArray[np.uint8],
@@ -257,9 +274,10 @@ def _rewrite_kernel(
     sizes: I64,
 ) -> tuple[npt.NDArray[np.uint32], bool]:
     r"""``_REWRITE`` applied to ``orig`` (the batch joined by NUL), the other characters
-    taken from ``low`` (``orig`` lowercased, code point for code point), posts padded by
-    spaces: what ``_codepoints`` makes with ``re``. False when that needs ``\w`` of a
-    code point above the table (then the caller uses ``re``)."""
+    lowercased by ``lower`` (``lower_table``), posts padded by spaces: what
+    ``_codepoints`` makes with ``re`` and ``str.lower``. False when that needs ``\w`` of
+    a code point above the table, or meets a character that ``str.lower`` does not map
+    to one without context (then the caller uses ``re`` and ``str.lower``)."""
     size = orig.shape[0]
     # at most 7 out for 2 in (a mention), 3 for 1 (a NUL), plus the padding
     out = np.empty(4 * size + 3, dtype=np.uint32)
@@ -288,7 +306,10 @@ def _rewrite_kernel(
             if kind < 0:
                 return out[:0], False
         if kind == 0:
-            out[m] = low[p]
+            low = lower[c] if c < _TABLE_SIZE else c
+            if low == _SPECIAL:
+                return out[:0], False
+            out[m] = low
             m += 1
             p += 1
             continue
@@ -807,21 +828,18 @@ def _codepoints(texts: list[str]) -> npt.NDArray[np.uint32]:
     """Links, mentions and ``n't`` rewritten, lowercased, posts joined by NUL and padded
     by spaces (so that n-grams see word starts and ends), as code points.
 
-    The rewrite is a kernel over code points (``_rewrite_kernel``), with ``str.lower``
-    applied to the whole batch first: that is exact when lowering maps each code point
-    to one (same length) without context, i.e. unless the batch holds a capital sigma
-    (lowered by context) or characters that lower to two (``İ``), or a mention or ``n't``
-    whose end depends on ``\\w`` of a code point above ``char_classes``. Those batches go
-    through ``re`` (``_REWRITE``), the definition the kernel follows."""
+    Defined by ``_REWRITE`` (``re``) then ``str.lower``; done by a kernel over code points
+    (``_rewrite_kernel``), exact unless the batch holds a capital sigma (lowered by
+    context), a character that lowers to two (``İ``), or a mention or ``n't`` whose end
+    depends on ``\\w`` of a code point above ``char_classes``: those batches go through
+    ``re`` and ``str.lower`` themselves."""
     joined = _joined(texts)
-    low = joined.lower()
-    if len(low) == len(joined) and "\u03a3" not in joined:
-        table = char_classes()
-        out, ok = _rewrite_kernel(
-            _utf32(joined), _utf32(low), table, _FIRST, _SECOND, _REPLACEMENTS, _REPLACEMENT_SIZES
-        )
-        if ok:
-            return out
+    out, ok = _rewrite_kernel(
+        _utf32(joined), lower_table(), char_classes(), _FIRST, _SECOND, _REPLACEMENTS,
+        _REPLACEMENT_SIZES,
+    )  # fmt: skip
+    if ok:
+        return out
     joined = _REWRITE.sub(_rewrite, joined).lower()
     return _utf32("\x00 " + joined.replace("\x00", " \x00 ") + " ")
 
