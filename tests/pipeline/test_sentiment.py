@@ -647,3 +647,16 @@ def shared_model_for_tests() -> SentimentModel:
     if "m" not in _SHARED:
         _SHARED["m"] = SentimentModel.load()
     return _SHARED["m"]
+
+
+def test_language_codes_from_lists_and_arrow_columns() -> None:
+    from veille.pipeline.sentiment import language_codes
+
+    want = [0, -1, 1, -1, -1, -1]
+    values = ["fr", None, "en", "de", "FR", ""]
+    assert language_codes(values).tolist() == want
+    assert language_codes(pa.array(values)).tolist() == want
+    assert language_codes(pa.array(values).dictionary_encode()).tolist() == want
+    assert language_codes(pa.chunked_array([values[:2], values[2:]])).tolist() == want
+    assert language_codes(pa.array([None, None])).tolist() == [-1, -1]
+    assert language_codes([]).tolist() == []

@@ -1,8 +1,12 @@
-"""Hashed text features for a whole batch at once, in numpy.
+"""Hashed text features for a whole batch at once, in compiled kernels (``jit.kernel``).
 
 The batch is joined into one string and handled as one array of code points: no Python
-loop per post or per character. The same code produces the training matrix
-(``sentiment_train``) and the inference features (``sentiment``), so they cannot drift.
+loop per post or per character. The same kernels produce the training matrix
+(``sentiment_train``: ``FeatureExtractor.extract``) and the inference sums (``sentiment``:
+``FeatureExtractor.table_sums``, which adds the weight rows of the buckets as it hashes
+them, without materialising the features), so they cannot drift. The numpy
+implementation these kernels replaced is kept in ``tests/pipeline/test_sentiment.py`` as
+the reference they are tested against (same buckets, same float32 sums, bit for bit).
 
 Normalisation: links become ``http`` and mentions ``@user`` (as in the training corpora),
 ``n't`` becomes `` not``, text is lowercased, invisible and combining characters
@@ -13,7 +17,7 @@ Features: character n-grams (across word boundaries, text padded by spaces), wor
 unigrams (marked when inside a negation scope: up to three tokens after ``not``, ``ne``,
 ``pas``, ``jamais``... and before punctuation) and word bigrams, each hashed into
 ``2**bits`` buckets. Punctuation and symbols (emoji) are one-character tokens. Tokens are
-also returned with their hashes so that lexicons can be looked up (``lexicon_hashes``).
+also returned with their hashes so that lexicons can be looked up (``lexicon_scores``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sentiment stage (French and English): a compact linear model scored in plain numpy.
+"""Sentiment stage (French and English): a compact linear model, scored by compiled kernels.
 
 Features (``veille.pipeline.features``): hashed character 2-5-grams, word unigrams with
 negation scope and word bigrams, tf-idf weighted and L2-normalised, plus per-language
@@ -7,10 +7,10 @@ counts. The model is a multinomial logistic regression trained by ``sentiment_tr
 (``veille train sentiment``); its weights ship in ``models/sentiment_fr_en.npz`` with a
 model card (``models/SENTIMENT_MODEL_CARD.md``).
 
-Inference for a batch is a handful of array operations: extract the hashed feature
-occurrences, gather their weights, sum per post (``np.bincount``), normalise, add the
-lexicon part, softmax. Posts whose language is not French or English get ``"unknown"``
-and null probabilities.
+Inference for a batch: the kernels of ``features`` hash the feature occurrences and add
+their rows of one fused weight table per post as they go (``table_sums``), then a few
+array operations normalise, add the lexicon part and take the softmax. Posts whose
+language is not French or English get ``"unknown"`` and null probabilities.
 """
 
 from __future__ import annotations
