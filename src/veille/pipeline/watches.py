@@ -10,8 +10,10 @@ Output: ``watch_ids``, the sorted list of the ids of the matching watches (empty
 none). The enrichment driver writes ``matches(watch_id, uri, matched_at)`` rows from this
 column (``veille.pipeline.enrich.WATCH_COLUMN``).
 
-All watches are evaluated at once (``veille.query.matcher.WatchSet``): one Aho-Corasick pass
-per post over the terms of every watch, then only the triggered watches are evaluated.
+All watches are evaluated at once on the whole batch (``veille.query.matcher.WatchSet``):
+one compiled pass tokenises every post and finds the terms of every watch
+(``veille.query.scan``), then only the posts where some term occurs have their triggered
+watches evaluated.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Streaming matcher: thousands of watches evaluated at once on each post.
+"""Streaming matcher: thousands of watches evaluated at once on batches of posts.
 
 Compilation:
 
 - every distinct term of every watch becomes an *atom*; its stream substrings
-  (``patterns.substrings``) go into one Aho-Corasick automaton (pyahocorasick), whose value
-  is the atom id; every distinct filter (``lang:fr``, ``author:x``...) is an atom too, found
-  by a dictionary look-up per post;
+  (``patterns.substrings``) go into one index of tokens, prefixes and phrases
+  (``veille.query.scan.TermIndex``); every distinct filter (``lang:fr``, ``author:x``...)
+  is an atom too, found by a dictionary look-up per post;
 - each watch gets a *trigger set*: atoms of which at least one must be present for the
   watch to match (a term of an AND, all branches of an OR; terms are preferred to filters,
   which are much less selective). Watches are indexed by their trigger atoms. Watches that
@@ -15,8 +15,12 @@ Compilation:
   NEAR, a regular expression over the stream, ``patterns.near_regex``). A watch that is a
   term, a filter or an OR of those needs no predicate: being triggered is matching.
 
-Per post: normalise to a token stream, one automaton pass, filter look-ups, then evaluate
-only the triggered watches and the untriggerable ones.
+Per batch: one compiled pass tokenises every post and finds its term atoms
+(``veille.query.scan``); then, only for the posts with atoms (and for all posts when some
+watch is untriggerable or triggered by a filter), filter look-ups and the evaluation of the
+triggered watches. What a set of atoms decides is cached (``_Plan``): posts with the same
+atoms (the same names, the same language) cost a dictionary look-up; only NEAR is evaluated
+per post, on the post's stream.
 """
 
 from __future__ import annotations
@@ -24,15 +28,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import ahocorasick
-import numpy as np
 
 from veille.query import normalize, patterns
 from veille.query.ast import And, Filter, Near, Node, Not, Or, Term
 from veille.query.parser import QuerySyntaxError, parse
-from veille.query.scan import TokenFilter, scan
+from veille.query.scan import TermIndex, scan
 
 Predicate = Callable[[frozenset[int], str], bool]
 _FilterKey = tuple[str, str]
@@ -93,9 +93,7 @@ class WatchSet:
             else:
                 for atom in trig.atoms:
                     self._index.setdefault(atom, []).append(w)
-        # One automaton over the reduced streams of a batch finds every term (see
-        # ``veille.query.scan``); its value for a pattern is the index of the atoms it means
-        # in ``_pattern_atoms`` (one atom, except for hand-built terms that share a pattern).
+        # the atoms of each stream pattern (one, except for hand-built terms that share one)
         by_pattern: dict[str, list[int]] = {}
         for (kind, toks), atom in self._term_atoms.items():
             term = Term(kind, toks, "")  # type: ignore[arg-type]
@@ -103,16 +101,14 @@ class WatchSet:
                 atoms = by_pattern.setdefault(pattern, [])
                 if atom not in atoms:
                     atoms.append(atom)
-        self._pattern_atoms: list[tuple[int, ...]] = [tuple(a) for a in by_pattern.values()]
-        self._automaton: Any = (
-            _automaton({p: k for k, p in enumerate(by_pattern)}) if by_pattern else None
-        )
-        self._token_filter = TokenFilter(by_pattern)
+        self._terms = TermIndex(by_pattern)
         #: watches whose predicate reads the stream (NEAR)
         self._stream_watches = frozenset(
             w for w, wid in enumerate(order) if _has_near(self.queries[wid])
         )
-        self._plans: dict[frozenset[int], _Plan] = {}
+        #: plans by filter atoms, then by term atoms (one atom, a frozenset, or None)
+        self._plans: dict[tuple[int, ...], dict[_TermKey, _Plan]] = {}
+        self._n_plans = 0
         self._build_filter_indexes()
 
     # -- compilation --------------------------------------------------------------------
@@ -237,11 +233,7 @@ class WatchSet:
             elif p(hits, ""):
                 matched.append(w)
         ids = self.watch_ids
-        plan = _Plan(tuple(matched), tuple(ids[w] for w in matched), tuple(check))
-        if len(self._plans) >= _PLAN_CACHE_SIZE:
-            self._plans.clear()
-        self._plans[hits] = plan
-        return plan
+        return _Plan(tuple(matched), tuple(ids[w] for w in matched), tuple(check))
 
     def match(self, post: Post) -> list[str]:
         """Ids of the watches that match ``post``, sorted."""
@@ -286,7 +278,7 @@ class WatchSet:
             has_hashtags=has_hashtags,
         )
         for i, ids in found.items():
-            out[i] = ids
+            out[i] = list(ids)
         return out
 
     def matching(
@@ -300,7 +292,7 @@ class WatchSet:
         has_urls: Sequence[bool] | None = None,
         has_mentions: Sequence[bool] | None = None,
         has_hashtags: Sequence[bool] | None = None,
-    ) -> dict[int, list[str]]:
+    ) -> dict[int, tuple[str, ...]]:
         """``match_columns`` for the posts that match some watch: post index -> ids of the
         watches it matches (sorted), in post order."""
         n = len(texts)
@@ -315,27 +307,16 @@ class WatchSet:
         ):
             if column is not None and len(column) != n:
                 raise ValueError(f"match_columns: {name} has {len(column)} values, texts {n}")
-        out: dict[int, list[str]] = {}
+        out: dict[int, tuple[str, ...]] = {}
         if n == 0:
             return out
-        streams = scan(texts, self._token_filter)
-        # atoms found by the automaton, by post (in post order: the stream is in post order)
-        post_atoms: dict[int, set[int]] = {}
-        if self._automaton is not None:
-            found = list(self._automaton.iter(streams.reduced))
-            if found:
-                where = np.array(found, dtype=np.int64)
-                posts = np.searchsorted(streams.reduced_starts, where[:, 0], side="right") - 1
-                pattern_atoms = self._pattern_atoms
-                for i, k in zip(posts.tolist(), where[:, 1].tolist(), strict=True):
-                    atoms = post_atoms.get(i)
-                    if atoms is None:
-                        post_atoms[i] = set(pattern_atoms[k])
-                    else:
-                        atoms.update(pattern_atoms[k])
-        candidates: Iterable[int] = (
-            range(n) if self._always or self._filter_triggers else list(post_atoms)
-        )
+        needs_stream = self._needs_stream
+        found = scan(texts, self._terms, streams=needs_stream)
+        hit_posts: list[int] = found.posts.tolist()
+        atom_start: list[int] = found.atom_start.tolist()
+        atoms: list[int] = found.atoms.tolist()
+        full = found.stream_text() if needs_stream else ""
+        starts: list[int] = found.starts.tolist() if needs_stream else []
         # filters on a value (lang, network, author): the atoms of each distinct value
         by_value: list[tuple[Sequence[str | None], dict[str, tuple[int, ...]], _Resolver]] = []
         for field_name, column, used, resolve in (
@@ -350,17 +331,21 @@ class WatchSet:
                     memo.clear()
                 by_value.append((column, memo, resolve))
         has = self._has
-        full: str | None = None
-        starts: list[int] = []
-        if self._needs_stream:
-            full = streams.stream_text()
-            starts = streams.starts.tolist()
+        # the posts to evaluate: those with term atoms, or all when a watch can match
+        # without any
+        every = bool(self._always or self._filter_triggers)
+        where = dict(zip(hit_posts, range(len(hit_posts)), strict=True)) if every else None
         plans = self._plans
         ids = self.watch_ids
-        for i in candidates:
-            hits = post_atoms.get(i)
-            if hits is None:
-                hits = set()
+        j = -1
+        for i in range(n) if every else hit_posts:
+            j = j + 1 if where is None else where.get(i, -1)
+            term: _TermKey = None
+            if j >= 0:
+                a, b = atom_start[j], atom_start[j + 1]
+                term = atoms[a] if b - a == 1 else frozenset(atoms[a:b])
+            filters: tuple[int, ...] = ()
+            merged = False
             for values, memo, atoms_of in by_value:
                 value = values[i]
                 if value is not None:
@@ -368,37 +353,52 @@ class WatchSet:
                     if extra is None:
                         extra = memo[value] = atoms_of(value)
                     if extra:
-                        hits.update(extra)
+                        merged = bool(filters)
+                        filters = filters + extra if merged else extra
             s = ""
             if has:
-                if full is not None:
+                if needs_stream:
                     s = full[starts[i] : starts[i + 1] - 1]
+                dynamic: list[int] = []
                 if "link" in has and (
                     (has_urls is not None and has_urls[i])
                     or ((text := texts[i]) is not None and normalize.LINK_RE.search(text))
                 ):
-                    hits.add(has["link"])
+                    dynamic.append(has["link"])
                 if "mention" in has and (
                     (has_mentions is not None and has_mentions[i]) or " @" in s
                 ):
-                    hits.add(has["mention"])
+                    dynamic.append(has["mention"])
                 if "hashtag" in has and (
                     (has_hashtags is not None and has_hashtags[i]) or " #" in s
                 ):
-                    hits.add(has["hashtag"])
-            key = frozenset(hits)
-            plan = plans.get(key)
+                    dynamic.append(has["hashtag"])
+                if dynamic:
+                    filters += tuple(dynamic)
+                    merged = True
+            if merged:
+                filters = tuple(sorted(set(filters)))
+            table = plans.get(filters)
+            if table is None:
+                table = plans[filters] = {}
+            plan = table.get(term)
             if plan is None:
-                plan = self._plan(key)
+                if self._n_plans >= _PLAN_CACHE_SIZE:
+                    plans.clear()
+                    plans[filters] = table = {}
+                    self._n_plans = 0
+                plan = table[term] = self._plan(_atom_set(term, filters))
+                self._n_plans += 1
             if plan.check:
-                if full is not None and not s:
+                if needs_stream and not s:
                     s = full[starts[i] : starts[i + 1] - 1]
-                passing = [w for w, p in plan.check if p(key, s)]
+                hits = _atom_set(term, filters)
+                passing = [w for w, p in plan.check if p(hits, s)]
                 if passing:
-                    out[i] = [ids[w] for w in sorted(plan.matched + tuple(passing))]
+                    out[i] = tuple(ids[w] for w in sorted(plan.matched + tuple(passing)))
                     continue
             if plan.ids:
-                out[i] = list(plan.ids)
+                out[i] = plan.ids
         return out
 
     # the atoms of a filter value (None: no watch filters on that field)
@@ -418,6 +418,16 @@ class WatchSet:
 
 
 _Resolver = Callable[[str], tuple[int, ...]]
+#: the term atoms of a post: one atom, several, or none
+_TermKey = int | frozenset[int] | None
+
+
+def _atom_set(term: _TermKey, filters: tuple[int, ...]) -> frozenset[int]:
+    if term is None:
+        return frozenset(filters)
+    if isinstance(term, int):
+        return frozenset((term, *filters))
+    return term.union(filters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,14 +440,6 @@ class _Plan:
 
 
 _PLAN_CACHE_SIZE = 200_000
-
-
-def _automaton(pattern_atoms: Mapping[str, int]) -> Any:
-    automaton = ahocorasick.Automaton()
-    for pattern, atom in pattern_atoms.items():
-        automaton.add_word(pattern, atom)
-    automaton.make_automaton()
-    return automaton
 
 
 def _has_near(node: Node) -> bool:

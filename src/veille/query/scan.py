@@ -1,37 +1,36 @@
-"""Batch tokenisation for the streaming matcher: the token streams of a whole batch of
-texts in one compiled pass, plus a *reduced* stream that only keeps the tokens some watch
-pattern could match.
+"""Batch tokenisation for the streaming matcher: the tokens of a whole batch of texts in
+compiled passes, and the atoms (watch terms) found in each text.
 
-The result is exactly ``normalize.stream`` of each text (the module docstring of
-``veille.query.normalize`` is the specification); what changes is how it is computed:
+The tokens are exactly those of ``normalize.tokens`` (the module docstring of
+``veille.query.normalize`` is the specification); what changes is how they are computed:
 
 1. all texts are joined into one string and read as code points (``utf-32``);
-2. fold: a text made only of ASCII, ``’`` and characters whose NFKD is ASCII plus marks
-   (``normalize.fold``'s fast path) folds character by character, so the kernel reads
-   each character's fold from a table made once per process by calling ``normalize.fold``
-   on that character. Texts with any other character (``_find_slow``) are folded by
-   ``normalize.fold_reference``, all of them in one call on their NUL-joined texts: NUL is
-   a starter that decomposes, case-folds and composes to itself, so no step of the
-   normalisation crosses it (tests check the equality);
-3. the kernel (``_scan``) runs the tokeniser, a hand-written equivalent of
-   ``normalize.TOKEN_PATTERN`` (leftmost alternative first: elided article, ``@mention``,
-   ``#hashtag``, word), drops elided articles and writes each text's stream, the streams
-   separated by NUL;
-4. every token is hashed (FNV-1a over its code points) and looked up in two bit tables
-   built from the watch patterns (``TokenFilter``): whole tokens (`` acme ``, the tokens of
-   phrases) and token prefixes (`` manag``, `` @acme.``). A token found in neither cannot
-   be part of any pattern occurrence; in the reduced stream each run of such tokens becomes
-   one placeholder token ``\\x01``. Kept tokens that are consecutive in the stream stay
-   consecutive in the reduced stream and the other way round, and no pattern contains
-   ``\\x01`` or NUL, so a pattern occurs in a text's reduced stream exactly when it occurs
-   in its stream (hash collisions only keep a few tokens too many).
+2. fold (``_fold_texts``): once marks are dropped, the only step of
+   ``normalize.fold_reference`` that looks at more than one character is NFC, and with no
+   combining mark left it only composes Hangul jamo. So the fold of a text is the
+   concatenation of the folds of its characters, read from a table that
+   ``normalize.fold_reference`` itself fills once per process (``_tables``). The texts
+   with Hangul or with characters beyond the table (``_find_slow``) are folded by
+   ``normalize.fold_reference``, all in one call on their NUL-joined texts: NUL is a
+   starter that decomposes, case-folds and composes to itself, so no step crosses it
+   (tests check every code point and fuzzed batches);
+3. tokenise (``_tokenise``): a hand-written equivalent of ``normalize.TOKEN_PATTERN``
+   (leftmost alternative first: elided article, ``@mention``, ``#hashtag``, word); elided
+   articles are dropped; each text's stream (``normalize.stream``) is written when some
+   watch reads it (NEAR, ``has:``);
+4. atoms (``TermIndex``): every token is hashed (FNV-1a over its code points) and looked
+   up in a Bloom filter, then in a hash table, of the whole tokens of the watch terms
+   (`` acme ``, the tokens of phrases); at the lengths where a term is a prefix
+   (`` manag``, `` @acme.``), its prefixes are looked up likewise; phrases are runs of
+   whole tokens. Every look-up compares the code points, so the atoms found are exactly
+   those whose pattern (``patterns.substrings``) occurs in the text's stream.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,16 +40,13 @@ from veille.pipeline.jit import kernel
 from veille.query import normalize
 from veille.query._unicode_tables import WORD_RANGES
 
-__all__ = ["PLACEHOLDER", "Streams", "TokenFilter", "scan"]
-
-#: The token that stands for a run of tokens no pattern can match, in the reduced stream.
-PLACEHOLDER = "\x01"
+__all__ = ["Scanned", "TermIndex", "scan"]
 
 _CODE_POINTS = 0x110000
 _WORD = 1  # letters and digits (Unicode L*, N*): ``[^\W_]``
 _W = 2  # ``\w``: letters, digits and ``_``
 _SLOW = 4  # not folded by the per-character table (see ``_tables``)
-_PREFIX = 1  # TokenFilter.prefix_lengths flags
+_PREFIX = 1  # TermIndex.prefix_lengths flags
 _DOT_PREFIX = 2
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -248,9 +244,41 @@ def _fold_texts(
 
 
 @kernel
+def _find(
+    slot_hash: npt.NDArray[np.uint64],
+    slot_id: npt.NDArray[np.int64],
+    cps: npt.NDArray[np.uint32],
+    start: npt.NDArray[np.int64],
+    h: np.uint64,
+    text: npt.NDArray[np.uint32],
+    p: int,
+    q: int,
+) -> int:
+    """The id of the string ``text[p:q]`` (hash ``h``) in a table of strings (string ``k``
+    is ``cps[start[k]:start[k+1]]``, in the open-addressing table ``slot_hash``,
+    ``slot_id``), or -1."""
+    mask = len(slot_id) - 1
+    w, _, _ = _bits(h)
+    i = int(w) & mask
+    while slot_id[i] >= 0:
+        k = slot_id[i]
+        if slot_hash[i] == h and start[k + 1] - start[k] == q - p:
+            same = True
+            for j in range(q - p):
+                if cps[start[k] + j] != text[p + j]:
+                    same = False
+                    break
+            if same:
+                return int(k)
+        i = (i + 1) & mask
+    return -1
+
+
+@kernel
 def _tokenise(
     text: npt.NDArray[np.uint32],
     text_start: npt.NDArray[np.int64],
+    write_stream: bool,
     classes: npt.NDArray[np.uint8],
     elision: npt.NDArray[np.uint32],
     elision_start: npt.NDArray[np.int64],
@@ -259,32 +287,61 @@ def _tokenise(
     whole_bits: npt.NDArray[np.uint64],
     prefix_bits: npt.NDArray[np.uint64],
     prefix_lengths: npt.NDArray[np.uint8],
+    whole_hash: npt.NDArray[np.uint64],
+    whole_slot: npt.NDArray[np.int64],
+    whole_cps: npt.NDArray[np.uint32],
+    whole_start: npt.NDArray[np.int64],
+    whole_atom_start: npt.NDArray[np.int64],
+    whole_atoms: npt.NDArray[np.int64],
+    prefix_hash: npt.NDArray[np.uint64],
+    prefix_slot: npt.NDArray[np.int64],
+    prefix_cps: npt.NDArray[np.uint32],
+    prefix_start: npt.NDArray[np.int64],
+    prefix_atom_start: npt.NDArray[np.int64],
+    prefix_atoms: npt.NDArray[np.int64],
+    phrase_by_first_start: npt.NDArray[np.int64],
+    phrase_by_first: npt.NDArray[np.int64],
+    phrase_token_start: npt.NDArray[np.int64],
+    phrase_tokens: npt.NDArray[np.int64],
+    phrase_atom_start: npt.NDArray[np.int64],
+    phrase_atoms: npt.NDArray[np.int64],
+    atoms: npt.NDArray[np.int64],
+    hit_atoms: npt.NDArray[np.int64],
 ) -> tuple[
-    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]
+    npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
 ]:
-    """The streams and reduced streams of the folded texts
-    ``text[text_start[i]:text_start[i+1]]``, each followed by NUL; and where each one
-    starts."""
+    """The tokens of the folded texts ``text[text_start[i]:text_start[i+1]]``: their
+    streams, each followed by NUL, and where each starts (when ``write_stream``); the texts
+    with atoms (``TermIndex``), and where their atoms start in ``hit_atoms`` (sorted, per
+    text). ``atoms`` is room for the atoms of one text. When either is too small, the
+    returned starts are empty (call again with more room): arrays that grow in the loop
+    would make it several times slower."""
     n = len(text_start) - 1
-    t = text_start[n]
+    longest = 0
+    for i in range(n):
+        longest = max(longest, text_start[i + 1] - text_start[i])
     # every token is at least one code point followed by at most one space
-    stream = np.empty(2 * t + 3 * n, dtype=np.uint32)
-    reduced = np.empty(2 * t + 3 * n, dtype=np.uint32)
-    stream_start = np.empty(n + 1, dtype=np.int64)
-    reduced_start = np.empty(n + 1, dtype=np.int64)
+    size = 2 * text_start[n] + 3 * n if write_stream else 2 * longest + 3
+    stream = np.empty(size, dtype=np.uint32)
+    stream_start = np.zeros(n + 1, dtype=np.int64)
+    token_ids = np.empty(longest + 1, dtype=np.int64)  # a text's tokens' whole-token ids
+    hit_posts = np.empty(n, dtype=np.int64)
+    hit_start = np.zeros(n + 1, dtype=np.int64)
+    overflow = np.zeros(0, dtype=np.int64)
+    room = len(atoms)
+    n_hits = 0
+    n_atoms_out = 0
     sp = 0
-    rp = 0
     n_lengths = len(prefix_lengths)
     for i in range(n):
+        if not write_stream:
+            sp = 0
         stream_start[i] = sp
-        reduced_start[i] = rp
         stream[sp] = 0x20
         sp += 1
-        reduced[rp] = 0x20
-        rp += 1
         first = True
-        reduced_first = True
-        placeholder = False
+        n_tokens = 0
+        n_atoms = 0
         # normalize.TOKEN_PATTERN tried at p, alternatives in order (elided article,
         # @mention, #hashtag, word); where none matches, p moves on. A token is written
         # at tp (after a space unless it is the first) as it is read, and hashed.
@@ -294,7 +351,7 @@ def _tokenise(
             c = text[p]
             tp = sp if first else sp + 1
             h = _FNV_OFFSET
-            keep = False
+            maybe_prefix = False
             if classes[c] & _WORD:
                 q = p
                 while True:
@@ -307,7 +364,7 @@ def _tokenise(
                         and prefix_lengths[length] & _PREFIX
                         and _member(prefix_bits, h)
                     ):
-                        keep = True
+                        maybe_prefix = True
                     if q == m:
                         break
                     c = text[q]
@@ -358,7 +415,7 @@ def _tokenise(
                         )
                         and _member(prefix_bits, h)
                     ):
-                        keep = True
+                        maybe_prefix = True
             else:
                 p += 1
                 continue
@@ -367,95 +424,210 @@ def _tokenise(
                 stream[sp] = 0x20
             first = False
             sp = tp + q - p
-            if keep or _member(whole_bits, h):
-                if not reduced_first:
-                    reduced[rp] = 0x20
-                    rp += 1
+            # its atoms: as a whole token, then as a token that starts with a prefix
+            k = -1
+            if _member(whole_bits, h):
+                k = _find(whole_hash, whole_slot, whole_cps, whole_start, h, text, p, q)
+                if k >= 0:
+                    a, b = whole_atom_start[k], whole_atom_start[k + 1]
+                    if n_atoms + b - a > room:
+                        return stream, overflow, hit_posts, overflow
+                    atoms[n_atoms : n_atoms + b - a] = whole_atoms[a:b]
+                    n_atoms += b - a
+            token_ids[n_tokens] = k
+            n_tokens += 1
+            if maybe_prefix:
+                g = _FNV_OFFSET
                 for j in range(p, q):
-                    reduced[rp] = text[j]
-                    rp += 1
-                placeholder = False
-                reduced_first = False
-            elif not placeholder:
-                if not reduced_first:
-                    reduced[rp] = 0x20
-                    rp += 1
-                reduced[rp] = 0x01
-                rp += 1
-                placeholder = True
-                reduced_first = False
+                    g = (g ^ np.uint64(text[j])) * _FNV_PRIME
+                    length = j - p + 1
+                    if length < n_lengths and prefix_lengths[length] and _member(prefix_bits, g):
+                        k = _find(
+                            prefix_hash, prefix_slot, prefix_cps, prefix_start, g, text, p, j + 1
+                        )
+                        if k >= 0:
+                            a, b = prefix_atom_start[k], prefix_atom_start[k + 1]
+                            if n_atoms + b - a > room:
+                                return stream, overflow, hit_posts, overflow
+                            atoms[n_atoms : n_atoms + b - a] = prefix_atoms[a:b]
+                            n_atoms += b - a
             p = q
         stream[sp] = 0x20
         stream[sp + 1] = 0
         sp += 2
-        reduced[rp] = 0x20
-        reduced[rp + 1] = 0
-        rp += 2
+        # phrases: runs of whole tokens
+        for t in range(n_tokens):
+            k = token_ids[t]
+            if k < 0:
+                continue
+            for f in range(phrase_by_first_start[k], phrase_by_first_start[k + 1]):
+                ph = phrase_by_first[f]
+                a, b = phrase_token_start[ph], phrase_token_start[ph + 1]
+                if t + b - a > n_tokens:
+                    continue
+                same = True
+                for j in range(1, b - a):
+                    if token_ids[t + j] != phrase_tokens[a + j]:
+                        same = False
+                        break
+                if same:
+                    a, b = phrase_atom_start[ph], phrase_atom_start[ph + 1]
+                    if n_atoms + b - a > room:
+                        return stream, overflow, hit_posts, overflow
+                    atoms[n_atoms : n_atoms + b - a] = phrase_atoms[a:b]
+                    n_atoms += b - a
+        if n_atoms:
+            # sorted, without repeats (a few atoms: insertion sort)
+            for x in range(1, n_atoms):
+                v = atoms[x]
+                y = x - 1
+                while y >= 0 and atoms[y] > v:
+                    atoms[y + 1] = atoms[y]
+                    y -= 1
+                atoms[y + 1] = v
+            if n_atoms_out + n_atoms > len(hit_atoms):
+                return stream, overflow, hit_posts, overflow
+            hit_posts[n_hits] = i
+            hit_start[n_hits] = n_atoms_out
+            for x in range(n_atoms):
+                if x == 0 or atoms[x] != atoms[x - 1]:
+                    hit_atoms[n_atoms_out] = atoms[x]
+                    n_atoms_out += 1
+            n_hits += 1
     stream_start[n] = sp
-    reduced_start[n] = rp
-    return stream[:sp], stream_start, reduced[:rp], reduced_start
+    hit_start[n_hits] = n_atoms_out
+    return stream[:sp], stream_start, hit_posts[:n_hits], hit_start[: n_hits + 1]
 
 
 # -- Python side -----------------------------------------------------------------------
 
 
-class TokenFilter:
-    """The tokens a set of watch patterns can involve, as two bit tables over token hashes
-    (see the module docstring). ``patterns`` are stream substrings (``patterns.substrings``):
-    a space, tokens separated by spaces, then either a space (whole tokens) or not (the last
-    one is a token prefix, as in `` manag`` or `` @acme.``)."""
+@kernel
+def _hashes(cps: npt.NDArray[np.uint32], start: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+    """The hash of each string ``cps[start[k]:start[k+1]]``."""
+    out = np.empty(len(start) - 1, dtype=np.uint64)
+    for k in range(len(start) - 1):
+        h = _FNV_OFFSET
+        for j in range(start[k], start[k + 1]):
+            h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+        out[k] = h
+    return out
 
-    def __init__(self, patterns: Iterable[str]) -> None:
-        whole: set[str] = set()
-        prefixes: set[str] = set()
-        for pattern in patterns:
-            if not pattern.startswith(" ") or "\x00" in pattern or PLACEHOLDER in pattern:
-                raise ValueError(f"not a stream pattern: {pattern!r}")
+
+@kernel
+def _slots(
+    hashes: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """An open-addressing table of the strings of ``hashes`` (for ``_find``)."""
+    size = 16
+    while size < 2 * len(hashes):
+        size *= 2
+    slot_hash = np.zeros(size, dtype=np.uint64)
+    slot_id = np.full(size, -1, dtype=np.int64)
+    for k in range(len(hashes)):
+        w, _, _ = _bits(hashes[k])
+        i = int(w) & (size - 1)
+        while slot_id[i] >= 0:
+            i = (i + 1) & (size - 1)
+        slot_hash[i] = hashes[k]
+        slot_id[i] = k
+    return slot_hash, slot_id
+
+
+class _Strings:
+    """Strings for the kernels: their code points and where each starts, an
+    open-addressing table of them by hash (``_find``) and a blocked Bloom filter of them
+    (``_member``)."""
+
+    def __init__(self, strings: Sequence[str]) -> None:
+        self.start = np.zeros(len(strings) + 1, dtype=np.int64)
+        np.cumsum(np.array([len(s) for s in strings], dtype=np.int64), out=self.start[1:])
+        self.cps = _code_points("".join(strings)).copy()
+        self.slot_hash, self.slot_id = _slots(_hashes(self.cps, self.start))
+        # about 32 bits a string (a token is looked up for nothing about 0.5% of the
+        # time), at least 1024: small enough to stay in cache between batches
+        size = 1 << max(10, (32 * len(strings)).bit_length())
+        self.bits = np.zeros(size // 64, dtype=np.uint64)
+        _fill(self.bits, self.cps, self.start)
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``lists`` as (start, values): list ``k`` is ``values[start[k]:start[k + 1]]``."""
+    start = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(np.array([len(x) for x in lists], dtype=np.int64), out=start[1:])
+    values = np.array([v for x in lists for v in x], dtype=np.int64)
+    return start, values
+
+
+class TermIndex:
+    """Where the atoms of a set of watch terms occur, for the kernel. ``patterns`` maps each
+    stream pattern (``patterns.substrings``) to its atoms: `` token `` (a whole token),
+    `` prefix`` (a token that starts with it, as `` manag`` or `` @acme.``) or
+    `` token token ... `` (a phrase: consecutive whole tokens)."""
+
+    def __init__(self, patterns: Mapping[str, Sequence[int]]) -> None:
+        wholes: dict[str, list[int]] = {}  # whole tokens (alone or in phrases) -> atoms
+        prefixes: dict[str, list[int]] = {}
+        phrases: list[tuple[list[str], Sequence[int]]] = []
+        for pattern, atoms in patterns.items():
             parts = pattern[1:].split(" ")
-            if pattern.endswith(" "):
-                whole.update(parts[:-1])
+            bad = not pattern.startswith(" ") or "" in parts[:-1] or not parts[0]
+            if bad or "\x00" in pattern or (not pattern.endswith(" ") and len(parts) > 1):
+                raise ValueError(f"not a stream pattern: {pattern!r}")
+            if not pattern.endswith(" "):
+                prefixes.setdefault(parts[0], []).extend(atoms)
+                continue
+            for part in parts[:-1]:
+                wholes.setdefault(part, [])
+            if len(parts) == 2:
+                wholes[parts[0]].extend(atoms)
             else:
-                whole.update(parts[:-1])
-                prefixes.add(parts[-1])
-        self.whole_bits = _bit_table(whole)
-        self.prefix_bits = _bit_table(prefixes)
-        longest = max((len(p) for p in prefixes), default=0)
+                phrases.append((parts[:-1], atoms))
+        whole_list = sorted(wholes)
+        ids = {w: k for k, w in enumerate(whole_list)}
+        prefix_list = sorted(prefixes)
+        self.whole = _Strings(whole_list)
+        self.whole_atom_start, self.whole_atoms = _csr([sorted(set(wholes[w])) for w in whole_list])
+        self.prefix = _Strings(prefix_list)
+        self.prefix_atom_start, self.prefix_atoms = _csr(
+            [sorted(set(prefixes[p])) for p in prefix_list]
+        )
+        longest = max((len(p) for p in prefix_list), default=0)
         #: for each length, whether some prefix has it (``_PREFIX``), or some prefix that
         #: ends with a dot (``_DOT_PREFIX``, `` @acme.``: only looked up at a dot)
         self.prefix_lengths = np.zeros(longest + 1, dtype=np.uint8)
-        for p in prefixes:
+        for p in prefix_list:
             self.prefix_lengths[len(p)] |= _DOT_PREFIX if p.endswith(".") else _PREFIX
-
-
-def _bit_table(strings: set[str]) -> npt.NDArray[np.uint64]:
-    # about 32 bits a string (a token is kept by mistake about 3% of the time), at
-    # least 1024: small enough to stay in cache between batches
-    size = 1 << max(10, (32 * len(strings)).bit_length())
-    bits = np.zeros(size // 64, dtype=np.uint64)
-    ordered = sorted(strings)
-    start = np.zeros(len(ordered) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in ordered], out=start[1:])
-    _fill(bits, _code_points("".join(ordered)), start)
-    return bits
+        self.phrase_token_start, self.phrase_tokens = _csr(
+            [[ids[t] for t in ts] for ts, _ in phrases]
+        )
+        self.phrase_atom_start, self.phrase_atoms = _csr([sorted(set(a)) for _, a in phrases])
+        by_first: list[list[int]] = [[] for _ in whole_list]
+        for k, (ts, _) in enumerate(phrases):
+            by_first[ids[ts[0]]].append(k)
+        self.phrase_by_first_start, self.phrase_by_first = _csr(by_first)
 
 
 @dataclass(frozen=True)
-class Streams:
-    """The token streams of a batch: text ``i``'s stream (``normalize.stream``) is
-    ``stream_text()[starts[i] : starts[i + 1] - 1]``, its reduced stream likewise in
-    ``reduced`` with ``reduced_starts``."""
+class Scanned:
+    """The tokens of a batch. Text ``i``'s stream (``normalize.stream``) is
+    ``stream_text()[starts[i] : starts[i + 1] - 1]`` (when asked for); the texts where
+    some term occurs are ``posts``, the atoms of ``posts[j]`` are
+    ``atoms[atom_start[j]:atom_start[j + 1]]`` (sorted)."""
 
     stream: npt.NDArray[np.uint32]
     starts: npt.NDArray[np.int64]
-    reduced: str
-    reduced_starts: npt.NDArray[np.int64]
+    posts: npt.NDArray[np.int64]
+    atom_start: npt.NDArray[np.int64]
+    atoms: npt.NDArray[np.int64]
 
     def stream_text(self) -> str:
         return self.stream.tobytes().decode("utf-32-le")
 
 
-def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
-    """The streams of ``texts`` (``None`` is the empty text)."""
+def scan(texts: Sequence[str | None], terms: TermIndex, *, streams: bool = True) -> Scanned:
+    """The tokens of ``texts`` (``None`` is the empty text): the atoms of ``terms`` in
+    each, and their streams unless not ``streams``."""
     tables = _tables()
     n = len(texts)
     lengths = [len(t) if t else 0 for t in texts]
@@ -483,24 +655,52 @@ def scan(texts: Sequence[str | None], token_filter: TokenFilter) -> Streams:
         tables.fold_data,
         tables.max_fold,
     )
-    stream, starts, reduced, reduced_starts = _tokenise(
-        text,
-        text_start,
-        tables.classes,
-        tables.elision,
-        tables.elision_start,
-        tables.apostrophes[0],
-        tables.apostrophes[1],
-        token_filter.whole_bits,
-        token_filter.prefix_bits,
-        token_filter.prefix_lengths,
-    )
-    return Streams(stream, starts, reduced.tobytes().decode("utf-32-le"), reduced_starts)
+    room = 256
+    while True:
+        atoms = np.empty(room, dtype=np.int64)
+        hit_atoms = np.empty(room + 4 * len(texts), dtype=np.int64)
+        stream, starts, posts, atom_start = _tokenise(
+            text,
+            text_start,
+            streams,
+            tables.classes,
+            tables.elision,
+            tables.elision_start,
+            tables.apostrophes[0],
+            tables.apostrophes[1],
+            terms.whole.bits,
+            terms.prefix.bits,
+            terms.prefix_lengths,
+            terms.whole.slot_hash,
+            terms.whole.slot_id,
+            terms.whole.cps,
+            terms.whole.start,
+            terms.whole_atom_start,
+            terms.whole_atoms,
+            terms.prefix.slot_hash,
+            terms.prefix.slot_id,
+            terms.prefix.cps,
+            terms.prefix.start,
+            terms.prefix_atom_start,
+            terms.prefix_atoms,
+            terms.phrase_by_first_start,
+            terms.phrase_by_first,
+            terms.phrase_token_start,
+            terms.phrase_tokens,
+            terms.phrase_atom_start,
+            terms.phrase_atoms,
+            atoms,
+            hit_atoms,
+        )
+        if len(starts):
+            return Scanned(stream, starts, posts, atom_start, hit_atoms[: atom_start[-1]])
+        room *= 4  # a text with more atoms than that, or a batch with more: again
 
 
 def _fold_slow(texts: list[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
-    """``normalize.fold`` of each text, in one call: the folds' code points, each followed
-    by NUL, and where each starts."""
+    """The fold of each text (``normalize.fold_reference`` after the cap and the NUL step of
+    ``normalize.fold``), in one call: the folds' code points, each followed by NUL, and
+    where each starts."""
     cap = normalize.MAX_TEXT_CHARS
     parts = [t[:cap].replace("\x00", " ") for t in texts]
     folded = _code_points(normalize.fold_reference("\x00".join(parts)) + "\x00")
