@@ -606,6 +606,8 @@ class TermIndex:
         for k, (ts, _) in enumerate(phrases):
             by_first[ids[ts[0]]].append(k)
         self.phrase_by_first_start, self.phrase_by_first = _csr(by_first)
+        #: room for the atoms of one text, and per text of a batch, in the kernel
+        self.room = (256, 4)
 
 
 @dataclass(frozen=True)
@@ -655,10 +657,9 @@ def scan(texts: Sequence[str | None], terms: TermIndex, *, streams: bool = True)
         tables.fold_data,
         tables.max_fold,
     )
-    room = 256
     while True:
-        atoms = np.empty(room, dtype=np.int64)
-        hit_atoms = np.empty(room + 4 * len(texts), dtype=np.int64)
+        atoms = np.empty(terms.room[0], dtype=np.int64)
+        hit_atoms = np.empty(terms.room[0] + terms.room[1] * len(texts), dtype=np.int64)
         stream, starts, posts, atom_start = _tokenise(
             text,
             text_start,
@@ -694,7 +695,9 @@ def scan(texts: Sequence[str | None], terms: TermIndex, *, streams: bool = True)
         )
         if len(starts):
             return Scanned(stream, starts, posts, atom_start, hit_atoms[: atom_start[-1]])
-        room *= 4  # a text with more atoms than that, or a batch with more: again
+        # a text with more atoms than that, or a batch with more: again, with more room
+        # (kept for the next batches)
+        terms.room = (4 * terms.room[0], 4 * terms.room[1])
 
 
 def _fold_slow(texts: list[str]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
