@@ -84,6 +84,7 @@ ERRORS = [
     ("lang:", 5, "expected a value after lang:"),
     ("lang:français", 5, "invalid value for lang:"),
     ("has:video", 4, "invalid value for has:"),
+    ("author:@@acme", 7, "invalid value for author:"),
     ("ma*nag", 2, "the wildcard * only goes at the end of a word"),
     ("*", 0, "has no letter or digit"),
     ("jean-pi*", 0, "a wildcard applies to one word"),
