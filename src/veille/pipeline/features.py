@@ -571,18 +571,38 @@ def _char_sums(
                 continue
             for g in range(k):
                 x = base + chunk[g, j]
-                a0 += table[x, 0]
-                a1 += table[x, 1]
-                a2 += table[x, 2]
-                a3 += table[x, 3]
-                a4 += table[x, 4]
-                a5 += table[x, 5]
-                a6 += table[x, 6]
-                a7 += table[x, 7]
+                a0, a1, a2, a3, a4, a5, a6, a7 = _add_row(table, x, a0, a1, a2, a3, a4, a5, a6, a7)
         start += width
     if post >= 0:
         _store8(sums, post, a0, a1, a2, a3, a4, a5, a6, a7)
     return sums
+
+
+@kernel
+def _add_row(
+    table: F32,
+    x: int,
+    a0: np.float32,
+    a1: np.float32,
+    a2: np.float32,
+    a3: np.float32,
+    a4: np.float32,
+    a5: np.float32,
+    a6: np.float32,
+    a7: np.float32,
+) -> tuple[np.float32, ...]:
+    """The eight running sums plus row ``x`` of ``table`` (kept in registers by the
+    callers, which sum in float32 in a fixed order)."""
+    return (
+        a0 + table[x, 0],
+        a1 + table[x, 1],
+        a2 + table[x, 2],
+        a3 + table[x, 3],
+        a4 + table[x, 4],
+        a5 + table[x, 5],
+        a6 + table[x, 6],
+        a7 + table[x, 7],
+    )
 
 
 @kernel
@@ -646,22 +666,8 @@ def _sum_rows(buckets: I64, starts: I64, offsets: I64, table: F32) -> F32:
                     prefetch(table, (at + buckets[g, u]) * 8)
             for g in range(k):
                 x = base + buckets[g, r]
-                a0 += table[x, 0]
-                a1 += table[x, 1]
-                a2 += table[x, 2]
-                a3 += table[x, 3]
-                a4 += table[x, 4]
-                a5 += table[x, 5]
-                a6 += table[x, 6]
-                a7 += table[x, 7]
-        sums[p, 0] = a0
-        sums[p, 1] = a1
-        sums[p, 2] = a2
-        sums[p, 3] = a3
-        sums[p, 4] = a4
-        sums[p, 5] = a5
-        sums[p, 6] = a6
-        sums[p, 7] = a7
+                a0, a1, a2, a3, a4, a5, a6, a7 = _add_row(table, x, a0, a1, a2, a3, a4, a5, a6, a7)
+        _store8(sums, p, a0, a1, a2, a3, a4, a5, a6, a7)
     return sums
 
 
