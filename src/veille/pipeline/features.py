@@ -144,13 +144,6 @@ def mix(h: U64) -> U64:
 
 
 @kernel
-def _gram_bucket(h: np.uint64, length: int, mask: np.uint64) -> np.int64:
-    """Bucket of a character n-gram of ``length`` code points whose polynomial hash
-    (sum of ``cp[j] * P**j``) is ``h``."""
-    return np.int64(mix1(h + _NGRAM_SALT * np.uint64(length)) & mask)
-
-
-@kernel
 def _unigram_bucket(h: np.uint64, negated: bool, mask: np.uint64) -> np.int64:
     """Bucket of a word (marked when in a negation scope)."""
     if negated:
