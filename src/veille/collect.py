@@ -39,6 +39,7 @@ from veille.ingest import IngestSummary
 from veille.model import utcnow
 from veille.sources.base import Connector, RawItem, Reject
 from veille.sources.http import redact
+from veille.store.writes import SourceStateJob
 
 if TYPE_CHECKING:
     from veille.workspace import Workspace
@@ -253,33 +254,9 @@ def save_state(ws: Workspace, stats: RunStats, connector: Connector | None, succ
         "items_per_minute": stats.per_minute(),
         "last_run": {"read": stats.read, "new": stats.new, "rejected": stats.rejected},
     }
-    con = ws.store.con
-    row = con.execute(
-        "SELECT items_total FROM source_state WHERE source_key = ?", [stats.key]
-    ).fetchone()
-    total = (int(row[0] or 0) if row else 0) + stats.read
     error = redact(stats.error)[:1000] if stats.error else None
-    con.execute(
-        """INSERT INTO source_state (source_key, last_success, last_error, last_error_at,
-               items_total, rate_limit, next_allowed_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (source_key) DO UPDATE SET
-               last_success = COALESCE(excluded.last_success, source_state.last_success),
-               last_error = CASE WHEN excluded.last_error IS NULL
-                                 THEN source_state.last_error ELSE excluded.last_error END,
-               last_error_at = COALESCE(excluded.last_error_at, source_state.last_error_at),
-               items_total = excluded.items_total, rate_limit = excluded.rate_limit,
-               next_allowed_at = excluded.next_allowed_at, updated_at = excluded.updated_at""",
-        [
-            stats.key,
-            now if success else None,
-            error,
-            now if error else None,
-            total,
-            json.dumps(detail, default=str),
-            next_allowed or None,
-            now,
-        ],
+    ws.store.writer.run(
+        SourceStateJob(stats.key, success, stats.read, error, detail, next_allowed or None)
     )
 
 
@@ -326,6 +303,7 @@ def collect_once(
     connectors: dict[str, Connector] | None = None,
     lock: threading.Lock | None = None,
     stop: threading.Event | None = None,
+    enrich: bool = True,
 ) -> dict[str, IngestSummary]:
     """Poll each source once. ``connectors`` replaces the configured ones (tests). A
     source that fails is reported in its state and the others go on."""
@@ -338,7 +316,9 @@ def collect_once(
             break
         connector = (connectors or {}).get(key) or connector_for(ws, key, since=since)
         try:
-            results[key] = stream_into(ws, connector, key, on_progress=on_progress, lock=lock)
+            results[key] = stream_into(
+                ws, connector, key, on_progress=on_progress, lock=lock, enrich=enrich
+            )
         except Exception as exc:
             log.error(
                 "%s: %s", key, redact(f"{type(exc).__name__}: {getattr(exc, 'message', exc)}")
@@ -361,9 +341,11 @@ def listen(
     on_progress: ProgressFn | None = None,
     connector: Connector | None = None,
     lock: threading.Lock | None = None,
+    enrich: bool = True,
 ) -> IngestSummary:
     """Stream ``source`` into the store until ``stop`` is set, ``max_seconds`` pass or the
-    stream ends. Commits at least every ``flush_seconds``."""
+    stream ends. Commits at least every ``flush_seconds``, each post with its enrichments
+    and matches (unless ``enrich`` is false)."""
     stop = stop or threading.Event()
     if connector is None:
         if source not in (*STREAM, *STREAM.values()):
@@ -383,6 +365,7 @@ def listen(
         batch_size=batch_size,
         on_progress=on_progress,
         lock=lock,
+        enrich=enrich,
     )
 
 
@@ -398,13 +381,15 @@ def stream_into(
     state_every: float = 10.0,
     redact_every: float = 300.0,
     lock: threading.Lock | None = None,
+    enrich: bool = True,
 ) -> IngestSummary:
     """Drain ``connector.fetch`` (read in a thread) into the store in batches of at most
     ``batch_size`` items or ``flush_seconds``, each committed with the cursor after its last
     item.
 
     The steps are ingest's, with its own parts (``rawlog.append`` with fsync, then
-    ``map_items``, then the one ``Writer`` committing records and cursor together), plus
+    ``map_items``, then the stages on the batch's posts, then the workspace's one writer
+    committing records, enrichments and cursor together), plus
     two things a long-running stream needs: a commit at least every ``flush_seconds`` however
     quiet the source, and raw-log redaction for new tombstones at most every
     ``redact_every`` seconds (and at the end) instead of after every batch, which would
@@ -446,7 +431,11 @@ def stream_into(
     read_at_state = 0
     committed_cursor = start_cursor
     committer = BatchCommitter(
-        ws, cls, total, on_progress=(lambda s: on_progress(key, s)) if on_progress else None
+        ws,
+        cls,
+        total,
+        on_progress=(lambda s: on_progress(key, s)) if on_progress else None,
+        enrich=enrich,
     )
 
     def redact_now() -> None:

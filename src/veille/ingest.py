@@ -14,15 +14,20 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from veille.model import Post, Record, utcnow
+from veille.pipeline.enrich import build_enrichment, input_batch, pipeline_key
+from veille.plugins import stages as registered_stages
 from veille.redact import redact_raw_log
 from veille.sources.base import Connector, RawItem, Reject, excerpt
-from veille.store.store import WriteResult
-from veille.store.writer import Writer
+from veille.store.store import Prepared, RecordsJob, WriteResult, prepare
+from veille.store.writes import Enrichment
 
 if TYPE_CHECKING:
     from veille.workspace import Workspace
@@ -101,10 +106,13 @@ def map_items(cls: type[Connector], items: list[RawItem]) -> tuple[list[Record],
 
 class BatchCommitter:
     """The steps every driver takes for a batch, in order: append the raw items to the raw
-    log (fsync), map them (set aside what fails), and submit the records with the cursor
-    to the one writer. At most ``window`` batches are in flight, so mapping overlaps with
-    writing but memory stays bounded. Results are added to ``summary`` as they commit.
-    ``imports`` (``veille import``) and ``collect.stream_into`` (collectors) both use it."""
+    log (fsync), map them (set aside what fails), run the enrichment stages on the batch's
+    posts (``enrich``), and submit the records, their enrichments and the cursor to the
+    workspace's one writer, which commits them in one transaction: a committed post is
+    committed enriched and matched. At most ``window`` batches are in flight, so mapping
+    and enrichment overlap with writing but memory stays bounded. Results are added to
+    ``summary`` as they commit. ``imports`` (``veille import``) and ``collect.stream_into``
+    (collectors) both use it."""
 
     def __init__(
         self,
@@ -114,16 +122,20 @@ class BatchCommitter:
         *,
         on_progress: ProgressCallback | None = None,
         window: int = 2,
+        enrich: bool = True,
     ) -> None:
         self.ws = ws
         self.cls = cls
         self.summary = summary
         self.on_progress = on_progress
         self.window = window
-        self.writer = Writer(ws.store)
+        self.writer = ws.store.writer
         self.pending: deque[Future[WriteResult]] = deque()
         #: tombstones recorded, or deleted content met, since the last redaction
         self.to_redact = 0
+        self.stages = registered_stages(ws.config) if enrich else []
+        self.pipeline = pipeline_key(self.stages) if self.stages else ""
+        self.profiles = ProfileCache(ws)
 
     def commit(self, batch: list[RawItem], bad: list[Reject], cursors: dict[str, str]) -> None:
         if batch:
@@ -131,8 +143,22 @@ class BatchCommitter:
         records, rejects = map_items(self.cls, batch)
         self.set_aside(bad + rejects)
         if records or cursors:
-            self.pending.append(self.writer.submit(records, cursors))
+            prepared = prepare(records)
+            enrichment = self.enrichment(prepared)
+            job = RecordsJob(prepared, dict(cursors), enrichment)
+            self.pending.append(self.writer.submit_job(job, linger=True))
         self.drain(block=len(self.pending) > self.window)
+
+    def enrichment(self, prepared: Prepared) -> Enrichment | None:
+        """The stages' output for the posts of ``prepared``, computed before the write
+        (the writer keeps the part about the posts that the batch really adds)."""
+        profiles = self.profiles.update(prepared.accounts)
+        if not self.stages or prepared.posts is None:
+            return None
+        batch = input_batch(prepared.posts, profiles.lookup(prepared.posts))
+        if not batch.num_rows:
+            return None
+        return build_enrichment(self.stages, batch, self.pipeline)
 
     def set_aside(self, rejects: list[Reject]) -> None:
         if not rejects:
@@ -145,6 +171,8 @@ class BatchCommitter:
 
     def drain(self, block: bool) -> None:
         """Account for the committed batches (all of them when ``block``)."""
+        if block and self.pending:
+            self.writer.flush()
         while self.pending and (block or self.pending[0].done()):
             result = self.pending.popleft().result()
             self.summary.posts_new += result.posts_new
@@ -163,9 +191,75 @@ class BatchCommitter:
             self.to_redact = 0
 
     def close(self) -> None:
-        """Commit what is queued (without lingering) and account for it."""
-        self.writer.close()
+        """Commit what is queued (without lingering) and account for it. The writer is
+        the workspace's: it stays up for the other producers."""
         self.drain(block=True)
+
+
+_PROFILE_FIELDS = ("handle", "display_name", "bio", "url")
+
+
+class ProfileCache:
+    """The author profiles (handle, name, bio, URL) that the stages need beside a post, as
+    the store will hold them once the batches in flight are committed: the batch's own
+    accounts over those this producer submitted before, over the stored ones (the store's
+    upsert keeps a known field when a new record lacks it; so does this)."""
+
+    limit = 200_000
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.known: dict[tuple[str, str], tuple[str | None, ...]] = {}
+
+    def update(self, accounts: pa.Table | None) -> ProfileCache:
+        if accounts is None or not accounts.num_rows:
+            return self
+        if len(self.known) > self.limit:
+            self.known.clear()
+        cols = [accounts.column(c).to_pylist() for c in ("network", "account_id", *_PROFILE_FIELDS)]
+        keys = list(zip(cols[0], cols[1], strict=True))
+        self._load([k for k in keys if k not in self.known])
+        for i, key in enumerate(keys):
+            old = self.known.get(key) or (None,) * len(_PROFILE_FIELDS)
+            self.known[key] = tuple(
+                cols[2 + j][i] if cols[2 + j][i] is not None else old[j]
+                for j in range(len(_PROFILE_FIELDS))
+            )
+        return self
+
+    def _load(self, keys: list[tuple[str, str]]) -> None:
+        """Read the stored profiles of ``keys`` (this thread's own store cursor)."""
+        if not keys:
+            return
+        for network, account_id, *fields in self.ws.store.profiles(keys):
+            self.known[(network, account_id)] = tuple(fields)
+
+    def lookup(self, posts: pa.Table) -> pa.Table:
+        """One profile row per author of ``posts``."""
+        authors = list(
+            dict.fromkeys(
+                zip(
+                    posts.column("network").to_pylist(),
+                    posts.column("author_id").to_pylist(),
+                    strict=True,
+                )
+            )
+        )
+        if len(self.known) > self.limit:
+            self.known.clear()
+        self._load([a for a in authors if a not in self.known])
+        empty = (None,) * len(_PROFILE_FIELDS)
+        rows = [self.known.get(a, empty) for a in authors]
+        return pa.table(
+            {
+                "network": pa.array([a[0] for a in authors], pa.string()),
+                "account_id": pa.array([a[1] for a in authors], pa.string()),
+                **{
+                    name: pa.array([r[j] for r in rows], pa.string())
+                    for j, name in enumerate(_PROFILE_FIELDS)
+                },
+            }
+        )
 
 
 def ingest(
@@ -176,13 +270,18 @@ def ingest(
     batch_size: int = 5_000,
     on_progress: ProgressCallback | None = None,
     record_import: bool = False,
+    enrich: bool = True,
 ) -> IngestSummary:
-    """Drain ``connector.fetch`` into the workspace, then redact the raw log if the run met
-    deletions. For long-running streams (commits every second, redaction deferred) see
+    """Drain ``connector.fetch`` into the workspace (enriched inside each batch unless
+    ``enrich`` is false), then redact the raw log if the run met deletions. For
+    long-running streams (commits every second, redaction deferred) see
     ``collect.stream_into``, which shares ``BatchCommitter``.
 
     ``source_key`` names the cursor to resume from and to save with each committed batch
-    (the connector exposes the cursor to save as ``connector.cursor``)."""
+    (the connector exposes the cursor to save as ``connector.cursor``). With
+    ``record_import`` the run is a row of ``imports``: ``running``, then ``done`` once
+    every batch is committed with its enrichments, ``failed`` on an error, ``interrupted``
+    on Ctrl-C (and, for a process killed outright, when the workspace is next opened)."""
     cls = type(connector)
     summary = IngestSummary(source=cls.id)
     cursor = ws.store.get_cursor(source_key) if source_key else None
@@ -201,7 +300,21 @@ def ingest(
             return {source_key: str(connector.cursor)}
         return {}
 
-    committer = BatchCommitter(ws, cls, summary, on_progress=on_progress)
+    def finish(status: str) -> None:
+        if record_import:
+            ws.store.record_import(
+                {
+                    **import_row,
+                    "status": status,
+                    "finished_at": utcnow(),
+                    "read": summary.read,
+                    "new": summary.posts_new,
+                    "duplicates": summary.posts_duplicate,
+                    "rejected": summary.rejected,
+                }
+            )
+
+    committer = BatchCommitter(ws, cls, summary, on_progress=on_progress, enrich=enrich)
     try:
         batch: list[RawItem] = []
         bad: list[Reject] = []
@@ -217,21 +330,12 @@ def ingest(
         committer.commit(batch, bad, cursors())
         committer.close()
         committer.redact()
-        import_row["status"] = "done"
-    except BaseException:
-        import_row["status"] = "interrupted"
+    except BaseException as exc:
+        # the first error is the one to report: what follows is best effort
+        with suppress(Exception):
+            committer.close()
+        with suppress(Exception):
+            finish("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
         raise
-    finally:
-        committer.close()
-        if record_import:
-            ws.store.record_import(
-                {
-                    **import_row,
-                    "finished_at": utcnow(),
-                    "read": summary.read,
-                    "new": summary.posts_new,
-                    "duplicates": summary.posts_duplicate,
-                    "rejected": summary.rejected,
-                }
-            )
+    finish("done")
     return summary

@@ -11,17 +11,18 @@ cursors, source state, imports, audit, alerts.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from veille.ingest import map_items
 from veille.plugins import connectors
 from veille.retention import apply_retention
 from veille.sources.base import Connector, RawItem
-from veille.store import Store
+from veille.store import Store, WriteResult
 from veille.store.schema import KEPT_ON_REBUILD
-from veille.store.store import registered
-from veille.store.writer import Writer
+from veille.store.writes import CopyRowsJob
 from veille.workspace import Workspace
 
 
@@ -48,38 +49,42 @@ def rebuild(
     known = connectors()
     new = Store(new_path)
     try:
+        writer = new.writer  # the new store's one writer
         for table, query in KEPT_ON_REBUILD.items():
-            rows = ws.store.con.sql(query).to_arrow_table()
-            with registered(new.con, "veille_kept", rows):
-                new.con.execute(f"INSERT INTO {table} SELECT * FROM veille_kept")
-        with Writer(new) as writer:
-            batch: list[RawItem] = []
-            source: type[Connector] | None = None
+            writer.run(CopyRowsJob(table, ws.store.con.sql(query).to_arrow_table()))
+        batch: list[RawItem] = []
+        source: type[Connector] | None = None
+        pending: deque[Future[WriteResult]] = deque()
 
-            def flush() -> None:
-                nonlocal batch
-                if batch and source is not None:
-                    records, rejects = map_items(source, batch)
-                    summary.rejected += len(rejects)
-                    summary.posts += sum(1 for r in records if type(r).__name__ == "Post")
-                    writer.submit(records)
-                    if on_progress:
-                        on_progress(summary)
-                batch = []
+        def flush() -> None:
+            nonlocal batch
+            if batch and source is not None:
+                records, rejects = map_items(source, batch)
+                summary.rejected += len(rejects)
+                summary.posts += sum(1 for r in records if type(r).__name__ == "Post")
+                pending.append(writer.submit(records))
+                while len(pending) > 2 or (pending and pending[0].done()):
+                    pending.popleft().result()
+                if on_progress:
+                    on_progress(summary)
+            batch = []
 
-            for item in ws.rawlog.items():
-                summary.items += 1
-                cls = known.get(item.source)
-                if cls is None:
-                    summary.unknown_sources[item.source] = (
-                        summary.unknown_sources.get(item.source, 0) + 1
-                    )
-                    continue
-                if cls is not source or len(batch) >= batch_size:
-                    flush()
-                    source = cls
-                batch.append(item)
-            flush()
+        for item in ws.rawlog.items():
+            summary.items += 1
+            cls = known.get(item.source)
+            if cls is None:
+                summary.unknown_sources[item.source] = (
+                    summary.unknown_sources.get(item.source, 0) + 1
+                )
+                continue
+            if cls is not source or len(batch) >= batch_size:
+                flush()
+                source = cls
+            batch.append(item)
+        flush()
+        writer.flush()
+        while pending:
+            pending.popleft().result()
         new.con.execute("CHECKPOINT")
     finally:
         new.close()

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from veille.model import utcnow
+from veille.store.writes import RetentionJob
 
 if TYPE_CHECKING:
     from veille.workspace import Workspace
@@ -30,11 +31,7 @@ def apply_retention(ws: Workspace, *, now: datetime | None = None) -> RetentionS
     if not days:
         return RetentionSummary()
     cutoff = (now or utcnow()) - timedelta(days=days)
-    purged = int(
-        ws.store.con.execute(
-            "UPDATE posts SET text = NULL WHERE created_at < ? AND text IS NOT NULL", [cutoff]
-        ).fetchall()[0][0]
-    )
+    purged = ws.store.writer.run(RetentionJob(cutoff))
     day = cutoff.strftime("%Y-%m-%d")
     removed = 0
     for segment in ws.rawlog.segments():

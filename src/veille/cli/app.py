@@ -15,6 +15,7 @@ from veille import __version__
 from veille.errors import VeilleError
 from veille.i18n import t
 from veille.plugins import register_commands
+from veille.store.writer import store_error
 
 app = typer.Typer(
     name="veille",
@@ -59,6 +60,11 @@ def main() -> None:
     except Exception as exc:  # a bug: one clear line, the traceback on request
         if os.environ.get("VEILLE_DEBUG"):
             raise
+        known = store_error(exc)  # a full disk, wherever it was met: the cause, what to do
+        if isinstance(known, VeilleError):
+            err.print(f"[bold red]veille:[/] {escape(known.message)}", highlight=False)
+            err.print(f"  {escape(known.hint or '')}", highlight=False)
+            sys.exit(known.exit_code)
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = t("cli.unexpected", error=f"{type(exc).__name__}: {exc}")
         err.print(f"[bold red]veille:[/] {escape(message)}", highlight=False)

@@ -90,7 +90,11 @@ def collect(
     workspace: Path = WorkspaceOption,
     output: Format = typer.Option(Format.table, "--format", "-f", help="Summary as table or json."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    enrich: bool = typer.Option(True, "--enrich/--no-enrich", help="Enrich the new posts."),
+    enrich: bool = typer.Option(
+        True,
+        "--enrich/--no-enrich",
+        help="Enrich the new posts in each batch (and any pending ones at the end).",
+    ),
 ) -> None:
     """Poll the configured sources once (resuming from their saved cursors)."""
     from veille.collect import collect_once, states
@@ -107,7 +111,9 @@ def collect(
                 detail=f"{s.read:,} read, {s.posts_new:,} new, {s.rejected:,} rejected",
             )
 
-        results = collect_once(ws, source or None, since=_since(since), on_progress=show)
+        results = collect_once(
+            ws, source or None, since=_since(since), on_progress=show, enrich=enrich
+        )
         for key, s in results.items():
             show(key, s)
         apply_retention(ws)
@@ -137,7 +143,9 @@ def listen(
     workspace: Path = WorkspaceOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     enrich: bool = typer.Option(
-        True, "--enrich/--no-enrich", help="Enrich the new posts at the end."
+        True,
+        "--enrich/--no-enrich",
+        help="Enrich the new posts in each batch (and any pending ones at the end).",
     ),
 ) -> None:
     """Stream a live source into the store until stopped (Ctrl-C) or for --max-seconds."""
@@ -158,7 +166,9 @@ def listen(
                 detail=f"{s.read:,} events, {s.posts_new:,} new posts, {s.rejected:,} rejected",
             )
 
-        summary = run_listen(ws, source, max_seconds=max_seconds, stop=stop, on_progress=show)
+        summary = run_listen(
+            ws, source, max_seconds=max_seconds, stop=stop, on_progress=show, enrich=enrich
+        )
         show(source, summary)
         apply_retention(ws)
         if enrich:

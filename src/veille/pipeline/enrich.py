@@ -1,5 +1,8 @@
 """The enrichment driver: runs the stages over stored posts that lack their current
-versions, and writes ``enrichments`` (and ``matches`` for the watch stage).
+versions, and writes ``enrichments`` (and ``matches`` for the watch stage) through the
+store's one writer. New posts are enriched before they are written, inside the ingest job
+(``ingest.BatchCommitter``, with ``build_enrichment`` and ``input_batch`` below): this
+driver is for new model versions, new watches, rebuilds and posts written without stages.
 
 It is resumable and idempotent: a post counts as enriched once the ``enriched`` table marks
 it with the current pipeline key (the set of stage versions), written in the same
@@ -12,20 +15,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from rich.progress import Progress
 
-from veille.model import utcnow
 from veille.pipeline.base import ENRICHMENT_SCHEMA, INPUT_SCHEMA, Stage
 from veille.plugins import stages as registered_stages
-from veille.store.store import registered
+from veille.store.writes import EnrichJob, Enrichment
 
 if TYPE_CHECKING:
-    import duckdb
-
     from veille.workspace import Workspace
 
 #: The stage whose label column lists watch ids; its rows also go to ``matches``.
@@ -99,73 +100,104 @@ def enrichment_rows(stages: Sequence[Stage], batch: pa.RecordBatch) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def match_rows(batch: pa.RecordBatch) -> list[tuple[str, str]]:
+def match_table(batch: pa.RecordBatch) -> pa.Table:
+    """The ``matches`` rows (watch_id, uri) of an enriched batch."""
     if WATCH_COLUMN not in batch.schema.names:
-        return []
-    out: list[tuple[str, str]] = []
-    for uri, ids in zip(
-        batch.column("uri").to_pylist(), batch.column(WATCH_COLUMN).to_pylist(), strict=True
-    ):
-        out.extend((watch, uri) for watch in ids or ())
-    return out
+        return pa.table({"watch_id": pa.array([], pa.string()), "uri": pa.array([], pa.string())})
+    ids = batch.column(WATCH_COLUMN)
+    parents = pc.list_parent_indices(ids)
+    return pa.table(
+        {
+            "watch_id": pc.list_flatten(ids).cast(pa.string()),
+            "uri": pc.take(batch.column("uri"), parents).cast(pa.string()),
+        }
+    )
 
 
-def write_enrichments(
-    con: duckdb.DuckDBPyConnection,
+def match_rows(batch: pa.RecordBatch) -> list[tuple[str, str]]:
+    table = match_table(batch)
+    return list(
+        zip(table.column("watch_id").to_pylist(), table.column("uri").to_pylist(), strict=True)
+    )
+
+
+def build_enrichment(
     stages: Sequence[Stage],
     batch: pa.RecordBatch,
-    pipeline: str,
-    seen_before: list[str],
-) -> None:
-    """Write the enrichments, matches and pipeline markers of one enriched batch, in one
-    transaction. Posts enriched before under another pipeline first lose the rows that
-    this run recomputes (same stage and version), their matches and their old marker."""
-    rows = enrichment_rows(stages, batch)
-    matches = match_rows(batch)
-    now = utcnow()
-    markers = pa.table({"uri": batch.column("uri"), "pipeline": [pipeline] * batch.num_rows})
-    current = [f"{s.name}={s.version}" for s in stages]
-    con.execute("BEGIN")
-    try:
-        if seen_before:
-            again = pa.table({"uri": seen_before})
-            with registered(con, "veille_again", again):
-                con.execute(
-                    "DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_again) "
-                    "AND stage || '=' || version IN (SELECT unnest(?::VARCHAR[]))",
-                    [current],
-                )
-                con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_again)")
-                con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_again)")
-        with registered(con, "veille_enriched", rows):
-            con.execute("INSERT INTO enrichments SELECT *, ? FROM veille_enriched", [now])
-        with registered(con, "veille_markers", markers):
-            con.execute("INSERT INTO enriched SELECT uri, pipeline, ? FROM veille_markers", [now])
-        if matches:
-            table = pa.table({"watch_id": [m[0] for m in matches], "uri": [m[1] for m in matches]})
-            with registered(con, "veille_matches", table):
-                con.execute(
-                    "INSERT OR IGNORE INTO matches SELECT watch_id, uri, ? FROM veille_matches",
-                    [now],
-                )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    pipeline: str | None = None,
+    seen_before: list[str] | None = None,
+) -> Enrichment:
+    """Run ``stages`` on ``batch`` (``INPUT_SCHEMA``) and shape what they computed as the
+    rows to write. Pure: runs in the producer's thread, before the write."""
+    enriched = run_stages(stages, batch)
+    return Enrichment(
+        pipeline=pipeline or pipeline_key(stages),
+        uris=enriched.column("uri"),
+        rows=enrichment_rows(stages, enriched),
+        matches=match_table(enriched),
+        current=[f"{s.name}={s.version}" for s in stages],
+        seen_before=list(seen_before or []),
+    )
+
+
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    return values
+
+
+def input_batch(posts: pa.Table, accounts: pa.Table | None) -> pa.RecordBatch:
+    """The stages' input (``INPUT_SCHEMA``) for the posts of a batch about to be written:
+    those with text and not deleted, each with its author's profile from ``accounts``
+    (network, account_id, handle, display_name, bio, url; one row per account), as
+    ``enrich_pending`` joins them from the store."""
+    keep = pc.and_(pc.is_valid(posts.column("text")), pc.is_null(posts.column("deleted_at")))
+    posts = posts.filter(keep)
+    n = posts.num_rows
+    profile: dict[str, pa.Array | pa.ChunkedArray] = {
+        c: pa.nulls(n, pa.string()) for c in ("handle", "display_name", "bio", "url")
+    }
+    if accounts is not None and accounts.num_rows and n:
+        sep = "\x1f"
+        post_keys = pc.binary_join_element_wise(
+            posts.column("network"), posts.column("author_id"), sep
+        )
+        account_keys = pc.binary_join_element_wise(
+            accounts.column("network"), accounts.column("account_id"), sep
+        )
+        at = pc.index_in(post_keys, value_set=_array(account_keys))
+        for c in profile:
+            profile[c] = pc.take(_array(accounts.column(c)), at)
+    columns = {
+        "uri": posts.column("uri"),
+        "network": posts.column("network"),
+        "author_id": posts.column("author_id"),
+        "text": posts.column("text"),
+        "lang": posts.column("lang"),
+        **profile,
+        "mentions": posts.column("mentions"),
+        "hashtags": posts.column("hashtags"),
+        "urls": posts.column("urls"),
+    }
+    return pa.RecordBatch.from_arrays(
+        [_array(columns[name]).cast(INPUT_SCHEMA.field(name).type) for name in INPUT_SCHEMA.names],
+        schema=INPUT_SCHEMA,
+    )
 
 
 def enrich_pending(
     ws: Workspace, *, progress: Progress | None = None, batch_size: int = 20_000
 ) -> int:
-    """Enrich every stored post that lacks a current stage version. Returns the count."""
+    """Enrich every stored post that lacks a current stage version. Returns the count.
+    The stages of a batch run while the writer commits the previous one."""
     stages = registered_stages(ws.config)
     if not stages:
         return 0
-    con = ws.store.con
     pipeline = pipeline_key(stages)
-    reader_con = con.cursor()
-    writer_con = con.cursor()
+    writer = ws.store.writer
+    reader_con = ws.store.new_cursor()
     done = 0
+    pending: Future[int] | None = None
     try:
         params = {"pipeline": pipeline}
         total = int(
@@ -174,6 +206,7 @@ def enrich_pending(
         if total == 0:
             return 0
         task = progress.add_task("enrich", total=total, detail="") if progress else None
+        # read every pending post first: the writer's commits must not move under the scan
         reader = reader_con.sql(_INPUT_SQL, params=params).to_arrow_reader(batch_size)
         for raw in reader:
             batch = pa.RecordBatch.from_arrays(
@@ -184,12 +217,15 @@ def enrich_pending(
                 schema=INPUT_SCHEMA,
             )
             seen = pc.filter(raw.column("uri"), raw.column("seen_before")).to_pylist()
-            enriched = run_stages(stages, batch)
-            write_enrichments(writer_con, stages, enriched, pipeline, seen)
+            job = EnrichJob(build_enrichment(stages, batch, pipeline, seen))
+            if pending is not None:
+                pending.result()
+            pending = writer.submit_job(job)
             done += batch.num_rows
             if progress is not None and task is not None:
                 progress.update(task, completed=done, detail=f"{done:,}/{total:,} posts")
+        if pending is not None:
+            pending.result()
     finally:
         reader_con.close()
-        writer_con.close()
     return done

@@ -88,3 +88,25 @@ KEPT_ON_REBUILD: dict[str, str] = {
     "accounts": "SELECT * FROM accounts WHERE network || ':' || account_id IN "
     "(SELECT key FROM tombstones WHERE kind = 'account')",
 }
+
+#: The key of every table: unique by a PRIMARY KEY, or (the big tables) by the one writer's
+#: anti-join; ``audit`` is a log, keyed by all its columns. ``Store.duplicate_keys`` checks.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "meta": ("key",),
+    "accounts": ("network", "account_id"),
+    "account_snapshots": ("network", "account_id", "observed_at"),
+    "posts": ("uri",),
+    "post_metrics": ("uri", "observed_at"),
+    "reactions": ("uri",),
+    "follows": ("network", "follower_id", "followee_id"),
+    "enrichments": ("uri", "stage", "version"),
+    "enriched": ("uri", "pipeline"),
+    "matches": ("watch_id", "uri"),
+    "signals": ("id",),
+    "alerts_sent": ("id",),
+    "cursors": ("source_key",),
+    "source_state": ("source_key",),
+    "tombstones": ("key",),
+    "imports": ("id",),
+    "audit": ('"at"', "actor", "action", "target", "detail"),
+}

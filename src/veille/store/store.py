@@ -5,6 +5,11 @@ snapshots on their observation time, reactions on their URI, follows on the pair
 and the cursors that it advances are committed in one transaction, so a crash either keeps
 both or neither. Tombstones are applied on every write: deleted content is purged and never
 written again.
+
+All writes go through the store's one writer (``Store.writer``, ``store/writer.py``): the
+methods here that write (``write``, ``set_cursor``, ``audit``, ``record_import``) submit a
+job and wait for its commit. ``Store.con`` is a connection per thread (the writer has its
+own), so readers in any thread never block the writer nor each other.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import msgspec
@@ -34,7 +39,12 @@ from veille.model import (
     utcnow,
 )
 from veille.store.arrow import to_table
-from veille.store.schema import MIGRATIONS, SCHEMA_VERSION
+from veille.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLE_KEYS
+from veille.store.writer import Job, fault_point
+from veille.store.writes import AuditJob, Enrichment, ImportJob, write_enrichment
+
+if TYPE_CHECKING:
+    from veille.store.writer import Writer
 
 
 @contextmanager
@@ -98,6 +108,23 @@ class Prepared:
         return sum(t.num_rows for t in tables if t is not None)
 
 
+@dataclass
+class RecordsJob(Job[WriteResult]):
+    """A batch of records with the cursors it advances and, when the stages ran on it
+    before the write, the enrichments of its posts: all committed in one transaction."""
+
+    batch: Prepared
+    cursors: dict[str, str]
+    enrichment: Enrichment | None = None
+
+    @property
+    def rows(self) -> int:  # type: ignore[override]
+        return len(self.batch)
+
+    def run(self, store: Store, con: duckdb.DuckDBPyConnection) -> WriteResult:
+        return store.write_records(con, self.batch, self.cursors, self.enrichment)
+
+
 def prepare(records: Sequence[Record]) -> Prepared:
     """Group, deduplicate (first post wins; later non-empty account fields win) and convert
     ``records`` for ``Store.write``. Pure: safe to run in any thread."""
@@ -151,14 +178,58 @@ class Store:
         self.path = path
         self.read_only = read_only and path.exists()
         try:
-            self.con = duckdb.connect(str(path), read_only=self.read_only)
+            self._root = duckdb.connect(str(path), read_only=self.read_only)
         except duckdb.IOException as exc:
             raise VeilleError(
                 f"cannot open the store {path}: {exc}", hint="Another program may hold it open."
             ) from None
-        self.con.execute("SET TimeZone = 'UTC'")
-        self._lock = threading.Lock()
+        self._root.execute("SET TimeZone = 'UTC'")
+        self._owner = threading.get_ident()
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_lock = threading.Lock()
+        self._writer: Writer | None = None
+        self._writer_lock = threading.Lock()
         self._migrate()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """A connection for the calling thread (the opening thread's is the root one):
+        DuckDB connections must not be shared between threads, and each reader sees the
+        committed state without blocking the writer."""
+        if threading.get_ident() == self._owner:
+            return self._root
+        con: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = self.new_cursor()
+        return con
+
+    def new_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the same database (closed with the store)."""
+        con = self._root.cursor()
+        con.execute("SET TimeZone = 'UTC'")
+        with self._cursors_lock:
+            self._cursors.append(con)
+        return con
+
+    @property
+    def writer(self) -> Writer:
+        """The store's one writer, started on first use and closed with the store."""
+        if self.read_only:
+            raise VeilleError(
+                f"the store {self.path} is open read-only", hint="Run a command that writes."
+            )
+        with self._writer_lock:
+            if self._writer is None or not self._writer.alive:
+                from veille.store.writer import Writer
+
+                self._writer = Writer(self)
+            return self._writer
+
+    def _writes(self) -> Writer | None:
+        """The writer if the caller is its thread (then jobs run inline), else None."""
+        writer = self._writer
+        return writer if writer is not None and writer.in_writer_thread else None
 
     # --- schema -----------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -194,7 +265,17 @@ class Store:
             self.con.execute("COMMIT")
 
     def close(self) -> None:
-        self.con.close()
+        """Commit what the writer has queued, stop it, close every connection."""
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            with self._cursors_lock:
+                for con in self._cursors:
+                    with suppress(duckdb.Error):
+                        con.close()
+                self._cursors.clear()
+            self._root.close()
 
     # --- writes -----------------------------------------------------------------------
     def write(
@@ -204,42 +285,53 @@ class Store:
         cursors: dict[str, str] | None = None,
         con: duckdb.DuckDBPyConnection | None = None,
     ) -> WriteResult:
-        """Write ``records`` and ``cursors`` in one transaction."""
-        return self.write_many([(records, cursors or {})], con=con)[0]
+        """Write ``records`` and ``cursors`` in one transaction (a job on the writer, or
+        on ``con`` when given: the writer's own jobs and tests)."""
+        if con is not None:
+            return self.write_many([(records, cursors or {})], con=con)[0]
+        batch = records if isinstance(records, Prepared) else prepare(records)
+        return self.writer.run(RecordsJob(batch, dict(cursors or {})))
 
     def write_many(
         self,
         jobs: Sequence[tuple[Sequence[Record] | Prepared, dict[str, str]]],
         *,
-        con: duckdb.DuckDBPyConnection | None = None,
+        con: duckdb.DuckDBPyConnection,
     ) -> list[WriteResult]:
-        """Write several (records, cursors) jobs in one transaction; one result each.
-        Records may come already ``prepare``d (the writer's producers do it in their own
-        thread, so that Arrow conversion overlaps with DuckDB's work)."""
-        con = con or self.con
-        results = []
-        with self._lock:
-            con.execute("BEGIN")
-            try:
-                for records, cursors in jobs:
-                    batch = records if isinstance(records, Prepared) else prepare(records)
-                    results.append(self._write_job(con, batch, cursors))
-                con.execute("COMMIT")
-            except BaseException:
+        """Write several (records, cursors) jobs in one transaction on ``con``; one result
+        each (outside the writer: tests and tools that hold the store alone)."""
+        con.execute("BEGIN")
+        try:
+            results = [
+                self.write_records(con, r if isinstance(r, Prepared) else prepare(r), c)
+                for r, c in jobs
+            ]
+            con.execute("COMMIT")
+        except BaseException:
+            with suppress(duckdb.Error):
                 con.execute("ROLLBACK")
-                raise
+            raise
         return results
 
-    def _write_job(
-        self, con: duckdb.DuckDBPyConnection, batch: Prepared, cursors: dict[str, str]
+    def write_records(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        batch: Prepared,
+        cursors: dict[str, str],
+        enrichment: Enrichment | None = None,
     ) -> WriteResult:
+        """One batch, inside the caller's transaction: its records, the enrichments of the
+        posts it adds (``enrichment``, computed before the write), its cursors."""
         result = WriteResult(posts_seen=batch.posts_seen)
         if batch.tombstones is not None:
             self._write_tombstones(con, batch.tombstones, result)
         if batch.accounts is not None:
             self._write_accounts(con, batch.accounts, result)
         if batch.posts is not None:
-            self._write_posts(con, batch.posts, result)
+            new = self._write_posts(con, batch.posts, result, returning=enrichment is not None)
+            fault_point("after-posts")
+            if enrichment is not None and new:
+                write_enrichment(con, enrichment, only=new)
         if batch.snapshots is not None:
             self._insert_ignore(con, "account_snapshots", batch.snapshots, result)
         if batch.metrics is not None:
@@ -269,24 +361,36 @@ class Store:
         batch: pa.Table,
         result: WriteResult,
         where: str = "TRUE",
-    ) -> int:
+        *,
+        returning: bool = False,
+    ) -> list[str]:
         """Insert the rows of ``batch`` whose key is not in ``table`` yet (the batch itself
-        holds each key once). Returns how many were inserted."""
+        holds each key once). Counts them in ``result``; with ``returning``, gives back the
+        URIs inserted."""
         columns = ", ".join(batch.schema.names)
         same = " AND ".join(f"t.{k} = b.{k}" for k in _KEYS[table])
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM veille_batch b "
+            f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})"
+        )
         with registered(con, "veille_batch", batch):
-            inserted = int(
-                con.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM veille_batch b "
-                    f"WHERE ({where}) AND NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})"
-                ).fetchall()[0][0]
-            )
+            if returning:
+                uris = [str(r[0]) for r in con.execute(sql + " RETURNING uri").fetchall()]
+                inserted = len(uris)
+            else:
+                uris = []
+                inserted = int(con.execute(sql).fetchall()[0][0])
         result.counts[table] = result.counts.get(table, 0) + inserted
-        return inserted
+        return uris
 
     def _write_posts(
-        self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
-    ) -> None:
+        self,
+        con: duckdb.DuckDBPyConnection,
+        batch: pa.Table,
+        result: WriteResult,
+        *,
+        returning: bool = False,
+    ) -> list[str]:
         skipped = 0
         where = "TRUE"
         if con.execute("SELECT count(*) FROM tombstones").fetchall()[0][0]:
@@ -298,7 +402,10 @@ class Store:
                     ).fetchall()[0][0]
                 )
         result.posts_skipped_deleted += skipped
-        result.posts_new += self._insert_ignore(con, "posts", batch, result, where)
+        before = result.counts.get("posts", 0)
+        uris = self._insert_ignore(con, "posts", batch, result, where, returning=returning)
+        result.posts_new += result.counts["posts"] - before
+        return uris
 
     def _write_accounts(
         self, con: duckdb.DuckDBPyConnection, batch: pa.Table, result: WriteResult
@@ -394,26 +501,42 @@ class Store:
         self.write([], cursors={key: value})
 
     def audit(self, action: str, target: str, detail: str = "", actor: str = "cli") -> None:
-        self.con.execute(
-            "INSERT INTO audit VALUES (?, ?, ?, ?, ?)", [utcnow(), actor, action, target, detail]
-        )
+        self.writer.run(AuditJob(action, target, detail, actor))
 
     def record_import(self, row: dict[str, Any]) -> None:
-        self.con.execute(
-            "INSERT OR REPLACE INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                row["id"],
-                row["source"],
-                row["paths"],
-                row["started_at"],
-                row.get("finished_at"),
-                row.get("read", 0),
-                row.get("new", 0),
-                row.get("duplicates", 0),
-                row.get("rejected", 0),
-                row.get("status", "running"),
-            ],
+        self.writer.run(ImportJob(row))
+
+    def profiles(self, keys: Sequence[tuple[str, str]]) -> list[tuple[Any, ...]]:
+        """(network, account_id, handle, display_name, bio, url) of the stored accounts
+        among ``keys`` (read on the calling thread's connection)."""
+        table = pa.table(
+            {
+                "network": pa.array([k[0] for k in keys], pa.string()),
+                "account_id": pa.array([k[1] for k in keys], pa.string()),
+            }
         )
+        con = self.con
+        with registered(con, "veille_keys_wanted", table):
+            return con.execute(
+                """SELECT a.network, a.account_id, a.handle, a.display_name, a.bio, a.url
+                   FROM accounts a SEMI JOIN veille_keys_wanted k
+                   ON a.network = k.network AND a.account_id = k.account_id"""
+            ).fetchall()
+
+    def duplicate_keys(self) -> dict[str, int]:
+        """For every table, how many keys (``schema.TABLE_KEYS``) it holds more than once:
+        all zeros when the one-writer discipline held."""
+        out = {}
+        for table, key in TABLE_KEYS.items():
+            cols = ", ".join(key)
+            out[table] = int(
+                self.scalar(
+                    f"SELECT count(*) FROM (SELECT {cols} FROM {table} GROUP BY ALL "
+                    "HAVING count(*) > 1)"
+                )
+                or 0
+            )
+        return out
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.con.execute(sql, list(params)).fetchall()

@@ -26,6 +26,8 @@ from veille.model import utcnow
 from veille.rawlog import RawLog
 from veille.rejects import RejectLog
 from veille.store import Store
+from veille.store.writer import Writer
+from veille.store.writes import MarkInterruptedJob
 from veille.workspace.config import VeilleConfig, load_config, parse_config
 from veille.workspace.template import TEMPLATE
 
@@ -59,6 +61,17 @@ class Workspace:
         self.store = Store(self.data_dir / "veille.duckdb", read_only=read_only)
         self.rawlog = RawLog(self.data_dir / "raw")
         self.rejects = RejectLog(self.data_dir / "rejects")
+        if not self.store.read_only and self.store.scalar(
+            "SELECT count(*) FROM imports WHERE status = 'running'"
+        ):
+            # we hold the exclusive owner lock: whoever ran these imports is gone
+            self.writer.run(MarkInterruptedJob())
+
+    @property
+    def writer(self) -> Writer:
+        """The workspace's one writer (its store's): every write of every table is a job
+        on it. Started on first use, closed with the workspace."""
+        return self.store.writer
 
     @classmethod
     def open(cls, path: Path | str = ".", *, read_only: bool = False) -> Workspace:
