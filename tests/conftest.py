@@ -3,12 +3,14 @@ skip with a clear reason where it is absent."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = (ROOT / ".." / "shared").resolve()
+#: ``../shared`` beside the checkout, or ``VEILLE_SHARED`` (a worktree kept elsewhere)
+SHARED = Path(os.environ.get("VEILLE_SHARED") or ROOT / ".." / "shared").resolve()
 
 
 def shared_path(*parts: str) -> Path:

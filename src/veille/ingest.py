@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from veille.model import Post, Record, utcnow
+from veille.model import Account, Post, Record, utcnow
 from veille.pipeline.enrich import build_enrichment, input_batch, pipeline_key
 from veille.plugins import stages as registered_stages
-from veille.redact import redact_raw_log
+from veille.rawlog import Appended, item_hash
+from veille.redact import content_keys, redact_raw_log
 from veille.sources.base import Connector, RawItem, Reject, excerpt
+from veille.store.rawindex import RawIndex, RawIndexJob
 from veille.store.store import Prepared, RecordsJob, WriteResult, prepare
 from veille.store.writes import Enrichment
 
@@ -67,11 +69,16 @@ class IngestSummary:
 ProgressCallback = Callable[[IngestSummary], None]
 
 
-def map_items(cls: type[Connector], items: list[RawItem]) -> tuple[list[Record], list[Reject]]:
-    """Map raw items to records; set aside those that fail, with where and why."""
+def map_items(
+    cls: type[Connector], items: list[RawItem], spans: list[tuple[int, int]] | None = None
+) -> tuple[list[Record], list[Reject]]:
+    """Map raw items to records; set aside those that fail, with where and why. With
+    ``spans``, the records of ``items[i]`` are ``records[spans[i][0]:spans[i][1]]``."""
     records: list[Record] = []
     rejects: list[Reject] = []
     for item in items:
+        if spans is not None:
+            spans.append((len(records), len(records)))
         try:
             mapped = cls.to_records(item)
         except Exception as exc:  # a bad item must never stop the rest
@@ -100,6 +107,11 @@ def map_items(cls: type[Connector], items: list[RawItem]) -> tuple[list[Record],
                 )
             )
             continue
+        for record in mapped:  # first seen when received: the same again on a rebuild
+            if isinstance(record, Account) and record.first_seen is None:
+                record.first_seen = item.received_at
+        if spans is not None:
+            spans[-1] = (len(records), len(records) + len(mapped))
         records.extend(mapped)
     return records, rejects
 
@@ -136,18 +148,45 @@ class BatchCommitter:
         self.stages = registered_stages(ws.config) if enrich else []
         self.pipeline = pipeline_key(self.stages) if self.stages else ""
         self.profiles = ProfileCache(ws)
+        #: hashes of the raw items of each batch in flight (by id of its future)
+        self.in_flight: dict[int, set[int]] = {}
+        reindex_raw_log(ws)
 
     def commit(self, batch: list[RawItem], bad: list[Reject], cursors: dict[str, str]) -> None:
-        if batch:
-            self.ws.rawlog.append(batch)
-        records, rejects = map_items(self.cls, batch)
+        fresh, hashes = self.fresh(batch)
+        appended = self.ws.rawlog.append([batch[i] for i in fresh]) if fresh else None
+        spans: list[tuple[int, int]] = []
+        records, rejects = map_items(self.cls, batch, spans)
         self.set_aside(bad + rejects)
-        if records or cursors:
+        raw = None
+        if appended is not None:
+            raw = raw_index(batch, fresh, hashes, records, spans, appended)
+        if records or cursors or raw is not None:
             prepared = prepare(records)
             enrichment = self.enrichment(prepared)
-            job = RecordsJob(prepared, dict(cursors), enrichment)
-            self.pending.append(self.writer.submit_job(job, linger=True))
+            job = RecordsJob(prepared, dict(cursors), enrichment, raw)
+            future = self.writer.submit_job(job, linger=True)
+            self.pending.append(future)
+            if raw is not None:
+                self.in_flight[id(future)] = set(raw.items.column("item").to_pylist())
         self.drain(block=len(self.pending) > self.window)
+
+    def fresh(self, batch: list[RawItem]) -> tuple[list[int], list[int]]:
+        """The positions in ``batch`` of the items the raw log does not hold yet (nor a
+        batch in flight, nor an earlier item of this batch), and every item's hash."""
+        if not batch:
+            return [], []
+        hashes = [item_hash(item) for item in batch]
+        wanted = set(hashes)
+        known = self.ws.store.known_raw_items(hashes)
+        for held in self.in_flight.values():
+            known |= held & wanted
+        out = []
+        for i, h in enumerate(hashes):
+            if h not in known:
+                known.add(h)
+                out.append(i)
+        return out, hashes
 
     def enrichment(self, prepared: Prepared) -> Enrichment | None:
         """The stages' output for the posts of ``prepared``, computed before the write
@@ -174,7 +213,9 @@ class BatchCommitter:
         if block and self.pending:
             self.writer.flush()
         while self.pending and (block or self.pending[0].done()):
-            result = self.pending.popleft().result()
+            future = self.pending.popleft()
+            self.in_flight.pop(id(future), None)
+            result = future.result()
             self.summary.posts_new += result.posts_new
             self.summary.posts_duplicate += result.posts_duplicate
             self.summary.posts_deleted += result.posts_skipped_deleted
@@ -194,6 +235,60 @@ class BatchCommitter:
         """Commit what is queued (without lingering) and account for it. The writer is
         the workspace's: it stays up for the other producers."""
         self.drain(block=True)
+
+
+def raw_index(
+    batch: list[RawItem],
+    fresh: list[int],
+    hashes: list[int],
+    records: list[Record],
+    spans: list[tuple[int, int]],
+    appended: Appended,
+) -> RawIndex:
+    """The raw-log index rows of the ``fresh`` items of ``batch``, just appended."""
+    items = []
+    keys: list[tuple[str, str]] = []
+    for i, segment in zip(fresh, appended.segments, strict=True):
+        item = batch[i]
+        items.append((item.source, hashes[i], segment))
+        start, end = spans[i]
+        keys.extend((key, segment) for key in content_keys(records[start:end]))
+    return RawIndex.of(items, keys, appended.sizes)
+
+
+def reindex_raw_log(ws: Workspace, batch_size: int = 20_000) -> int:
+    """Index what the raw log holds beyond what the store indexed: items that a crash
+    left appended but not committed, or a raw log older than its index. Returns how
+    many items were indexed (none, usually: one ``stat`` per segment)."""
+    from veille.plugins import connectors
+
+    indexed = ws.store.raw_segments()
+    todo = [s for s in ws.rawlog.segments() if s.committed_size() > indexed.get(s.name, 0)]
+    if not todo:
+        return 0
+    known = connectors()
+    done = 0
+    for segment in todo:
+        start = indexed.get(segment.name, 0)
+        size = segment.committed_size()
+        items: list[tuple[str, int, str]] = []
+        keys: list[tuple[str, str]] = []
+        for item in ws.rawlog.items_from(segment, start):
+            items.append((item.source, item_hash(item), segment.name))
+            cls = known.get(item.source)
+            if cls is not None:
+                try:
+                    mapped = cls.to_records(item)
+                except Exception:  # rejected: nothing of it was stored
+                    mapped = []
+                keys.extend((key, segment.name) for key in content_keys(mapped))
+            if len(items) >= batch_size:
+                ws.store.writer.run(RawIndexJob(RawIndex.of(items, keys, {})))
+                done += len(items)
+                items, keys = [], []
+        ws.store.writer.run(RawIndexJob(RawIndex.of(items, keys, {segment.name: size})))
+        done += len(items)
+    return done
 
 
 _PROFILE_FIELDS = ("handle", "display_name", "bio", "url")

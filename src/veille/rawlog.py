@@ -7,14 +7,24 @@ recorded offset, and the next append truncates whatever a crash left after it, s
 kill -9 mid-write never corrupts a segment and an item is in the log only once it is
 recorded. ``redact`` rewrites segments (to a temporary file, then an atomic rename) to drop
 items that tombstones name.
+
+The store indexes the raw log (``store/schema.py``: ``raw_items``, ``raw_keys``,
+``raw_segments``, written by the one writer with each batch): which items it holds (a
+source and a hash of the payload, ``item_hash``), so a re-import or a redelivery appends
+nothing twice; where each content key lies (a post, reaction or follow URI, an account),
+so a redaction rewrites only the segments that hold a redacted key; and how far each
+segment is indexed, so what a crash left appended but not indexed is indexed on the next
+run (``read_bytes(start=...)``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
@@ -27,12 +37,47 @@ _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(RawItem)
 
 
+def _line(item: RawItem) -> bytes:
+    """The item as one JSON line (a pretty-printed payload is re-encoded on one line)."""
+    line = _ENCODER.encode(item)
+    if b"\n" in line or b"\r" in line:
+        item = msgspec.structs.replace(
+            item, payload=msgspec.Raw(_ENCODER.encode(msgspec.json.decode(item.payload)))
+        )
+        line = _ENCODER.encode(item)
+    return line
+
+
+def item_hash(item: RawItem) -> int:
+    """The key of a raw item in the raw log's index: 63 bits of a hash of its source and
+    payload (as the raw log stores it). The same item delivered twice (a re-import, a
+    stream's redelivery) is kept once; a changed one (new counts, an edit) is new
+    information and kept too."""
+    payload = bytes(item.payload)
+    if b"\n" in payload or b"\r" in payload:
+        payload = _ENCODER.encode(msgspec.json.decode(payload))
+    digest = hashlib.blake2b(payload, digest_size=8, key=item.source.encode()[:64])
+    return int.from_bytes(digest.digest(), "big") >> 1
+
+
+def segment_name(source: str, day: str) -> str:
+    """``SOURCE/YYYY-MM-DD.jsonl.zst``, relative to the raw log's root (later parts of a
+    day are ``YYYY-MM-DD_001.jsonl.zst``...: they sort after it, and before the next day)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source)
+    return f"{safe}/{day}.jsonl.zst"
+
+
 class Segment:
     """One ``.jsonl.zst`` file and its ``.idx`` of committed end offsets."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.index_path = path.with_name(path.name + ".idx")
+
+    @property
+    def name(self) -> str:
+        """``SOURCE/DAY.jsonl.zst``, as the store's raw-log index names it."""
+        return f"{self.path.parent.name}/{self.path.name}"
 
     def committed_size(self) -> int:
         """The last recorded end offset, capped by the file's size (after a redaction
@@ -48,7 +93,8 @@ class Segment:
                     last = int(line)
         return min(last, self.path.stat().st_size)
 
-    def append(self, frame: bytes) -> None:
+    def append(self, frame: bytes) -> int:
+        """Append one frame durably; returns the new committed size."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         committed = self.committed_size()
         with open(self.path, "ab") as out:
@@ -62,13 +108,16 @@ class Segment:
             index.write(b"%d\n" % end)
             index.flush()
             os.fsync(index.fileno())
+        return end
 
-    def read_bytes(self) -> Iterator[bytes]:
-        """The committed JSON lines of this segment."""
-        size = self.committed_size()
-        if size == 0:
+    def read_bytes(self, start: int = 0) -> Iterator[bytes]:
+        """The committed JSON lines of this segment (from the frame at ``start``, a
+        committed end offset)."""
+        size = self.committed_size() - start
+        if size <= 0:
             return
         with open(self.path, "rb") as handle:
+            handle.seek(start)
             limited = io.BytesIO(handle.read(size)) if size < (64 << 20) else _Limited(handle, size)
             reader = zstandard.ZstdDecompressor().stream_reader(
                 cast(IO[bytes], limited), read_across_frames=True
@@ -97,35 +146,68 @@ class _Limited(io.RawIOBase):
         return count or 0
 
 
+@dataclass
+class Appended:
+    """Where an append put each item (``segments[i]`` for ``items[i]``) and the new
+    committed size of each segment written."""
+
+    segments: list[str]
+    sizes: dict[str, int]
+
+
 class RawLog:
+    #: a day's segment rolls over to ``DAY_001``, ``DAY_002``... past this size, so that a
+    #: redaction rewrites a bounded amount around each redacted item
+    max_segment_bytes = 8 << 20
+
     def __init__(self, root: Path, level: int = 3) -> None:
         self.root = root
         self._compressor = zstandard.ZstdCompressor(level=level)
+        self._current: dict[tuple[str, str], Segment] = {}
 
     def segment_for(self, source: str, day: str) -> Segment:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source)
-        return Segment(self.root / safe / f"{day}.jsonl.zst")
+        """The segment that takes a day's next items of ``source``."""
+        current = self._current.get((source, day))
+        if current is None:
+            first = Segment(self.root / segment_name(source, day))
+            parts = sorted(first.path.parent.glob(f"{day}_*.jsonl.zst"))
+            current = Segment(parts[-1]) if parts else first
+        if current.committed_size() >= self.max_segment_bytes:
+            part = 1 if current.path.name[10] == "." else int(current.path.name[11:14]) + 1
+            current = Segment(current.path.with_name(f"{day}_{part:03d}.jsonl.zst"))
+        self._current[(source, day)] = current
+        return current
 
-    def append(self, items: Sequence[RawItem]) -> None:
+    def segment(self, name: str) -> Segment:
+        return Segment(self.root / name)
+
+    def append(self, items: Sequence[RawItem]) -> Appended:
         """Append items durably (fsync) before they are mapped and stored."""
         groups: dict[tuple[str, str], list[bytes]] = defaultdict(list)
+        keys: list[tuple[str, str]] = []
         for item in items:
             day = item.received_at.strftime("%Y-%m-%d")
-            line = _ENCODER.encode(item)
-            if b"\n" in line or b"\r" in line:  # pretty-printed JSON: one line per item
-                item = msgspec.structs.replace(
-                    item, payload=msgspec.Raw(_ENCODER.encode(msgspec.json.decode(item.payload)))
-                )
-                line = _ENCODER.encode(item)
+            line = _line(item)
             groups[(item.source, day)].append(line)
+            keys.append((item.source, day))
+        sizes: dict[str, int] = {}
+        names: dict[tuple[str, str], str] = {}
         for (source, day), lines in groups.items():
             frame = self._compressor.compress(b"\n".join(lines) + b"\n")
-            self.segment_for(source, day).append(frame)
+            segment = self.segment_for(source, day)
+            sizes[segment.name] = segment.append(frame)
+            names[(source, day)] = segment.name
+        return Appended([names[k] for k in keys], sizes)
 
     def segments(self) -> list[Segment]:
         if not self.root.exists():
             return []
         return [Segment(p) for p in sorted(self.root.glob("*/*.jsonl.zst"))]
+
+    def items_from(self, segment: Segment, start: int) -> Iterator[RawItem]:
+        """The items of ``segment`` after the committed offset ``start``."""
+        for line in segment.read_bytes(start):
+            yield _DECODER.decode(line)
 
     def items(self, segments: Iterable[Segment] | None = None) -> Iterator[RawItem]:
         for segment in segments if segments is not None else self.segments():
@@ -135,11 +217,21 @@ class RawLog:
     def count_bytes(self) -> int:
         return sum(s.committed_size() for s in self.segments())
 
-    def redact(self, drop: Callable[[RawItem], bool]) -> int:
-        """Rewrite every segment that holds an item for which ``drop`` is true, without
-        those items. Returns how many items were removed."""
-        removed = 0
-        for segment in self.segments():
+    def redact(
+        self, drop: Callable[[RawItem], bool], segments: Iterable[Segment] | None = None
+    ) -> int:
+        """Rewrite each of ``segments`` (default: all) that holds an item for which
+        ``drop`` is true, without those items. Returns how many items were removed."""
+        return sum(hit for hit, _ in self.rewrite(drop, segments).values())
+
+    def rewrite(
+        self, drop: Callable[[RawItem], bool], segments: Iterable[Segment] | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """Rewrite each of ``segments`` (default: all) that holds an item for which
+        ``drop`` is true, without those items. Returns, for each segment rewritten, how
+        many items were removed and its new committed size."""
+        done: dict[str, tuple[int, int]] = {}
+        for segment in self.segments() if segments is None else segments:
             kept: list[bytes] = []
             hit = 0
             for line in segment.read_bytes():
@@ -149,7 +241,6 @@ class RawLog:
                     kept.append(line.rstrip(b"\n"))
             if not hit:
                 continue
-            removed += hit
             tmp = segment.path.with_name(segment.path.name + ".tmp")
             tmp_index = segment.index_path.with_name(segment.index_path.name + ".tmp")
             frame = self._compressor.compress(b"\n".join(kept) + b"\n") if kept else b""
@@ -166,7 +257,8 @@ class RawLog:
             os.replace(tmp, segment.path)
             os.replace(tmp_index, segment.index_path)
             _fsync_dir(segment.path.parent)
-        return removed
+            done[segment.name] = (hit, len(frame))
+        return done
 
 
 def _fsync_dir(path: Path) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from veille.ingest import map_items
+from veille.ingest import map_items, reindex_raw_log
 from veille.plugins import connectors
 from veille.retention import apply_retention
 from veille.sources.base import Connector, RawItem
@@ -45,6 +45,7 @@ def rebuild(
     for leftover in (new_path, new_path.with_name(new_path.name + ".wal")):
         leftover.unlink(missing_ok=True)
     apply_retention(ws)
+    reindex_raw_log(ws)  # what the raw log holds is known before choosing what to keep
     summary = RebuildSummary()
     known = connectors()
     new = Store(new_path)

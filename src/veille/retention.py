@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from veille.model import utcnow
+from veille.store.rawindex import RawRewrittenJob
 from veille.store.writes import RetentionJob
 
 if TYPE_CHECKING:
@@ -34,11 +35,15 @@ def apply_retention(ws: Workspace, *, now: datetime | None = None) -> RetentionS
     purged = ws.store.writer.run(RetentionJob(cutoff))
     day = cutoff.strftime("%Y-%m-%d")
     removed = 0
+    gone: list[str] = []
     for segment in ws.rawlog.segments():
         if segment.path.name[:10] < day:
             segment.path.unlink(missing_ok=True)
             segment.index_path.unlink(missing_ok=True)
+            gone.append(segment.name)
             removed += 1
+    if gone:  # the raw-log index forgets where keys lay, not which items it held
+        ws.store.writer.run(RawRewrittenJob(sizes={}, keys=[], scanned=[], removed=gone))
     if ws.rejects.root.exists():
         for path in ws.rejects.root.glob("*.jsonl"):
             if path.name[:10] < day:

@@ -72,21 +72,62 @@ V1 = [
         detail VARCHAR)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1]
+#: The raw log's index (``rawlog.py``), kept by the writer with each batch: the items it
+#: holds (a hash of source and payload), where each content key lies (a post, reaction or
+#: follow URI, an account key), and how far each segment is indexed. ``raw_items`` and
+#: ``raw_keys`` are big and keyed by the writer's anti-join, like ``posts``.
+V2 = [
+    """CREATE TABLE raw_items (
+        source VARCHAR NOT NULL, item BIGINT NOT NULL, segment VARCHAR NOT NULL)""",
+    """CREATE TABLE raw_keys (key VARCHAR NOT NULL, segment VARCHAR NOT NULL)""",
+    """CREATE TABLE raw_segments (
+        segment VARCHAR PRIMARY KEY, indexed_bytes BIGINT NOT NULL)""",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: the content keys that the raw log still holds (its index: ``raw_keys``)
+_HELD = "SELECT key FROM raw_keys"
 
 #: What a rebuild carries over (not derivable from the raw log), table -> query.
 KEPT_ON_REBUILD: dict[str, str] = {
     **{
         t: f"SELECT * FROM {t}"
-        for t in ("tombstones", "cursors", "source_state", "imports", "audit", "alerts_sent")
+        for t in (
+            "tombstones",
+            "cursors",
+            "source_state",
+            "imports",
+            "audit",
+            "alerts_sent",
+            # the raw log is not changed by a rebuild: its index stays true
+            "raw_items",
+            "raw_keys",
+            "raw_segments",
+        )
     },
     # rows whose raw items are gone: deleted posts and forgotten accounts (redacted), and
     # text purged by retention (segments removed); posts without text (reposts) come along
     # too, harmlessly, since the replay skips the URIs it already has
     "posts": "SELECT * FROM posts WHERE deleted_at IS NOT NULL OR text IS NULL",
     "accounts": "SELECT * FROM accounts WHERE network || ':' || account_id IN "
-    "(SELECT key FROM tombstones WHERE kind = 'account')",
+    "(SELECT key FROM tombstones WHERE kind = 'account') OR network || ':' || account_id "
+    f"NOT IN ({_HELD})",
+    # unfollows (their raw items are redacted by the tombstone), and what retention took
+    # the raw items of (their keys lie in no segment any more)
+    "follows": "SELECT * FROM follows WHERE deleted_at IS NOT NULL OR "
+    f"network || ':' || follower_id NOT IN ({_HELD})",
+    "account_snapshots": "SELECT * FROM account_snapshots WHERE "
+    f"network || ':' || account_id NOT IN ({_HELD})",
+    "post_metrics": f"SELECT * FROM post_metrics WHERE uri NOT IN ({_HELD})",
+    "reactions": f"SELECT * FROM reactions WHERE uri NOT IN ({_HELD})",
+    # the enrichments of posts whose text retention purged cannot be computed again
+    **{
+        t: f"SELECT * FROM {t} WHERE uri IN (SELECT uri FROM posts WHERE text IS NULL "
+        "AND deleted_at IS NULL)"
+        for t in ("enrichments", "enriched", "matches")
+    },
 }
 
 #: The key of every table: unique by a PRIMARY KEY, or (the big tables) by the one writer's
@@ -109,4 +150,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "tombstones": ("key",),
     "imports": ("id",),
     "audit": ('"at"', "actor", "action", "target", "detail"),
+    "raw_items": ("item",),
+    "raw_keys": ("key", "segment"),
+    "raw_segments": ("segment",),
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,13 @@ from veille.model import (
     utcnow,
 )
 from veille.store.arrow import to_table
+from veille.store.rawindex import (
+    RawIndex,
+    indexed_sizes,
+    known_items,
+    segments_holding,
+    write_raw_index,
+)
 from veille.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLE_KEYS
 from veille.store.writer import Job, fault_point
 from veille.store.writes import AuditJob, Enrichment, ImportJob, write_enrichment
@@ -116,13 +123,18 @@ class RecordsJob(Job[WriteResult]):
     batch: Prepared
     cursors: dict[str, str]
     enrichment: Enrichment | None = None
+    #: the raw-log index rows of the batch's items that were just appended
+    raw: RawIndex | None = None
 
     @property
     def rows(self) -> int:  # type: ignore[override]
         return len(self.batch)
 
     def run(self, store: Store, con: duckdb.DuckDBPyConnection) -> WriteResult:
-        return store.write_records(con, self.batch, self.cursors, self.enrichment)
+        result = store.write_records(con, self.batch, self.cursors, self.enrichment)
+        if self.raw is not None:
+            write_raw_index(con, self.raw)
+        return result
 
 
 def prepare(records: Sequence[Record]) -> Prepared:
@@ -140,11 +152,19 @@ def prepare(records: Sequence[Record]) -> Prepared:
     if groups[Account]:
         out.accounts = to_table(Account, _merge_accounts(groups[Account]))
     if groups[AccountSnapshot]:
-        snapshots = {(s.network, s.account_id, s.observed_at): s for s in groups[AccountSnapshot]}
-        out.snapshots = to_table(AccountSnapshot, list(snapshots.values()))
+        snapshots = _changes(
+            groups[AccountSnapshot],
+            lambda s: (s.network, s.account_id),
+            lambda s: (s.followers, s.following, s.posts),
+        )
+        out.snapshots = to_table(AccountSnapshot, snapshots)
     if groups[PostMetrics]:
-        metrics = {(m.uri, m.observed_at): m for m in groups[PostMetrics]}
-        out.metrics = to_table(PostMetrics, list(metrics.values()))
+        metrics = _changes(
+            groups[PostMetrics],
+            lambda m: (m.uri,),
+            lambda m: (m.likes, m.reposts, m.replies, m.quotes),
+        )
+        out.metrics = to_table(PostMetrics, metrics)
     if groups[Reaction]:
         out.reactions = to_table(Reaction, list({r.uri: r for r in groups[Reaction]}.values()))
     if groups[Follow]:
@@ -152,6 +172,32 @@ def prepare(records: Sequence[Record]) -> Prepared:
         out.follows = to_table(Follow, list(follows.values()))
     if groups[Tombstone]:
         out.tombstones = to_table(Tombstone, list({t.key: t for t in groups[Tombstone]}.values()))
+    return out
+
+
+def _changes(
+    observations: list[Any],
+    key: Callable[[Any], tuple[Any, ...]],
+    values: Callable[[Any], tuple[Any, ...]],
+) -> list[Any]:
+    """Snapshots keyed by what they observed: of the observations of one subject (one
+    time each: the first wins), those whose values differ from the one just before. An
+    importer whose data has no observation time takes the import time, so a re-import
+    would otherwise add the same counts again at each run; a series of counts keeps every
+    change, and its growth stays measurable (the writer compares with the stored ones
+    the same way: ``Store._insert_changes``)."""
+    ordered = sorted(observations, key=lambda o: (key(o), o.observed_at))
+    out: list[Any] = []
+    last: tuple[Any, ...] | None = None
+    last_key: tuple[Any, ...] | None = None
+    for obs in ordered:
+        k = key(obs)
+        if k == last_key and out and out[-1].observed_at == obs.observed_at:
+            continue  # the same subject at the same time: the first one wins
+        v = values(obs)
+        if k != last_key or v != last:
+            out.append(obs)
+        last, last_key = v, k
     return out
 
 
@@ -333,9 +379,9 @@ class Store:
             if enrichment is not None and new:
                 write_enrichment(con, enrichment, only=new)
         if batch.snapshots is not None:
-            self._insert_ignore(con, "account_snapshots", batch.snapshots, result)
+            self._insert_changes(con, "account_snapshots", batch.snapshots, result)
         if batch.metrics is not None:
-            self._insert_ignore(con, "post_metrics", batch.metrics, result)
+            self._insert_changes(con, "post_metrics", batch.metrics, result)
         if batch.reactions is not None:
             self._insert_ignore(
                 con,
@@ -382,6 +428,30 @@ class Store:
                 inserted = int(con.execute(sql).fetchall()[0][0])
         result.counts[table] = result.counts.get(table, 0) + inserted
         return uris
+
+    def _insert_changes(
+        self, con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, result: WriteResult
+    ) -> None:
+        """Insert the observations of ``batch`` that are new: not at a time already held
+        for their subject, and not the same values as the latest stored one before them
+        (an ASOF join finds it)."""
+        subject = _KEYS[table][:-1]
+        values = _OBSERVED[table]
+        columns = ", ".join(batch.schema.names)
+        on = " AND ".join(f"b.{k} = t.{k}" for k in subject)
+        same = " AND ".join(f"b.{v} IS NOT DISTINCT FROM t.{v}" for v in values)
+        with registered(con, "veille_batch", batch):
+            inserted = int(
+                con.execute(
+                    f"""INSERT INTO {table} ({columns})
+                        SELECT {", ".join(f"b.{c}" for c in batch.schema.names)}
+                        FROM veille_batch b ASOF LEFT JOIN {table} t
+                            ON {on} AND b.observed_at >= t.observed_at
+                        WHERE t.observed_at IS NULL
+                            OR (t.observed_at <> b.observed_at AND NOT ({same}))"""
+                ).fetchall()[0][0]
+            )
+        result.counts[table] = result.counts.get(table, 0) + inserted
 
     def _write_posts(
         self,
@@ -523,6 +593,17 @@ class Store:
                    ON a.network = k.network AND a.account_id = k.account_id"""
             ).fetchall()
 
+    # --- the raw log's index (store/rawindex.py), read on the caller's connection ---------
+    def known_raw_items(self, items: list[int]) -> set[int]:
+        return known_items(self.con, items)
+
+    def raw_segments(self) -> dict[str, int]:
+        """How far each raw-log segment is indexed (bytes)."""
+        return indexed_sizes(self.con)
+
+    def segments_holding(self, keys: list[str]) -> set[str]:
+        return segments_holding(self.con, keys)
+
     def duplicate_keys(self) -> dict[str, int]:
         """For every table, how many keys (``schema.TABLE_KEYS``) it holds more than once:
         all zeros when the one-writer discipline held."""
@@ -542,6 +623,12 @@ class Store:
         rows = self.con.execute(sql, list(params)).fetchall()
         return rows[0][0] if rows else None
 
+
+#: The observed values of the snapshot tables (a snapshot equal to the one before is not new).
+_OBSERVED: dict[str, tuple[str, ...]] = {
+    "account_snapshots": ("followers", "following", "posts"),
+    "post_metrics": ("likes", "reposts", "replies", "quotes"),
+}
 
 #: The key of each table written by anti-join (see schema.py).
 _KEYS: dict[str, tuple[str, ...]] = {
