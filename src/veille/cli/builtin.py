@@ -19,6 +19,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.enrich_cmd",
     "veille.cli.train_cmd",
     "veille.cli.cohort_cmd",
+    "veille.cli.objectives_cmd",
 )
 
 
