@@ -8,14 +8,16 @@ in ``../shared/fixtures/bluesky_jetstream``, varied (new record keys, times spre
 rate, text suffixes) to the wanted count, framed as Jetstream v2 sends them.
 
 The server runs in its own process, pinned to another core; the collector process is pinned
-to one core (``os.sched_setaffinity``). Enrichment is off. Three measurements, in the same
-run, each the median of ``--repeat`` runs:
+to one core (``os.sched_setaffinity``). Four measurements, in the same run, each the median
+of ``--repeat`` runs:
 
 - ``recv``: a bare websocket client that only receives the frames (the floor);
 - ``fetch``: the ``bluesky-stream`` connector reading frames (decode, cursor, raw items),
   nothing stored (the baseline the brief names: reading without storing);
 - ``store``: ``veille.collect.listen`` into a fresh workspace: raw log (zstd, fsync per
-  batch), mapping (``jetstream.map_event_json``), DuckDB writes and cursors.
+  batch), mapping (``jetstream.map_event_json``), DuckDB writes and cursors; stages off;
+- ``enrich``: the same with the enrichment stages (inside each batch where the code runs
+  them there; otherwise ``enrich_pending`` after the stream, as ``veille listen`` did).
 
 Reported: events per second and the multiple of real time (simulated seconds / wall seconds);
 the target is 50x for ``store``.
@@ -37,7 +39,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "bluesky_jetstream"
+FIXTURES = (
+    Path(os.environ.get("VEILLE_SHARED") or ROOT.parent / "shared")
+    / "fixtures"
+    / "bluesky_jetstream"
+)
 START_US = None  # set at run time: the last hour, so the cursor is within the replay window
 
 
@@ -96,8 +102,14 @@ def run_fetch(url: str, count: int) -> float:
     return elapsed
 
 
-def run_store(url: str, count: int) -> tuple[float, dict[str, Any]]:
+def run_store(url: str, count: int, enrich: bool = False) -> tuple[float, dict[str, Any]]:
+    """``listen`` into a fresh workspace; with ``enrich``, the posts are enriched too: by
+    the stages inside each batch where the code has them, else by ``enrich_pending``
+    after the stream (what ``veille listen`` did before)."""
+    import inspect
+
     from veille.collect import listen
+    from veille.pipeline.enrich import enrich_pending
     from veille.sources.bluesky import BlueskyJetstream, StreamOptions
     from veille.workspace import Workspace
     from veille.workspace.workspace import init_workspace
@@ -111,8 +123,12 @@ def run_store(url: str, count: int) -> tuple[float, dict[str, Any]]:
             connector = BlueskyJetstream(
                 StreamOptions(jetstream_url=url, mode="network", max_events=count, max_seconds=600)
             )
+            inline = "enrich" in inspect.signature(listen).parameters
+            kw: dict[str, Any] = {"enrich": enrich} if inline else {}
             started = time.perf_counter()
-            summary = listen(ws, "bluesky", connector=connector, batch_size=5_000)
+            summary = listen(ws, "bluesky", connector=connector, batch_size=5_000, **kw)
+            if enrich and not inline:
+                enrich_pending(ws)
             elapsed = time.perf_counter() - started
             posts = ws.store.scalar("SELECT count(*) FROM posts")
         assert summary.read == count, (summary.read, count)
@@ -140,7 +156,7 @@ def main() -> None:
     )
     server.start()
     url, size = parent.recv()
-    results: dict[str, list[float]] = {"recv": [], "fetch": [], "store": []}
+    results: dict[str, list[float]] = {"recv": [], "fetch": [], "store": [], "enrich": []}
     extra: dict[str, Any] = {}
     try:
         for _ in range(args.repeat):
@@ -148,6 +164,7 @@ def main() -> None:
             results["fetch"].append(run_fetch(url, count))
             elapsed, extra = run_store(url, count)
             results["store"].append(elapsed)
+            results["enrich"].append(run_store(url, count, enrich=True)[0])
     finally:
         parent.send("stop")
         server.join(timeout=10)

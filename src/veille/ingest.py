@@ -326,6 +326,9 @@ class ProfileCache:
         """Read the stored profiles of ``keys`` (this thread's own store cursor)."""
         if not keys:
             return
+        empty = (None,) * len(_PROFILE_FIELDS)
+        for key in keys:  # not stored: no profile (until a batch brings one)
+            self.known[key] = empty
         for network, account_id, *fields in self.ws.store.profiles(keys):
             self.known[(network, account_id)] = tuple(fields)
 
