@@ -98,7 +98,7 @@ def test_leader_needs_a_workspace_and_unknown_leader_suggests(tmp_path: Path) ->
         encoding="utf-8",
     )
     wrong = veille("check", "-w", str(ws), "-n", "bluesky", "--leader", "alice-martn", "Bonjour")
-    assert wrong.returncode == 2 and b"Did you mean alice-martin?" in wrong.stderr
+    assert wrong.returncode == 2 and b"Did you mean: alice-martin?" in wrong.stderr
     right = veille("check", "-w", str(ws), "-n", "bluesky", "--leader", "alice-martin",
                    "--format", "json", "Bonjour")  # fmt: skip
     assert right.returncode == 0, right.stderr

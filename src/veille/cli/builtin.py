@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
     "veille.cli.check_cmd",
+    "veille.cli.digest_cmd",
 )
 
 

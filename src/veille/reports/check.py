@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from veille.errors import UsageError
-from veille.i18n import language, t
+from veille.i18n import current_language, t
 from veille.reports import check_messages as _messages  # noqa: F401 - registers messages
 from veille.reports.risk import fold, risk_lexicon
 from veille.reports.textlength import NETWORK_LIMITS, post_length
@@ -249,7 +249,7 @@ def _language_rules(enriched: Mapping[str, Any], context: CheckContext | None) -
     score = float(enriched.get("rumour_cue") or 0.0)
     hedging = [c for c in cues if c in ("uncertainty", "denial")]
     if hedging and score >= 0.5:
-        quoted = ", ".join(f"« {x} »" if language() == "fr" else f"'{x}'" for x in terms[:4])
+        quoted = _quote(terms[:4])
         rules.append(
             Rule("tone", "warn", t(f"check.tone.{hedging[0]}", terms=quoted, score=f"{score:.2f}"))
         )
@@ -258,6 +258,11 @@ def _language_rules(enriched: Mapping[str, Any], context: CheckContext | None) -
     else:
         rules.append(Rule("tone", "pass", t("check.tone.ok")))
     return rules
+
+
+def _quote(items: Sequence[str]) -> str:
+    french = current_language() == "fr"
+    return ", ".join(f"« {x} »" if french else f"'{x}'" for x in items)
 
 
 def _usual_language(leader: LeaderContext) -> str | None:
@@ -277,7 +282,7 @@ def _risk_rules(text: str, context: CheckContext | None) -> list[Rule]:
         if not found:
             rules.append(Rule(category.name, "pass", t(f"check.risk.{category.name}.none")))
             continue
-        quoted = ", ".join(f"« {x} »" if language() == "fr" else f"'{x}'" for x in found[:5])
+        quoted = _quote(found[:5])
         reason = t(f"check.risk.{category.name}.found", terms=quoted)
         if category.name == "market" and context and context.organisations:
             named = [o for o in context.organisations if _names(folded, o)]
@@ -366,12 +371,10 @@ def editorial_fit(draft: str, past: Sequence[str], top: int = FIT_TOP) -> tuple[
     and case folded) to its ``top`` nearest past posts, and the same figure for each past
     post against the others (leave one out), which sets what is usual for this author."""
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    docs = [fold(x) for x in (*past, draft)]
-    vectorizer = TfidfVectorizer(sublinear_tf=True, token_pattern=r"(?u)\b\w\w+\b")
-    matrix = vectorizer.fit_transform(docs)
-    sims = (matrix @ matrix.T).toarray()
+    from veille.reports.similarity import similarity_matrix
+
+    sims = similarity_matrix([*past, draft])
     np.fill_diagonal(sims, -1.0)
     k = min(top, len(past) - 1)
 

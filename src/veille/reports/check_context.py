@@ -4,40 +4,18 @@ leader's past posts and audience by hour of week (``veille.analytics.check_sql``
 
 from __future__ import annotations
 
-import difflib
 from datetime import datetime, timedelta
 
 from veille.analytics.check_sql import audience_by_hour, leader_posts, resolve_handles, signal_terms
+from veille.analytics.cohort import leader as registry_leader
 from veille.analytics.context import AnalyticsContext
-from veille.errors import UsageError
-from veille.i18n import t
 from veille.reports.check import CheckContext, LeaderContext, SignalHit, hashtags_of, mentions_of
-from veille.workspace.config import Leader, VeilleConfig
 
 #: A signal is current when detected within this window before the anchor.
 SIGNAL_WINDOW = timedelta(days=3)
 #: The audience's engagement is counted over this window before the anchor.
 AUDIENCE_WINDOW = timedelta(days=90)
 PAST_POSTS = 300
-
-
-def find_leader(config: VeilleConfig, leader_id: str) -> Leader:
-    """The registry's leader ``leader_id`` (an id, or a name), or a usage error naming the
-    closest ones."""
-    for leader in config.leaders:
-        if leader_id in (leader.id, leader.name):
-            return leader
-    names = [x.id for x in config.leaders]
-    close = difflib.get_close_matches(leader_id.lower(), names, n=3, cutoff=0.5)
-    by_name = {x.name.lower(): x.id for x in config.leaders}
-    close += [by_name[n] for n in difflib.get_close_matches(leader_id.lower(), list(by_name), n=2)]
-    close = list(dict.fromkeys(close))
-    hint = (
-        t("check.did_you_mean", names=", ".join(close))
-        if close
-        else t("check.known_leaders", names=", ".join(names[:10]) or "-")
-    )
-    raise UsageError(t("check.unknown_leader", leader=leader_id), hint=hint)
 
 
 def build_check_context(
@@ -49,7 +27,7 @@ def build_check_context(
     anchor = min(ctx.anchor, now)
     leader: LeaderContext | None = None
     if leader_id is not None:
-        entry = find_leader(config, leader_id)
+        entry = registry_leader(config, leader_id)
         leader = LeaderContext(
             id=entry.id,
             name=entry.name,

@@ -29,8 +29,6 @@ register(
             "donnez le brouillon en argument, ou --file FICHIER, ou - pour l'entrée standard",
             "give the draft as an argument, or --file FILE, or - for stdin",
         ),
-        "check.unknown_leader": ("dirigeant inconnu « {leader} »", "unknown leader '{leader}'"),
-        "check.known_leaders": ("Dirigeants connus : {names}", "Known leaders: {names}"),
         "check.leader_needs_workspace": (
             "--leader demande un espace de travail (--workspace DOSSIER)",
             "--leader needs a workspace (--workspace DIR)",
