@@ -24,7 +24,6 @@ MODULES: tuple[str, ...] = (
     "veille.cli.digest_cmd",
 )
 
-
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:
     for name in MODULES:
