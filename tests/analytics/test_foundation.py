@@ -163,3 +163,28 @@ def test_periods() -> None:
     now = datetime(2026, 10, 29, 12, tzinfo=UTC)
     assert default_anchor(None, now) == now
     assert default_anchor(now - timedelta(hours=2), now) == now
+
+
+def test_cohort_selection_and_suggestions() -> None:
+    from veille.analytics.cohort import leader, organisation, select_leaders
+
+    config = parse_config(
+        REGISTRY.replace(
+            'name = "Alice"', 'name = "Alice"\ncohorts = ["ceo"]\nsector = "tech"'
+        ).replace('name = "No Body"', 'name = "No Body"\ncountry = "FR"'),
+        Path("veille.toml"),
+    )
+    assert [x.id for x in select_leaders(config)] == ["alice", "nobody"]
+    assert [x.id for x in select_leaders(config, cohort="ceo")] == ["alice"]
+    assert [x.id for x in select_leaders(config, country="fr")] == ["nobody"]
+    assert select_leaders(config, cohort="ceo", country="FR") == []
+    with pytest.raises(UsageError) as info:
+        select_leaders(config, cohort="ceos")
+    assert "ceo" in (info.value.hint or "")
+    with pytest.raises(UsageError) as info:
+        leader(config, "alicia")
+    assert "alice" in (info.value.hint or "")
+    with pytest.raises(UsageError) as info:
+        leader(config, "No Bod")
+    assert "nobody" in (info.value.hint or "")
+    assert organisation(config, "acme").name == "Acme"

@@ -3,14 +3,17 @@ entities registered, the validated registry, and the anchor that ends default pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from veille.analytics.engine import DuckDBEngine, Engine
 from veille.analytics.entities import register_entities
 from veille.analytics.period import Period, default_anchor, resolve_period
 from veille.workspace.config import VeilleConfig
 
+# the newest post (not audience snapshots: importers without an observation time stamp
+# theirs at import time, which would move every default period to today)
 LATEST_POST_SQL = "SELECT max(created_at) AS latest FROM posts WHERE deleted_at IS NULL"
 
 
@@ -19,6 +22,8 @@ class AnalyticsContext:
     engine: Engine
     config: VeilleConfig
     anchor: datetime
+    #: derived inputs computed once per context (e.g. ``author_classes``)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def period(
         self,
