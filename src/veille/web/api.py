@@ -10,7 +10,7 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -46,7 +46,23 @@ def require_token(
     return token.role
 
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["v1"])
+class Problem(BaseModel):
+    detail: Any
+    closest: list[str] | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No API token, or an unknown or revoked one."},
+    413: {"description": "The request body is too large."},
+    422: {"model": Problem, "description": "A parameter is invalid: `detail` names it."},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Unknown id: `closest` lists the nearest ones."}
+}
+
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(require_token)], tags=["v1"], responses=ERRORS
+)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[
@@ -146,8 +162,8 @@ def leaders(
     )
 
 
-@router.get("/leaders/{leader_id}", summary="A leader's profile")
-def leader(request: Request, leader_id: Annotated[str, Field(max_length=100)]) -> dict[str, Any]:
+@router.get("/leaders/{leader_id}", responses=NOT_FOUND, summary="A leader's profile")
+def leader(request: Request, leader_id: Annotated[str, Path(max_length=100)]) -> dict[str, Any]:
     return views.leader_profile(state_of(request), leader_id)
 
 
@@ -156,12 +172,17 @@ def watches(request: Request, limit: Limit = 100, cursor: Cursor = None) -> Page
     return _slice(views.watches(state_of(request)), cursor, limit)
 
 
-@router.get("/watches/{watch_id}", summary="One watch")
+@router.get("/watches/{watch_id}", responses=NOT_FOUND, summary="One watch")
 def watch(request: Request, watch_id: str) -> dict[str, Any]:
     return views.find_watch(state_of(request), watch_id)
 
 
-@router.get("/watches/{watch_id}/posts", response_model=Page, summary="Posts a watch matched")
+@router.get(
+    "/watches/{watch_id}/posts",
+    responses=NOT_FOUND,
+    response_model=Page,
+    summary="Posts a watch matched",
+)
 def watch_posts(
     request: Request,
     watch_id: str,
@@ -211,9 +232,34 @@ def sources(request: Request) -> dict[str, Any]:
     return views.sources(state_of(request))
 
 
-@router.get("/objectives", summary="Objectives of the registry")
-def objectives(request: Request) -> dict[str, Any]:
-    return views.objectives(state_of(request))
+@router.get(
+    "/objectives", responses=NOT_FOUND, summary="Objectives: trend, projection, on or off track"
+)
+def objectives(
+    request: Request,
+    leader: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,80}$")] = None,
+) -> dict[str, Any]:
+    state = state_of(request)
+    if leader is not None:
+        views.find_leader(state.config, leader)
+    return views.objectives(state, leader)
+
+
+@router.get("/presence", summary="Cohort presence per network, now and week by week")
+def presence(
+    request: Request,
+    cohort: Annotated[str | None, Query(pattern=FACET, max_length=80)] = None,
+    sector: Annotated[str | None, Query(pattern=FACET, max_length=80)] = None,
+    country: Annotated[str | None, Query(pattern=FACET, max_length=80)] = None,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
+) -> dict[str, Any]:
+    return views.presence(
+        state_of(request),
+        cohort=cohort or None,
+        sector=sector or None,
+        country=country or None,
+        weeks=weeks,
+    )
 
 
 @router.get("/signals", summary="Signals and stories")

@@ -61,6 +61,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.movers": ("Mouvements du classement", "Ranking movers"),
     "overview.off_track": ("Objectifs hors trajectoire", "Objectives off track"),
     "overview.digest": ("Digest", "Digest"),
+    "overview.none_off": (
+        "Aucun objectif mesuré n'est hors trajectoire.",
+        "No measured objective is off track.",
+    ),
     "overview.collectors": (
         "Collecte : {state}",
         "Collection: {state}",
@@ -179,6 +183,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "objectives.none": ("Aucun objectif dans veille.toml.", "No objective in veille.toml."),
     "presence.title": ("Présence de la cohorte", "Cohort presence"),
+    "presence.at": ("Situation au {day}", "Status on {day}"),
+    "presence.weekly": (
+        "Part des dirigeants actifs, semaine par semaine",
+        "Share of active leaders, week by week",
+    ),
+    "presence.now": ("Par dirigeant et réseau", "By leader and network"),
+    "presence.active": ("actif", "active"),
+    "presence.dormant": ("en sommeil", "dormant"),
+    "presence.absent": ("absent", "absent"),
+    "presence.active_share": ("part active", "active share"),
+    "presence.last_post": ("Dernier post", "Last post"),
+    "objectives.at": ("Au {day}", "On {day}"),
+    "objectives.on": ("en bonne voie", "on track"),
+    "objectives.off": ("hors trajectoire", "off track"),
+    "objectives.series": ("{metric}, semaine par semaine", "{metric}, week by week"),
+    "objectives.roi": ("Les cinq dimensions du retour", "The five ROI dimensions"),
+    "objectives.measures": ("Ce que veille mesure", "What veille measures"),
+    "objectives.cannot": ("Ce qu'il ne peut pas mesurer", "What it cannot measure"),
+    "col.current": ("Actuel", "Current"),
+    "col.trend": ("Tendance / sem.", "Trend / week"),
+    "col.projected": ("Projeté", "Projected"),
+    "col.needed": ("Nécessaire / sem.", "Needed / week"),
+    "col.week": ("Semaine", "Week"),
     "sources.title": ("Sources", "Sources"),
     "sources.none": (
         "Aucune source collectée pour l'instant (imports uniquement).",
@@ -261,7 +288,16 @@ def percent(lang: str, value: float | None, digits: int = 1) -> str:
     return f"{body}{NARROW_NBSP}%" if lang == "fr" else f"{body}%"
 
 
-def day(lang: str, value: date | datetime | None, tz: str = "UTC") -> str:
+def _parse(value: str) -> date | datetime | None:
+    try:
+        return datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def day(lang: str, value: date | datetime | str | None, tz: str = "UTC") -> str:
+    if isinstance(value, str):
+        value = _parse(value)
     if value is None:
         return "—"
     if isinstance(value, datetime):
@@ -272,7 +308,10 @@ def day(lang: str, value: date | datetime | None, tz: str = "UTC") -> str:
     return f"{month} {value.day}, {value.year}"
 
 
-def moment(lang: str, value: datetime | None, tz: str = "UTC") -> str:
+def moment(lang: str, value: datetime | str | None, tz: str = "UTC") -> str:
+    if isinstance(value, str):
+        parsed = _parse(value)
+        value = parsed if isinstance(parsed, datetime) else None
     if value is None:
         return "—"
     local = value.astimezone(_zone(tz))

@@ -353,8 +353,42 @@ def ecosystem(request: Request, session: PageSession) -> HTMLResponse:
 
 
 @router.get("/presence", response_class=HTMLResponse)
-def presence(request: Request, session: PageSession) -> HTMLResponse:
-    return render(request, "pending.html", {"title": "presence.title", "what": "cohort presence"})
+def presence(
+    request: Request,
+    session: PageSession,
+    cohort: LeaderQuery = None,
+    sector: LeaderQuery = None,
+    country: LeaderQuery = None,
+) -> HTMLResponse:
+    state = state_of(request)
+    data = views.presence(
+        state, cohort=cohort or None, sector=sector or None, country=country or None
+    )
+    networks = sorted({w["network"] for w in data["weekly"]})
+    weeks = sorted({w["week_end"] for w in data["weekly"]})
+    share = {(w["network"], w["week_end"]): w["active_share"] for w in data["weekly"]}
+    figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": net,
+                "x": weeks,
+                "y": [share.get((net, wk)) for wk in weeks],
+            }
+            for net in networks
+        ],
+        "layout": {
+            "margin": {"t": 10, "r": 10, "b": 40, "l": 50},
+            "height": 280,
+            "yaxis": {"tickformat": ".0%", "range": [0, 1]},
+        },
+    }
+    return render(
+        request,
+        "presence.html",
+        {"data": data, "figure": figure, "facets": views.facets(state.config)},
+    )
 
 
 @router.get("/digest", response_class=HTMLResponse)
@@ -371,7 +405,36 @@ def check(request: Request, session: PageSession) -> HTMLResponse:
 
 @router.get("/objectives", response_class=HTMLResponse)
 def objectives(request: Request, session: PageSession) -> HTMLResponse:
-    return render(request, "objectives.html", {"data": views.objectives(state_of(request))})
+    data = views.objectives(state_of(request))
+    figures = {
+        item["objective"]: {
+            "data": [
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": item["metric"],
+                    "x": [p["week_end"] for p in item["series"]],
+                    "y": [p["value"] for p in item["series"]],
+                },
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": "target",
+                    "x": [item["series"][0]["week_end"], item["by"]] if item["series"] else [],
+                    "y": [item["target"], item["target"]] if item["series"] else [],
+                    "line": {"dash": "dot"},
+                },
+            ],
+            "layout": {
+                "margin": {"t": 10, "r": 10, "b": 40, "l": 60},
+                "height": 240,
+                "showlegend": False,
+            },
+        }
+        for item in data["items"]
+        if item["series"]
+    }
+    return render(request, "objectives.html", {"data": data, "figures": figures})
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,12 @@ def optional(module: str, name: str) -> Callable[..., Any] | None:
 
 def unavailable(what: str) -> dict[str, Any]:
     return {"available": False, "what": what, "reason": f"{what}: not in this version yet"}
+
+
+def sort_key(value: object) -> str:
+    """Alphabetical order as a reader expects it: case and accents ignored (É with E)."""
+    text = unicodedata.normalize("NFKD", str(value or ""))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def closest(ident: str, choices: dict[str, str]) -> list[tuple[str, str]]:
@@ -142,7 +149,7 @@ def leaders_table(
     ranking = unavailable("Leader Index")
     key = sort if sort in ("name", "organisation", "sector", "country") else "name"
     field_of = {"organisation": "organisation_name"}.get(key, key)
-    rows.sort(key=lambda r: (r[field_of] is None, str(r[field_of] or "").lower()))
+    rows.sort(key=lambda r: (r[field_of] is None, sort_key(r[field_of])))
     if descending:
         rows.reverse()
     return {
@@ -274,9 +281,14 @@ def overview(state: ServerState) -> dict[str, Any]:
         },
         "signals": unavailable("signals"),
         "movers": unavailable("Leader Index"),
-        "off_track": unavailable("objective forecasts"),
+        "off_track": off_track(state),
         "digest": unavailable("digest"),
     }
+
+
+def off_track(state: ServerState) -> dict[str, Any]:
+    items = [o for o in objectives(state)["items"] if o["on_track"] is False]
+    return {"available": True, "items": items}
 
 
 def sources(state: ServerState) -> dict[str, Any]:
@@ -284,13 +296,56 @@ def sources(state: ServerState) -> dict[str, Any]:
         return {"sources": reads.source_states(cur), "imports": reads.import_history(cur)}
 
 
-def objectives(state: ServerState) -> dict[str, Any]:
+def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
+    """Every objective with its weekly series, trend, projection and on/off track
+    (``veille.analytics.objectives``), and the five ROI dimensions."""
+    from veille.analytics import objectives as analytics_objectives
+
     config = state.config
     names = {x.id: x.name for x in config.leaders} | organisation_names(config)
+    with state.analytics() as ctx:
+        evaluated = analytics_objectives.objectives(ctx, leader)
+        anchor = ctx.anchor
+    items = [
+        {**item, "owner": names.get(item["leader"] or item["organisation"] or "")}
+        for item in evaluated
+    ]
+    return {"at": anchor, "items": items, "roi": analytics_objectives.roi(evaluated)}
+
+
+def presence(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    weeks: int = 8,
+) -> dict[str, Any]:
+    """Which leaders are active, dormant or absent per network now, and week by week
+    (``veille.analytics.presence``)."""
+    from veille.analytics.cohort import select_leaders
+    from veille.analytics.presence import presence_at, weekly_shares
+
+    config = state.config
+    for field, value in (("cohort", cohort), ("sector", sector), ("country", country)):
+        _check_facet(config, field, value)
+    leaders = select_leaders(config, cohort=cohort, sector=sector, country=country)
+    with state.analytics() as ctx:
+        current = presence_at(ctx, leaders, ctx.anchor) if leaders else []
+        weekly = weekly_shares(ctx, leaders, ctx.anchor, weeks) if leaders else []
+        anchor = ctx.anchor
     return {
+        "at": anchor,
+        "filters": {"cohort": cohort, "sector": sector, "country": country},
         "items": [
-            {**o.model_dump(), "owner": names.get(o.leader or o.organisation or "")}
-            for o in config.objectives
+            {
+                "leader": r.leader,
+                "name": r.name,
+                "network": r.network,
+                "status": r.status,
+                "last_post": r.last_post,
+            }
+            for r in current
         ],
-        "progress": unavailable("objective progress and forecasts"),
+        "weekly": weekly,
     }

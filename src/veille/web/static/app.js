@@ -14,8 +14,12 @@ function veilleCharts(root) {
     const fig = veilleFigure(el.dataset.figure);
     if (!fig) return;
     el.dataset.drawn = "1";
-    window.Plotly.newPlot(el, fig.data, fig.layout || {}, {
-      displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"],
+    const layout = Object.assign(
+      { font: { color: "#1b1f24" }, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" },
+      fig.layout || {},
+    );
+    window.Plotly.newPlot(el, fig.data, layout, {
+      displaylogo: false, responsive: true, displayModeBar: false,
     });
   });
 }
