@@ -23,7 +23,6 @@ MODULES: tuple[str, ...] = (
     "veille.cli.serve_cmd",
 )
 
-
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:
     for name in MODULES:
