@@ -283,3 +283,15 @@ def test_demo_digest(demo_workspace: Path, tmp_path: Path) -> None:
                 counts[pick.leader] = counts.get(pick.leader, 0) + 1
             assert max(counts.values()) <= 2 and len(digest.picks) <= 10
     assert published >= 2
+
+
+def test_dashboard_feed_entries(ws_root: Path) -> None:
+    from types import SimpleNamespace
+
+    from veille.reports.digest import digest_entries
+
+    with Workspace.open(ws_root, read_only=True) as ws:
+        run = run_digest(ws, DAY)
+        items = digest_entries(SimpleNamespace(workspace=ws))
+    assert [i["uri"] for i in items] == [p.uri for p in run.digest.picks]
+    assert items[0]["title"] == "2026-10-01 · Alice Martin" and items[0]["created_at"].tzinfo

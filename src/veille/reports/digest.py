@@ -318,3 +318,33 @@ def _pick(
         score=float(row["score"]),
         reasons=tuple(reasons),
     )
+
+
+def digest_entries(state: Any, days: int = 14) -> list[dict[str, Any]]:
+    """The picks of the latest stored digests (``data/digests/DATE.json``), newest day
+    first, as the dashboard's feed wants them: ``uri``, ``title``, ``url``, ``text``,
+    ``created_at``. ``state`` is anything with a ``workspace`` (the web server's state)."""
+    import json
+
+    folder = state.workspace.data_dir / "digests"
+    items: list[dict[str, Any]] = []
+    paths = sorted(
+        (p for p in folder.glob("????-??-??*.json") if not p.name.endswith(".published.json")),
+        reverse=True,
+    )
+    for path in paths[:days]:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        for pick in data.get("posts") or []:
+            items.append(
+                {
+                    "uri": pick["uri"],
+                    "title": f"{data['date']} · {pick.get('leader_name') or pick['leader']}",
+                    "url": pick.get("url"),
+                    "text": pick.get("text") or "",
+                    "created_at": datetime.fromisoformat(pick["created_at"]),
+                }
+            )
+    return items
