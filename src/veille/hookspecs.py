@@ -12,6 +12,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
+    from veille.analytics.registry import Metric
     from veille.pipeline.base import Stage
     from veille.sources.base import Connector
     from veille.workspace.config import VeilleConfig
@@ -35,3 +36,7 @@ class VeilleSpec:
     @hookspec
     def veille_commands(self, app: typer.Typer) -> None:
         """Add commands or command groups to the ``veille`` CLI."""
+
+    @hookspec
+    def veille_metrics(self) -> list[Metric]:  # type: ignore[empty-body]
+        """Return analytics metrics (``veille.analytics.registry.Metric``) to register."""

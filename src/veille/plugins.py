@@ -35,6 +35,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "veille.sources.builtin",
     "veille.pipeline.builtin",
     "veille.cli.builtin",
+    "veille.analytics.builtin",
 )
 
 
