@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.train_cmd",
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
+    "veille.cli.serve_cmd",
 )
 
 @hookimpl
