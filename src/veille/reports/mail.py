@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from veille.errors import VeilleError
-from veille.sources.http import register_secret
+from veille.secrets import register_secret
 from veille.workspace.config import DigestEmail
 
 
