@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from veille.analytics.ambassadors import EMPLOYEES
+from veille.analytics.ecosystem import METRICS as ECOSYSTEM
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.objectives import (
     EARLIEST_POST,
@@ -26,4 +27,5 @@ def veille_metrics() -> list[Metric]:
         FIRST_SNAPSHOT,
         EARLIEST_POST,
         JOURNALISTS,
+        *ECOSYSTEM,
     ]
