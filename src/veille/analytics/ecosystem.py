@@ -32,7 +32,9 @@ from veille.analytics.registry import Metric, run_metric
 
 DEFAULT_FOLLOW_WEIGHT = 0.5
 
-_LIVE_ACCOUNT = "(network || ':' || {col}) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')"
+_LIVE_ACCOUNT = (
+    "(network || ':' || {col}) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')"
+)
 
 FOLLOW_EDGES_SQL = f"""
 SELECT network, follower_id AS source, followee_id AS target, 'follow' AS kind,
@@ -116,8 +118,9 @@ ACCOUNT_HASHTAGS = Metric(
 ACCOUNT_TERMS_SQL = f"""
 WITH words AS (
     SELECT network, author_id,
-           unnest(list_distinct(regexp_extract_all(lower(text), '\\p{{L}}[\\p{{L}}''-]{{3,}}')))
-               AS term
+           unnest(list_distinct(regexp_extract_all(
+               lower(regexp_replace(text, '(@|#|https?://|www\\.)\\S*', ' ', 'g')),
+               '\\p{{L}}[\\p{{L}}''-]{{3,}}'))) AS term
     FROM ({_PERIOD_POSTS}) p WHERE text IS NOT NULL AND text <> ''
 )
 SELECT network, author_id AS account_id, term, count(*) AS n
@@ -128,8 +131,8 @@ GROUP BY network, author_id, term
 ACCOUNT_TERMS = Metric(
     id="account_terms",
     sql=ACCOUNT_TERMS_SQL,
-    description="Words of four letters or more in each account's posts in a period "
-    "(posts counted once per word).",
+    description="Words of four letters or more in each account's posts in a period, mentions, "
+    "hashtags and links left out (posts counted once per word).",
     order=("network", "account_id", "term"),
 )
 

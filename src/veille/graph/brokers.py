@@ -99,9 +99,7 @@ ADDRESS_KINDS = ("reply", "quote", "mention")
 ANSWER_KINDS = ("reply", "mention")
 
 
-def reciprocity(
-    edges_by_kind: Sequence[tuple[str, str, str]], leader: str
-) -> Reciprocity:
+def reciprocity(edges_by_kind: Sequence[tuple[str, str, str]], leader: str) -> Reciprocity:
     """From ``(source node, target node, kind)`` triples (nodes already merged)."""
     addressed = {s for s, t, k in edges_by_kind if t == leader and k in ADDRESS_KINDS and s != t}
     answered = {t for s, t, k in edges_by_kind if s == leader and k in ANSWER_KINDS}

@@ -111,7 +111,7 @@ STOPWORDS = frozenset(
     their they them what when where which while there here than then been just more most
     some such only also very like just make made does doing done being other others http
     https www com html merci bonjour hello today demain aujourd'hui aujourd hui thanks
-    """.split()
+    """.split()  # noqa: SIM905
 )
 
 
@@ -170,9 +170,7 @@ def distinctive(
     total = max(len(usage), 1)
     out: dict[int, list[str]] = {}
     for c, counts in per.items():
-        scored = [
-            (-(n * math.log((total + 1) / users[w])), w) for w, n in counts.items() if n >= 2
-        ]
+        scored = [(-(n * math.log((total + 1) / users[w])), w) for w, n in counts.items() if n >= 2]
         out[c] = [w for _, w in sorted(scored)[:top]]
     return out
 
