@@ -23,7 +23,6 @@ MODULES: tuple[str, ...] = (
     "veille.cli.objectives_cmd",
 )
 
-
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:
     for name in MODULES:
