@@ -165,19 +165,24 @@ def graph_of(merged: MergedEdges, entities: pa.Table | None = None) -> BuiltGrap
         graph.vs["name"] = []
         graph.es["weight"] = []
         return BuiltGraph(graph, [], merged.self_loops, merged.rows, members)
+    # vertices in node-id order and edges sorted: the same store gives the same graph
+    # whatever order the engine returned its rows in (so Leiden's seeded run is repeatable)
     both = pa.chunked_array([src, dst]).combine_chunks()
-    encoded = pc.dictionary_encode(both)
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    uniq = pc.unique(both)
+    uniq = uniq.take(pc.sort_indices(uniq))
+    codes = np.asarray(pc.index_in(both, value_set=uniq).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)  # fmt: skip
     m = len(src)
     grouped = (
         pa.table({"s": codes[:m], "t": codes[m:], "w": w})
         .group_by(["s", "t"], use_threads=False)
         .aggregate([("w", "sum")])
+        .sort_by([("s", "ascending"), ("t", "ascending")])
     )
     pairs: npt.NDArray[np.int64] = np.column_stack(
         [grouped.column("s").to_numpy(), grouped.column("t").to_numpy()]
     )
-    ids = encoded.dictionary.to_pylist()
+    ids = uniq.to_pylist()
     graph = ig.Graph(n=len(ids), edges=pairs, directed=True)
     graph.vs["name"] = ids
     graph.es["weight"] = grouped.column("w_sum").to_numpy()
