@@ -148,7 +148,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     init_workspace(root, REGISTRY)
     with Workspace.open(root) as ws:
         ws.store.write(_records())
-        from veille.pipeline.enrich import enrich_pending
+        from veille.flow.enrich import enrich_pending
 
         enrich_pending(ws)
     return root
