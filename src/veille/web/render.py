@@ -99,6 +99,11 @@ def url_with(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def _value(item: Any) -> Any:
+    """A figure, or None where the analytics said ``{"value": null, "reason": ...}``."""
+    return item.get("value") if isinstance(item, dict) else item
+
+
 def render(
     request: Request,
     template: str,
@@ -136,6 +141,7 @@ def render(
         "read_only": state.read_only,
         "workspace_name": state.config.workspace.name,
         "url_with": partial(url_with, request),
+        "value": _value,
         **(context or {}),
     }
     body = env.get_template(template).render(values)
