@@ -13,7 +13,7 @@ from veille.analytics.objectives import (
 )
 from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 
 
 @hookimpl

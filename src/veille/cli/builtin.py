@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 
 #: Modules that define ``register(app: typer.Typer) -> None``.
 MODULES: tuple[str, ...] = (
