@@ -1,5 +1,5 @@
 """The figures behind each page and API endpoint, assembled from the store's read functions
-(``veille.store.reads``) and the analytics (``veille.analytics``), never from SQL of their
+(``veille.store.dashboard``) and the analytics (``veille.analytics``), never from SQL of their
 own. A page and its API endpoint call the same function here, so they show the same numbers.
 
 Where an analytics function that a view needs is not in this version of veille yet, the
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from veille.errors import UsageError
-from veille.store import reads
+from veille.store import dashboard
 from veille.web.state import ServerState
 from veille.workspace.config import Leader, VeilleConfig
 
@@ -219,8 +219,8 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
     )
     known = [(a["network"], a["account_id"]) for a in accounts if a["known"]]
     with state.cursor() as cur:
-        profiles = reads.account_profiles(cur, known)
-        posts = reads.author_posts(cur, known, limit=20)
+        profiles = dashboard.account_profiles(cur, known)
+        posts = dashboard.author_posts(cur, known, limit=20)
     missing = [a for a in accounts if not a["known"]]
     return {
         **leader_row(config, leader),
@@ -236,7 +236,7 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
     }
 
 
-def post_dict(post: reads.PostRow) -> dict[str, Any]:
+def post_dict(post: dashboard.PostRow) -> dict[str, Any]:
     return {
         "uri": post.uri,
         "network": post.network,
@@ -256,7 +256,7 @@ def post_dict(post: reads.PostRow) -> dict[str, Any]:
 
 def watches(state: ServerState) -> list[dict[str, Any]]:
     with state.cursor() as cur:
-        counts = reads.match_counts(cur)
+        counts = dashboard.match_counts(cur)
     return [
         {
             "id": w.id,
@@ -289,7 +289,7 @@ def watch_posts(
 ) -> list[dict[str, Any]]:
     find_watch(state, watch_id)
     with state.cursor() as cur:
-        rows = reads.watch_posts(
+        rows = dashboard.watch_posts(
             cur,
             watch_id,
             limit=limit,
@@ -307,7 +307,7 @@ def watch_posts(
 def overview(state: ServerState) -> dict[str, Any]:
     config = state.config
     with state.cursor() as cur:
-        counts = reads.store_counts(cur)
+        counts = dashboard.store_counts(cur)
     return {
         "store": counts,
         "registry": {
@@ -330,7 +330,7 @@ def off_track(state: ServerState) -> dict[str, Any]:
 
 def sources(state: ServerState) -> dict[str, Any]:
     with state.cursor() as cur:
-        return {"sources": reads.source_states(cur), "imports": reads.import_history(cur)}
+        return {"sources": dashboard.source_states(cur), "imports": dashboard.import_history(cur)}
 
 
 def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
