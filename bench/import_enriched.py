@@ -56,8 +56,12 @@ def write_tweets(path: Path, n: int) -> None:
 
 
 def run(path: Path, root: Path, enrich: bool) -> float:
-    from veille.ingest import ingest
-    from veille.pipeline.enrich import enrich_pending
+    try:
+        from veille.flow.enrich import enrich_pending
+        from veille.flow.ingest import ingest
+    except ImportError:  # a commit from before the layout of issue 8
+        from veille.ingest import ingest  # type: ignore[no-redef]
+        from veille.pipeline.enrich import enrich_pending  # type: ignore[no-redef]
     from veille.plugins import connectors
     from veille.workspace import Workspace
     from veille.workspace.workspace import init_workspace

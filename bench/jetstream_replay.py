@@ -14,7 +14,7 @@ of ``--repeat`` runs:
 - ``recv``: a bare websocket client that only receives the frames (the floor);
 - ``fetch``: the ``bluesky-stream`` connector reading frames (decode, cursor, raw items),
   nothing stored (the baseline the brief names: reading without storing);
-- ``store``: ``veille.collect.listen`` into a fresh workspace: raw log (zstd, fsync per
+- ``store``: ``veille.flow.collect.listen`` into a fresh workspace: raw log (zstd, fsync per
   batch), mapping (``jetstream.map_event_json``), DuckDB writes and cursors; stages off;
 - ``enrich``: the same with the enrichment stages (inside each batch where the code runs
   them there; otherwise ``enrich_pending`` after the stream, as ``veille listen`` did).
@@ -64,7 +64,7 @@ def serve(count: int, rate: float, start_us: int, conn: Any) -> None:
     """The server process: build the events, serve them, report the port."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
-    from veille.sources.replay import ReplayServer, vary_events
+    from veille.simulate.replay import ReplayServer, vary_events
 
     events = vary_events(
         fixture_lines(), count, start_us=start_us, rate=rate, collections=["app.bsky.feed.post"]
@@ -90,7 +90,7 @@ def run_recv(url: str, count: int) -> float:
 
 
 def run_fetch(url: str, count: int) -> float:
-    from veille.sources.bluesky import BlueskyJetstream, StreamOptions
+    from veille.sources.bluesky.stream import BlueskyJetstream, StreamOptions
 
     connector = BlueskyJetstream(
         StreamOptions(jetstream_url=url, mode="network", max_events=count, max_seconds=600)
@@ -108,9 +108,15 @@ def run_store(url: str, count: int, enrich: bool = False) -> tuple[float, dict[s
     after the stream (what ``veille listen`` did before)."""
     import inspect
 
-    from veille.collect import listen
-    from veille.pipeline.enrich import enrich_pending
-    from veille.sources.bluesky import BlueskyJetstream, StreamOptions
+    try:
+        from veille.flow.collect import listen
+        from veille.flow.enrich import enrich_pending
+        from veille.sources.bluesky.stream import BlueskyJetstream, StreamOptions
+    except ImportError:  # a commit from before the layout of issue 8
+        from veille.collect import listen  # type: ignore[no-redef]
+        from veille.pipeline.enrich import enrich_pending  # type: ignore[no-redef]
+
+        from veille.sources.bluesky import BlueskyJetstream, StreamOptions  # type: ignore[no-redef]
     from veille.workspace import Workspace
     from veille.workspace.workspace import init_workspace
 

@@ -61,7 +61,10 @@ def delete(i: int) -> dict[str, Any]:
 def import_one(root: Path, path: Path, enrich: bool = True) -> float:
     import inspect
 
-    from veille.ingest import ingest
+    try:
+        from veille.flow.ingest import ingest
+    except ImportError:  # a commit from before the layout of issue 8
+        from veille.ingest import ingest  # type: ignore[no-redef]
     from veille.plugins import connectors
     from veille.workspace import Workspace
 
@@ -86,7 +89,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     import veille
-    from veille.rawlog import RawLog
+
+    try:
+        from veille.store.rawlog import RawLog
+    except ImportError:  # a commit from before the layout of issue 8
+        from veille.rawlog import RawLog  # type: ignore[no-redef]
 
     RawLog.max_segment_bytes = args.segment_kb << 10  # type: ignore[attr-defined]
     from veille.workspace import Workspace

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
+from veille.sources.replay import ReplayServer, vary_events
 from werkzeug import Request, Response
 
-from veille.collect import collect_once, listen
-from veille.ingest import ingest
+from veille.flow.collect import collect_once, listen
+from veille.flow.ingest import ingest
 from veille.plugins import connectors, stages
 from veille.query.parser import parse
 from veille.query.sql import compile_sql
-from veille.sources.replay import ReplayServer, vary_events
 from veille.workspace import Workspace
 from veille.workspace.workspace import init_workspace
 
@@ -143,7 +143,7 @@ def test_import_two_collectors_and_retention_at_once_leave_no_duplicate_key(
                     collect_once(ws, ["rss"])
 
             def retain() -> None:
-                from veille.retention import apply_retention
+                from veille.flow.retention import apply_retention
 
                 while not stop.is_set():
                     apply_retention(ws)

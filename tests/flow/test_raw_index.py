@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from veille.ingest import ingest
+from veille.flow.ingest import ingest
 from veille.model import AccountSnapshot, PostMetrics
 from veille.plugins import connectors
-from veille.rawlog import RawLog
 from veille.sources.base import RawItem
 from veille.store import Store
+from veille.store.rawlog import RawLog
 from veille.workspace import Workspace
 from veille.workspace.workspace import init_workspace
 

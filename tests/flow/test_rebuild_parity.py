@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 
-from veille.forget import forget
-from veille.ingest import ingest
+from veille.flow.forget import forget
+from veille.flow.ingest import ingest
+from veille.flow.rebuild import rebuild
+from veille.flow.retention import apply_retention
 from veille.plugins import connectors
-from veille.rebuild import rebuild
-from veille.retention import apply_retention
 from veille.store.schema import TABLE_KEYS
 from veille.workspace import Workspace
 
@@ -97,7 +97,7 @@ def test_a_store_and_its_rebuild_are_the_same_row_for_row(
         audit = ws.store.scalar("SELECT count(*) FROM audit")
         summary = rebuild(ws)
         assert summary.items > 0
-        from veille.pipeline.enrich import enrich_pending
+        from veille.flow.enrich import enrich_pending
 
         enrich_pending(ws)
         after = {t: table_rows(ws.store.con, t) for t in TABLE_KEYS if t != "audit"}

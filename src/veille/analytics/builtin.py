@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from veille.analytics.ambassadors import EMPLOYEES
+from veille.analytics.channels import CHANNELS
+from veille.analytics.ecosystem import METRICS as ECOSYSTEM
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.objectives import (
     EARLIEST_POST,
@@ -12,7 +14,7 @@ from veille.analytics.objectives import (
 )
 from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 
 
 @hookimpl
@@ -26,4 +28,6 @@ def veille_metrics() -> list[Metric]:
         FIRST_SNAPSHOT,
         EARLIEST_POST,
         JOURNALISTS,
+        CHANNELS,
+        *ECOSYSTEM,
     ]

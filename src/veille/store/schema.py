@@ -76,7 +76,7 @@ V1 = [
 #: holds (a hash of source and payload), where each content key lies (a post, reaction or
 #: follow URI, an account key), and how far each segment is indexed. ``raw_items`` and
 #: ``raw_keys`` are big and keyed by the writer's anti-join, like ``posts``.
-V2 = [
+V3_RAW_INDEX = [
     """CREATE TABLE raw_items (
         source VARCHAR NOT NULL, item BIGINT NOT NULL, segment VARCHAR NOT NULL)""",
     """CREATE TABLE raw_keys (key VARCHAR NOT NULL, segment VARCHAR NOT NULL)""",
@@ -84,7 +84,18 @@ V2 = [
         segment VARCHAR PRIMARY KEY, indexed_bytes BIGINT NOT NULL)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2]
+#: Users and API tokens of ``veille serve`` (``veille user add``, ``veille token add``).
+#: Passwords are argon2 hashes; tokens are kept as the SHA-256 of their secret only.
+V2_WEB_AUTH = [
+    """CREATE TABLE users (
+        name VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false)""",
+    """CREATE TABLE api_tokens (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)""",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_RAW_INDEX]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: the content keys that the raw log still holds (its index: ``raw_keys``)
@@ -101,6 +112,8 @@ KEPT_ON_REBUILD: dict[str, str] = {
             "imports",
             "audit",
             "alerts_sent",
+            "users",
+            "api_tokens",
             # the raw log is not changed by a rebuild: its index stays true
             "raw_items",
             "raw_keys",
@@ -153,4 +166,6 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "raw_items": ("item",),
     "raw_keys": ("key", "segment"),
     "raw_segments": ("segment",),
+    "users": ("name",),
+    "api_tokens": ("id",),
 }

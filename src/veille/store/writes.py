@@ -110,12 +110,9 @@ class RetentionJob(Job[int]):
     cutoff: datetime
 
     def run(self, store: Store, con: duckdb.DuckDBPyConnection) -> int:
-        return int(
-            con.execute(
-                "UPDATE posts SET text = NULL WHERE created_at < ? AND text IS NOT NULL",
-                [self.cutoff],
-            ).fetchall()[0][0]
-        )
+        from veille.store.retention import purge_text_before
+
+        return purge_text_before(con, self.cutoff)
 
 
 @dataclass
@@ -131,32 +128,19 @@ class SourceStateJob(Job[None]):
     next_allowed_at: str | None
 
     def run(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
+        from veille.store.source_state import items_total, upsert_source_state
+
         now = utcnow()
-        row = con.execute(
-            "SELECT items_total FROM source_state WHERE source_key = ?", [self.key]
-        ).fetchone()
-        total = (int(row[0] or 0) if row else 0) + self.read
-        con.execute(
-            """INSERT INTO source_state (source_key, last_success, last_error, last_error_at,
-                   items_total, rate_limit, next_allowed_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (source_key) DO UPDATE SET
-                   last_success = COALESCE(excluded.last_success, source_state.last_success),
-                   last_error = CASE WHEN excluded.last_error IS NULL
-                                     THEN source_state.last_error ELSE excluded.last_error END,
-                   last_error_at = COALESCE(excluded.last_error_at, source_state.last_error_at),
-                   items_total = excluded.items_total, rate_limit = excluded.rate_limit,
-                   next_allowed_at = excluded.next_allowed_at, updated_at = excluded.updated_at""",
-            [
-                self.key,
-                now if self.success else None,
-                self.error,
-                now if self.error else None,
-                total,
-                json.dumps(self.detail, default=str),
-                self.next_allowed_at or None,
-                now,
-            ],
+        upsert_source_state(
+            con,
+            self.key,
+            success_at=now if self.success else None,
+            error=self.error,
+            error_at=now if self.error else None,
+            total=items_total(con, self.key) + self.read,
+            detail=json.dumps(self.detail, default=str),
+            next_allowed_at=self.next_allowed_at or None,
+            now=now,
         )
 
 
