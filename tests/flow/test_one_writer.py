@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
-from veille.sources.replay import ReplayServer, vary_events
+from veille.simulate.replay import ReplayServer, vary_events
 from werkzeug import Request, Response
 
 from veille.flow.collect import collect_once, listen
