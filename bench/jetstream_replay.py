@@ -64,7 +64,10 @@ def serve(count: int, rate: float, start_us: int, conn: Any) -> None:
     """The server process: build the events, serve them, report the port."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
-    from veille.simulate.replay import ReplayServer, vary_events
+    try:
+        from veille.simulate.replay import ReplayServer, vary_events
+    except ImportError:  # a commit from before the layout of issue 8
+        from veille.sources.replay import ReplayServer, vary_events  # type: ignore[no-redef]
 
     events = vary_events(
         fixture_lines(), count, start_us=start_us, rate=rate, collections=["app.bsky.feed.post"]
@@ -90,7 +93,10 @@ def run_recv(url: str, count: int) -> float:
 
 
 def run_fetch(url: str, count: int) -> float:
-    from veille.sources.bluesky.stream import BlueskyJetstream, StreamOptions
+    try:
+        from veille.sources.bluesky.stream import BlueskyJetstream, StreamOptions
+    except ImportError:  # a commit from before the layout of issue 8
+        from veille.sources.bluesky import BlueskyJetstream, StreamOptions  # type: ignore[no-redef]
 
     connector = BlueskyJetstream(
         StreamOptions(jetstream_url=url, mode="network", max_events=count, max_seconds=600)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -164,6 +165,9 @@ class RawLog:
         self.root = root
         self._compressor = zstandard.ZstdCompressor(level=level)
         self._current: dict[tuple[str, str], Segment] = {}
+        # one append at a time: a zstd compressor is not thread-safe, and two producers
+        # (an import and a collector) may append to the same segment
+        self._lock = threading.Lock()
 
     def segment_for(self, source: str, day: str) -> Segment:
         """The segment that takes a day's next items of ``source``."""
@@ -192,11 +196,12 @@ class RawLog:
             keys.append((item.source, day))
         sizes: dict[str, int] = {}
         names: dict[tuple[str, str], str] = {}
-        for (source, day), lines in groups.items():
-            frame = self._compressor.compress(b"\n".join(lines) + b"\n")
-            segment = self.segment_for(source, day)
-            sizes[segment.name] = segment.append(frame)
-            names[(source, day)] = segment.name
+        with self._lock:
+            for (source, day), lines in groups.items():
+                frame = self._compressor.compress(b"\n".join(lines) + b"\n")
+                segment = self.segment_for(source, day)
+                sizes[segment.name] = segment.append(frame)
+                names[(source, day)] = segment.name
         return Appended([names[k] for k in keys], sizes)
 
     def segments(self) -> list[Segment]:
@@ -232,33 +237,39 @@ class RawLog:
         many items were removed and its new committed size."""
         done: dict[str, tuple[int, int]] = {}
         for segment in self.segments() if segments is None else segments:
-            kept: list[bytes] = []
-            hit = 0
-            for line in segment.read_bytes():
-                if drop(_DECODER.decode(line)):
-                    hit += 1
-                else:
-                    kept.append(line.rstrip(b"\n"))
-            if not hit:
-                continue
-            tmp = segment.path.with_name(segment.path.name + ".tmp")
-            tmp_index = segment.index_path.with_name(segment.index_path.name + ".tmp")
-            frame = self._compressor.compress(b"\n".join(kept) + b"\n") if kept else b""
-            with open(tmp, "wb") as out:
-                out.write(frame)
-                out.flush()
-                os.fsync(out.fileno())
-            with open(tmp_index, "wb") as index:
-                index.write(b"%d\n" % len(frame))
-                index.flush()
-                os.fsync(index.fileno())
-            # Data first, then index: in between, committed_size() caps the old offset by
-            # the new file's size, which is exactly the new, valid content.
-            os.replace(tmp, segment.path)
-            os.replace(tmp_index, segment.index_path)
-            _fsync_dir(segment.path.parent)
-            done[segment.name] = (hit, len(frame))
+            with self._lock:  # no append may land between the read and the swap
+                result = self._rewrite(segment, drop)
+            if result is not None:
+                done[segment.name] = result
         return done
+
+    def _rewrite(self, segment: Segment, drop: Callable[[RawItem], bool]) -> tuple[int, int] | None:
+        kept: list[bytes] = []
+        hit = 0
+        for line in segment.read_bytes():
+            if drop(_DECODER.decode(line)):
+                hit += 1
+            else:
+                kept.append(line.rstrip(b"\n"))
+        if not hit:
+            return None
+        tmp = segment.path.with_name(segment.path.name + ".tmp")
+        tmp_index = segment.index_path.with_name(segment.index_path.name + ".tmp")
+        frame = self._compressor.compress(b"\n".join(kept) + b"\n") if kept else b""
+        with open(tmp, "wb") as out:
+            out.write(frame)
+            out.flush()
+            os.fsync(out.fileno())
+        with open(tmp_index, "wb") as index:
+            index.write(b"%d\n" % len(frame))
+            index.flush()
+            os.fsync(index.fileno())
+        # Data first, then index: in between, committed_size() caps the old offset by
+        # the new file's size, which is exactly the new, valid content.
+        os.replace(tmp, segment.path)
+        os.replace(tmp_index, segment.index_path)
+        _fsync_dir(segment.path.parent)
+        return hit, len(frame)
 
 
 def _fsync_dir(path: Path) -> None:
