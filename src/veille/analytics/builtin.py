@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from veille.analytics.activity import LEADER_ACTIVITY, LEADER_POSTS
+from veille.analytics.audience import LEADER_AUDIENCE
+from veille.analytics.conversation import LEADER_CONVERSATION, LEADER_UNANSWERED
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.registry import Metric
+from veille.analytics.sentiment import ACTIVE_AUTHORS, ENTITY_MENTIONS
 from veille.plugins import hookimpl
 
 
 @hookimpl
 def veille_metrics() -> list[Metric]:
-    return [INTERACTION_EDGES]
+    return [
+        INTERACTION_EDGES,
+        LEADER_AUDIENCE,
+        LEADER_ACTIVITY,
+        LEADER_POSTS,
+        LEADER_CONVERSATION,
+        LEADER_UNANSWERED,
+        ENTITY_MENTIONS,
+        ACTIVE_AUTHORS,
+    ]

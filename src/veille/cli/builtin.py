@@ -18,6 +18,8 @@ MODULES: tuple[str, ...] = (
     "veille.cli.query_cmd",
     "veille.cli.enrich_cmd",
     "veille.cli.train_cmd",
+    "veille.cli.rank_cmd",
+    "veille.cli.leader_cmd",
 )
 
 
