@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from veille.analytics.activity import LEADER_ACTIVITY, LEADER_POSTS
+from veille.analytics.ambassadors import EMPLOYEES
 from veille.analytics.audience import LEADER_AUDIENCE
 from veille.analytics.conversation import LEADER_CONVERSATION, LEADER_UNANSWERED
 from veille.analytics.edges import INTERACTION_EDGES
+from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
 from veille.analytics.sentiment import ACTIVE_AUTHORS, ENTITY_MENTIONS
 from veille.plugins import hookimpl
@@ -15,6 +17,9 @@ from veille.plugins import hookimpl
 def veille_metrics() -> list[Metric]:
     return [
         INTERACTION_EDGES,
+        PRESENCE,
+        PRESENCE_NETWORKS,
+        EMPLOYEES,
         LEADER_AUDIENCE,
         LEADER_ACTIVITY,
         LEADER_POSTS,
