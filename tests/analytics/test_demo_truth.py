@@ -4,9 +4,10 @@ demo workspace built once for this module, and the CLI interfaces reviewers use.
 Mastodon replies: the Mastodon importer does not link a reply to its parent yet when the
 parent came from another file (issue 9), so a leader's answers on Mastodon are not seen
 as replies. Where the store has no Mastodon reply links, leaders who answered on Mastodon
-in the simulation are checked for what the data allows (every mentioner found but those whose
-only mention was deleted; answers and dialogue never over-counted); every other leader is held to the planted figures within
-0.05. Once the links are stored, every leader is held to them.
+in the simulation are checked for what the data allows (every mentioner found but those
+whose only mention was deleted; answers and dialogue never over-counted); every other
+leader is held to the planted figures within 0.05. Once the links are stored, every
+leader is held to them.
 """
 
 from __future__ import annotations

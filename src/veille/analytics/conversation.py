@@ -43,7 +43,8 @@ answers AS (
 joined AS (
     SELECT d.entity_id, d.network, d.uri, d.author_id, d.created_at,
            d.network || ':' || d.author_id AS who, an.answered_at,
-           ({seconds("an.answered_at")} - {seconds("d.created_at")}) / 60.0 AS minutes
+           CAST({seconds("an.answered_at")} - {seconds("d.created_at")} AS DOUBLE) / 60
+               AS minutes
     FROM asked d LEFT JOIN answers an ON an.entity_id = d.entity_id AND an.uri = d.uri
 )"""
 

@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.train_cmd",
     "veille.cli.rank_cmd",
     "veille.cli.leader_cmd",
+    "veille.cli.export_cmd",
     "veille.cli.cohort_cmd",
 )
 

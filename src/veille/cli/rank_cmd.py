@@ -23,7 +23,7 @@ from veille.i18n import t
 from veille.workspace.config import INDEX_COMPONENTS
 
 FORMATS = ("table", "json", "csv", "md")
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 
 register_messages(
     {
@@ -37,8 +37,8 @@ register_messages(
             "unknown format '{fmt}' (table, json, csv or md)",
         ),
         "rank.bad_engine": (
-            "moteur inconnu « {engine} » (duckdb)",
-            "unknown engine '{engine}' (duckdb)",
+            "moteur inconnu « {engine} » (duckdb ou spark)",
+            "unknown engine '{engine}' (duckdb or spark)",
         ),
         "rank.explain": (
             "Pourquoi ce rang : {name}, indice {index}, rang {rank} sur {n}",
@@ -93,7 +93,19 @@ def analytics_context(
     from veille.workspace import Workspace
 
     with Workspace.open(workspace, read_only=True) as ws:
-        yield build_context(DuckDBEngine(ws.store.con), ws.config)
+        if engine == "duckdb":
+            yield build_context(DuckDBEngine(ws.store.con), ws.config)
+            return
+        from veille.analytics.lake import export_lake
+        from veille.analytics.spark import SparkEngine
+
+        lake = ws.data_dir / "lake"
+        export_lake(ws.store.con, lake)  # incremental: only what changed is rewritten
+        spark = SparkEngine.open(lake, master=spark_master)
+        try:
+            yield build_context(spark, ws.config)
+        finally:
+            spark.close()
 
 
 def _check_format(fmt: str) -> None:
