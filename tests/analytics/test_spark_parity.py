@@ -54,10 +54,24 @@ def engines(
 
 
 def _params(ctx: AnalyticsContext, m: Metric) -> dict[str, Any]:
+    """Values for every parameter name the registered metrics use (a new name makes the
+    test fail with "missing parameter", so it gets a value here)."""
     period = ctx.period("7d")
-    org = ctx.config.organisations[0].id if ctx.config.organisations else ""
-    return {**period.params(), "at": period.until, "active_since": period.since,
-            "organisation": org}  # fmt: skip
+    config = ctx.config
+    org = config.organisations[0].id if config.organisations else ""
+    leader = config.leaders[0].id if config.leaders else ""
+    watch = config.watches[0].id if config.watches else ""
+    return {
+        **period.params(),
+        "at": period.until,
+        "active_since": period.since,
+        "organisation": org,
+        "leader": leader,
+        "entity": leader,
+        "kind": "leader",
+        "leader_watch": watch,
+        "organisation_watch": watch,
+    }
 
 
 def _rows(table: pa.Table, order: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -5,8 +5,15 @@ from __future__ import annotations
 from veille.analytics.activity import LEADER_ACTIVITY, LEADER_POSTS
 from veille.analytics.ambassadors import EMPLOYEES
 from veille.analytics.audience import LEADER_AUDIENCE
+from veille.analytics.channels import CHANNELS
 from veille.analytics.conversation import LEADER_CONVERSATION, LEADER_UNANSWERED
 from veille.analytics.edges import INTERACTION_EDGES
+from veille.analytics.objectives import (
+    EARLIEST_POST,
+    FIRST_SNAPSHOT,
+    FOLLOWERS_AT,
+    JOURNALISTS,
+)
 from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
 from veille.analytics.sentiment import ACTIVE_AUTHORS, ENTITY_MENTIONS
@@ -27,4 +34,9 @@ def veille_metrics() -> list[Metric]:
         LEADER_UNANSWERED,
         ENTITY_MENTIONS,
         ACTIVE_AUTHORS,
+        FOLLOWERS_AT,
+        FIRST_SNAPSHOT,
+        EARLIEST_POST,
+        JOURNALISTS,
+        CHANNELS,
     ]

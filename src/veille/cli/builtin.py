@@ -22,8 +22,9 @@ MODULES: tuple[str, ...] = (
     "veille.cli.leader_cmd",
     "veille.cli.export_cmd",
     "veille.cli.cohort_cmd",
+    "veille.cli.objectives_cmd",
+    "veille.cli.serve_cmd",
 )
-
 
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:
