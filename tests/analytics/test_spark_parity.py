@@ -32,8 +32,21 @@ def _author_classes(ctx: AnalyticsContext) -> None:
     register_author_classes(ctx)
 
 
+def _period_edges(ctx: AnalyticsContext) -> None:
+    from veille.analytics.channels import PERIOD_EDGES
+
+    edges = run_metric(ctx.engine, "interaction_edges", **ctx.period("7d").params())
+    ctx.engine.register(PERIOD_EDGES, edges)
+
+
 #: How to hand each engine the registered inputs a metric needs besides entity_accounts.
-INPUTS: dict[str, Callable[[AnalyticsContext], None]] = {"author_classes": _author_classes}
+INPUTS: dict[str, Callable[[AnalyticsContext], None]] = {
+    "author_classes": _author_classes,
+    "period_edges": _period_edges,
+}
+#: Inputs a metric reads without declaring them in ``Metric.inputs`` (channels reads the
+#: period's edges that its view registers first).
+UNDECLARED: dict[str, tuple[str, ...]] = {"channels": ("period_edges",)}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +109,7 @@ def test_metric_parity(
 ) -> None:
     duck, spark = engines
     m = metrics()[metric_id]
-    for name in m.inputs:
+    for name in (*m.inputs, *UNDECLARED.get(metric_id, ())):
         if name == "entity_accounts":
             continue
         assert name in INPUTS, f"{metric_id}: no way to prepare input {name!r} for both"
