@@ -222,17 +222,25 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
         profiles = dashboard.account_profiles(cur, known)
         posts = dashboard.author_posts(cur, known, limit=20)
     missing = [a for a in accounts if not a["known"]]
+    from veille.analytics.channels import channels
+
+    analytics_profile = optional("veille.analytics.profile", "profile")
+    with state.analytics() as ctx:
+        default = getattr(getattr(config, "index", None), "period", None) or DEFAULT_PERIOD
+        span = ctx.period(default)
+        channel_view = channels(ctx, leader, span)
+        scored = analytics_profile(ctx, leader.id, span) if analytics_profile else None
     return {
         **leader_row(config, leader),
+        "period": {"since": span.since, "until": span.until},
         "accounts": profiles,
         "unknown_accounts": [
             {"network": a["network"], "account": a["account_id"]} for a in missing
         ],
         "posts": [post_dict(p) for p in posts],
         "objectives": [o.model_dump() for o in config.objectives if o.leader == leader.id],
-        "index": unavailable("Leader Index"),
-        "conversation": unavailable("conversation quality"),
-        "sentiment": unavailable("what others say (sentiment by stakeholder group)"),
+        "channels": channel_view,
+        "index": scored if scored is not None else unavailable("Leader Index"),
     }
 
 
