@@ -84,6 +84,7 @@ def _params(ctx: AnalyticsContext, m: Metric) -> dict[str, Any]:
         "kind": "leader",
         "leader_watch": watch,
         "organisation_watch": watch,
+        "watch": watch,
     }
 
 

@@ -7,6 +7,7 @@ from veille.analytics.ambassadors import EMPLOYEES
 from veille.analytics.audience import LEADER_AUDIENCE
 from veille.analytics.channels import CHANNELS
 from veille.analytics.conversation import LEADER_CONVERSATION, LEADER_UNANSWERED
+from veille.analytics.ecosystem import METRICS as ECOSYSTEM
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.objectives import (
     EARLIEST_POST,
@@ -17,7 +18,7 @@ from veille.analytics.objectives import (
 from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
 from veille.analytics.sentiment import ACTIVE_AUTHORS, ENTITY_MENTIONS
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 
 
 @hookimpl
@@ -39,4 +40,5 @@ def veille_metrics() -> list[Metric]:
         EARLIEST_POST,
         JOURNALISTS,
         CHANNELS,
+        *ECOSYSTEM,
     ]

@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 
 #: Modules that define ``register(app: typer.Typer) -> None``.
 MODULES: tuple[str, ...] = (
@@ -21,9 +21,12 @@ MODULES: tuple[str, ...] = (
     "veille.cli.rank_cmd",
     "veille.cli.leader_cmd",
     "veille.cli.export_cmd",
+    "veille.cli.graph_cmd",
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
     "veille.cli.serve_cmd",
+    "veille.cli.check_cmd",
+    "veille.cli.digest_cmd",
 )
 
 @hookimpl

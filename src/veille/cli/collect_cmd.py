@@ -16,14 +16,14 @@ from rich.table import Table
 
 from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
 from veille.errors import UsageError
-from veille.ingest import IngestSummary
+from veille.flow.ingest import IngestSummary
+from veille.flow.retention import apply_retention
 from veille.model import parse_time
-from veille.retention import apply_retention
 from veille.workspace import Workspace
 
 
 def _redact_logs() -> None:
-    from veille.sources.http import install_log_redaction
+    from veille.secrets import install_log_redaction
 
     install_log_redaction()
 
@@ -58,7 +58,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _enrich(ws: Workspace, progress: Progress | None = None, *, retention: bool = False) -> None:
-    from veille.pipeline.enrich import enrich_pending
+    from veille.flow.enrich import enrich_pending
 
     if retention:
         apply_retention(ws)
@@ -93,7 +93,7 @@ def collect(
     enrich: bool = typer.Option(True, "--enrich/--no-enrich", help="Enrich the new posts."),
 ) -> None:
     """Poll the configured sources once (resuming from their saved cursors)."""
-    from veille.collect import collect_once, states
+    from veille.flow.collect import collect_once, states
 
     _redact_logs()
     with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:
@@ -141,7 +141,7 @@ def listen(
     ),
 ) -> None:
     """Stream a live source into the store until stopped (Ctrl-C) or for --max-seconds."""
-    from veille.collect import listen as run_listen
+    from veille.flow.collect import listen as run_listen
 
     _redact_logs()
     stop = threading.Event()
@@ -173,19 +173,27 @@ def run_cmd(
     max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop after N seconds."),
     workspace: Path = WorkspaceOption,
 ) -> None:
-    """Run the schedule: poll sources every --interval minutes, live sources continuously."""
-    from veille.collect import run
+    """Run the schedule: poll sources every --interval minutes, live sources continuously;
+    after each cycle, enrich, and make yesterday's digest once [digest] run_at has passed."""
+    from veille.flow.collect import run
+    from veille.reports.digest_run import DigestJob
 
     _redact_logs()
     stop = threading.Event()
     with Workspace.open(workspace) as ws, _stop_on_signals(stop):
         err.print(f"veille run: polling every {interval:g} min; Ctrl-C to stop")
+        digest_job = DigestJob(ws)
+
+        def after_cycle() -> None:
+            _enrich(ws, retention=True)
+            digest_job()
+
         run(
             ws,
             interval=interval * 60.0,
             max_seconds=max_seconds,
             stop=stop,
-            enrich=lambda: _enrich(ws, retention=True),
+            enrich=after_cycle,
         )
 
 

@@ -49,13 +49,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from veille.i18n import register, t
 from veille.model import Account, Follow, Post, Reaction, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import (
-    READ_ERRORS,
-    Container,
-    iter_csv_rows,
-    member_csv_rows,
-    open_container,
-)
+from veille.sources.io.containers import Container, open_container
+from veille.sources.io.csv_rows import iter_csv_rows
+from veille.sources.io.members import member_csv_rows
+from veille.sources.io.streams import READ_ERRORS
 from veille.sources.values import decode_json
 
 register(

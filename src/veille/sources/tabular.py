@@ -43,8 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from veille.i18n import register, t
 from veille.model import NETWORKS, Account, Post, PostMetrics, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import (
-    Member,
+from veille.sources.io.containers import Member
+from veille.sources.io.members import (
     jsonl_members,
     member_csv_rows,
     member_json_lines,
