@@ -27,6 +27,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.serve_cmd",
     "veille.cli.check_cmd",
     "veille.cli.digest_cmd",
+    "veille.cli.report_cmd",
 )
 
 @hookimpl
