@@ -267,6 +267,11 @@ def signals(request: Request) -> dict[str, Any]:
     return {**views.unavailable("signals"), "items": []}
 
 
-@router.get("/graph", summary="The ecosystem graph")
-def graph(request: Request) -> dict[str, Any]:
-    return {**views.unavailable("ecosystem graph"), "nodes": [], "edges": []}
+@router.get("/graph", responses=NOT_FOUND, summary="The ecosystem graph, laid out")
+def graph(
+    request: Request,
+    leader: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,80}$")] = None,
+    period: Annotated[str, Query(pattern=PERIOD)] = "90d",
+    top: Annotated[int, Query(ge=1, le=1000)] = 150,
+) -> dict[str, Any]:
+    return views.ecosystem(state_of(request), leader=leader, period=period.strip(), top=top)

@@ -193,6 +193,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "signals.title": ("Signaux", "Signals"),
     "ecosystem.title": ("Écosystème", "Ecosystem"),
+    "ecosystem.everyone": ("Tout l'écosystème", "The whole ecosystem"),
+    "ecosystem.shown": (
+        "{shown} comptes montrés sur {total}, {edges} liens",
+        "{shown} accounts shown of {total}, {edges} links",
+    ),
+    "ecosystem.caption": (
+        "Graphe des interactions (taille : PageRank, couleur : communauté). Cliquez un nœud "
+        "pour son nom ; les chiffres sont dans les tableaux ci-dessous.",
+        "Interaction graph (size: PageRank, colour: community). Click a node for its name; "
+        "the figures are in the tables below.",
+    ),
+    "ecosystem.communities": ("Communautés", "Communities"),
+    "ecosystem.size": ("Taille", "Size"),
+    "ecosystem.top": ("Comptes les plus centraux", "Most central accounts"),
+    "ecosystem.engage": ("Qui engager", "Who to engage"),
     "objectives.title": ("Objectifs", "Objectives"),
     "objectives.progress_na": (
         "Avancement et prévisions : pas encore disponibles.",
@@ -241,6 +256,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.admin_only": ("Réservé aux administrateurs.", "Admins only."),
     "digest.title": ("Digest", "Digest"),
     "check.title": ("Vérifier un brouillon", "Check a draft"),
+    "check.draft": ("Brouillon", "Draft"),
+    "check.submit": ("Vérifier", "Check"),
+    "check.verdict": ("Verdict", "Verdict"),
+    "check.rule": ("Règle", "Rule"),
+    "check.reason": ("Pourquoi", "Why"),
+    "digest.feed": ("Flux Atom du digest", "The digest's Atom feed"),
+    "digest.open": ("ouvrir", "open"),
+    "digest.none": (
+        "Aucun digest enregistré : `veille digest` en construit un chaque jour.",
+        "No digest stored yet: `veille digest` builds one a day.",
+    ),
     "table.toggle": ("Voir les chiffres", "Show the figures"),
     "error.title": ("Erreur", "Error"),
     "error.readonly": ("Démonstration en lecture seule.", "Read-only demo."),
