@@ -26,6 +26,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.digest_cmd",
 )
 
+
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:
     for name in MODULES:

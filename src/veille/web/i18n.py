@@ -70,10 +70,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Collection: {state}",
     ),
     "collectors.off": (
-        "ce serveur ne collecte pas (lancez `veille run` à part, ou attendez la boucle de "
-        "collecte intégrée)",
-        "this server does not collect (run `veille run` separately, or wait for the built-in "
-        "collection loop)",
+        "ce serveur ne collecte pas (relancez-le avec `veille serve --collect`, ou arrêtez-le "
+        "pour `veille run`)",
+        "this server does not collect (start it with `veille serve --collect`, or stop it "
+        "to `veille run`)",
+    ),
+    "collectors.on": (
+        "ce serveur collecte (le calendrier de `veille run`)",
+        "this server collects (the schedule of `veille run`)",
     ),
     "collectors.demo": (
         "démonstration en lecture seule : pas de collecte",
