@@ -313,3 +313,18 @@ def test_check_a_draft(admin: TestClient) -> None:
         headers={"hx-request": "true"},
     )
     assert bad.status_code == 200 and "network" in bad.text and 'role="alert"' in bad.text
+
+
+def test_signals_page_and_story(admin: TestClient) -> None:
+    from veille.web.views import optional
+
+    page = admin.get("/signals?lang=en")
+    assert page.status_code == 200
+    if optional("veille.signals.workspace", "workspace_signals") is None:
+        assert "Not available yet" in page.text
+        assert admin.get("/signals/nothing").status_code == 404
+        return
+    ids = re.findall(r'href="/signals/([^"]+)"', page.text)
+    for signal_id in ids[:3]:
+        assert admin.get(f"/signals/{signal_id}").status_code == 200
+    assert admin.get("/signals/no-such-story").status_code == 404

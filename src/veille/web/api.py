@@ -262,9 +262,13 @@ def presence(
     )
 
 
-@router.get("/signals", summary="Signals and stories")
-def signals(request: Request) -> dict[str, Any]:
-    return {**views.unavailable("signals"), "items": []}
+@router.get("/signals", responses=NOT_FOUND, summary="Signals and stories")
+def signals(
+    request: Request,
+    watch: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_:-]{0,80}$")] = None,
+    kind: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$")] = None,
+) -> dict[str, Any]:
+    return views.signals(state_of(request), watch=watch, kind=kind)
 
 
 @router.get("/graph", responses=NOT_FOUND, summary="The ecosystem graph, laid out")

@@ -196,6 +196,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Raw and representative sentiment, stakeholder mix and share of voice: not available yet.",
     ),
     "signals.title": ("Signaux", "Signals"),
+    "signals.none": ("Aucun signal dans la période.", "No signal in the period."),
+    "signals.term": ("Sujet", "Term"),
+    "signals.first_seen": ("Vu pour la première fois", "First seen"),
+    "signals.authors": ("auteurs", "authors"),
+    "signals.why": ("Pourquoi", "Why"),
+    "signals.sample": ("Posts de l'histoire", "Posts of the story"),
+    "notfound.story": ("Aucune histoire « {id} ».", "No story “{id}”."),
     "ecosystem.title": ("Écosystème", "Ecosystem"),
     "ecosystem.everyone": ("Tout l'écosystème", "The whole ecosystem"),
     "ecosystem.shown": (

@@ -356,8 +356,24 @@ def _decode_before(value: str | None) -> tuple[datetime, str] | None:
 
 
 @router.get("/signals", response_class=HTMLResponse)
-def signals(request: Request, session: PageSession) -> HTMLResponse:
-    return render(request, "pending.html", {"title": "signals.title", "what": "signals"})
+def signals(
+    request: Request,
+    session: PageSession,
+    watch: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_:-]{0,80}$|^$")] = None,
+    kind: Annotated[str | None, Query(pattern=r"^[a-z_]{0,20}$")] = None,
+) -> HTMLResponse:
+    data = views.signals(state_of(request), watch=watch or None, kind=kind or None)
+    return render(request, "signals.html", {"data": data})
+
+
+@router.get("/signals/{signal_id}", response_class=HTMLResponse)
+def story(request: Request, signal_id: str, session: PageSession) -> HTMLResponse:
+    item = views.story(state_of(request), signal_id)
+    with state_of(request).cursor() as cur:
+        from veille.store.dashboard import posts_by_uri
+
+        posts = [views.post_dict(p) for p in posts_by_uri(cur, item["uris"][:30])]
+    return render(request, "story.html", {"s": item, "posts": posts})
 
 
 @router.get("/ecosystem", response_class=HTMLResponse)

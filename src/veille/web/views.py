@@ -533,3 +533,44 @@ def digests(state: ServerState) -> dict[str, Any]:
     from veille.reports.digest import digest_entries
 
     return {"items": digest_entries(state)}
+
+
+# --- signals -----------------------------------------------------------------------------
+
+
+def signals(
+    state: ServerState, *, watch: str | None = None, kind: str | None = None
+) -> dict[str, Any]:
+    """Signals and stories (``veille.signals.workspace.workspace_signals``) where this
+    version has them."""
+    if watch is not None:
+        find_watch(state, watch)
+    return state.memo(("signals", watch, kind), lambda: _signals(state, watch, kind))
+
+
+def _signals(state: ServerState, watch: str | None, kind: str | None) -> dict[str, Any]:
+    found = optional("veille.signals.workspace", "workspace_signals")
+    if found is None:
+        return {**unavailable("signals"), "items": []}
+    with state.analytics() as ctx:
+        items = found(ctx, watch=watch, kind=kind)
+    return {
+        "available": True,
+        "items": [
+            {**s.as_json(), "reading": getattr(s, "reading", {}), "uris": getattr(s, "uris", [])}
+            for s in items
+        ],
+    }
+
+
+def story(state: ServerState, signal_id: str) -> dict[str, Any]:
+    data = signals(state)
+    for item in data["items"]:
+        if item["id"] == signal_id:
+            found: dict[str, Any] = item
+            return found
+    raise NotFound(
+        "story",
+        signal_id,
+        closest(signal_id, {i["id"]: i["term"] or i["id"] for i in data["items"]}),
+    )
