@@ -67,6 +67,10 @@ class Post(msgspec.Struct, kw_only=True):
     urls: list[str] = msgspec.field(default_factory=list)
     source: str = ""
     deleted_at: datetime | None = None
+    #: What ``created_at`` comes from when the source may not say: ``"entry"`` (the post's
+    #: own date), ``"feed"`` (a feed's channel date), ``"collected"`` (the time it was
+    #: collected); ``None`` where the network always dates its posts.
+    dated_by: str | None = None
 
 
 class PostMetrics(msgspec.Struct, kw_only=True):

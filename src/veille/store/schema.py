@@ -72,7 +72,10 @@ V1 = [
         detail VARCHAR)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1]
+#: What a post's ``created_at`` comes from where a source may not date it (feeds).
+V2 = ["""ALTER TABLE posts ADD COLUMN dated_by VARCHAR"""]
+
+MIGRATIONS: list[list[str]] = [V1, V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: What a rebuild carries over (not derivable from the raw log), table -> query.
