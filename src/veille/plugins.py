@@ -13,6 +13,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
+    from veille.analytics.registry import Metric
     from veille.pipeline.base import Stage
     from veille.sources.base import Connector
     from veille.workspace.config import VeilleConfig
@@ -25,6 +26,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "veille.sources.builtin",
     "veille.pipeline.builtin",
     "veille.cli.builtin",
+    "veille.analytics.builtin",
 )
 
 
@@ -41,6 +43,10 @@ class VeilleSpec:
     @hookspec
     def veille_commands(self, app: typer.Typer) -> None:
         """Add commands or command groups to the ``veille`` CLI."""
+
+    @hookspec
+    def veille_metrics(self) -> list[Metric]:  # type: ignore[empty-body]
+        """Return analytics metrics (``veille.analytics.registry.Metric``) to register."""
 
 
 @cache

@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.query_cmd",
     "veille.cli.enrich_cmd",
     "veille.cli.train_cmd",
+    "veille.cli.cohort_cmd",
 )
 
 

@@ -1,0 +1,13 @@
+"""Registers the built-in metrics through the plugin hook, like any third party."""
+
+from __future__ import annotations
+
+from veille.analytics.edges import INTERACTION_EDGES
+from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
+from veille.analytics.registry import Metric
+from veille.plugins import hookimpl
+
+
+@hookimpl
+def veille_metrics() -> list[Metric]:
+    return [INTERACTION_EDGES, PRESENCE, PRESENCE_NETWORKS]

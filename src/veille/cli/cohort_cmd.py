@@ -1,0 +1,88 @@
+"""``veille presence``, ``veille channels LEADER`` and ``veille ambassadors ORG``: the
+cohort on the networks (C12, C13, C14)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from veille.analytics.cohort import select_leaders
+from veille.analytics.context import AnalyticsContext, duckdb_context
+from veille.analytics.period import parse_time
+from veille.analytics.presence import presence_at, weekly_shares
+from veille.cli.common import err
+from veille.cli.output import TableFormat, emit
+from veille.i18n import register as register_messages
+from veille.i18n import t
+
+register_messages(
+    {
+        "presence.title": ("Présence au {day}", "Presence on {day}"),
+        "presence.weekly": ("Présence semaine par semaine", "Presence week by week"),
+        "presence.none": (
+            "aucun dirigeant ne correspond à ces filtres",
+            "no leader matches these filters",
+        ),
+    }
+)
+
+
+@contextmanager
+def analytics_context(workspace: Path) -> Iterator[AnalyticsContext]:
+    from veille.workspace import Workspace
+
+    with Workspace.open(workspace, read_only=True) as ws:
+        yield duckdb_context(ws.store.con, ws.config)
+
+
+WorkspaceOpt = typer.Option(Path("."), "--workspace", "-w", help="Workspace folder.")
+FormatOpt = typer.Option(TableFormat.table, "--format", "-f", help="table, json, csv or md.")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("presence")
+    def presence(
+        cohort: str | None = typer.Option(None, "--cohort", help="A cohort of veille.toml."),
+        sector: str | None = typer.Option(None, "--sector", help="Leaders of this sector."),
+        country: str | None = typer.Option(None, "--country", help="Leaders of this country."),
+        until: str | None = typer.Option(
+            None, "--until", help="Status at this date (default: the end of the data)."
+        ),
+        weekly: bool = typer.Option(
+            False, "--weekly", help="Print the shares week by week instead."
+        ),
+        weeks: int = typer.Option(8, "--weeks", min=1, max=520, help="Weeks for --weekly."),
+        workspace: Path = WorkspaceOpt,
+        fmt: TableFormat = FormatOpt,
+    ) -> None:
+        """Which leaders are active (posted in the last 30 days), dormant or absent, per
+        network."""
+        with analytics_context(workspace) as ctx:
+            leaders = select_leaders(ctx.config, cohort=cohort, sector=sector, country=country)
+            if not leaders:
+                err.print(t("presence.none"))
+                raise typer.Exit(0) if fmt is not TableFormat.json else _empty_json()
+            end = parse_time(until, field="--until") if until else ctx.anchor
+            if weekly:
+                rows = weekly_shares(ctx, leaders, end, weeks)
+                columns = [("week_end", "week end"), ("network", "network")]
+                columns += [(s, s) for s in ("active", "dormant", "absent")]
+                columns += [(f"{s}_share", f"{s} %") for s in ("active", "dormant", "absent")]
+                emit(rows, columns, fmt, title=t("presence.weekly"))
+                return
+            current = presence_at(ctx, leaders, end)
+        emit(
+            [r.as_json() for r in current],
+            [("leader", "leader"), ("name", "name"), ("network", "network"),
+             ("status", "status"), ("last_post", "last post")],
+            fmt,
+            title=t("presence.title", day=end.date().isoformat()),
+        )  # fmt: skip
+
+
+def _empty_json() -> typer.Exit:
+    print("[]")
+    return typer.Exit(0)
