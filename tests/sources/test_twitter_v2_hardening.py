@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_run import veille_cli
 from source_helpers import english, map_all, of_type, read_all  # noqa: F401
 
+from cli_run import veille_cli
 from veille.model import Post
 from veille.sources.twitter_v2 import TwitterV2Importer
 

@@ -4,15 +4,16 @@ network needed."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import console, err
+from veille.cli.common import DataTable, console, err, markup, say, warn
 from veille.cli.import_cmd import run_import
 from veille.cli.workspace_cmd import workspace_status
 from veille.errors import UsageError
@@ -89,7 +90,7 @@ def demo(
     """Build a demo workspace from the simulator (no network needed), and show it."""
     root = (directory or Path(tempfile.mkdtemp(prefix="veille-demo-"))).resolve()
     result = build_demo(root, posts=posts, seed=seed, weeks=weeks, force=force, quiet=quiet)
-    table = Table(
+    table = DataTable(
         "format",
         t("col.read"),
         t("col.new"),
@@ -107,19 +108,33 @@ def demo(
         watches = [w.query for w in ws.config.watches][:1]
         leaders = len(ws.config.leaders)
     span = status["time_span"]
-    console.print(
-        f"[bold green]{t('demo.ready')}[/] {root}\n"
+    console.print(markup("[bold green]{ready}[/] {root}", ready=t("demo.ready"), root=root))
+    say(
         f"{status['posts']['total']:,} posts on {len(status['posts']['by_network'])} networks, "
         f"{leaders} leaders, from {span['first']} to {span['last']}; "
         f"{status['records']['enrichments']:,} enrichments, {status['records']['matches']:,} "
         f"watch matches."
     )
-    err.print(f"\n[bold]{t('demo.next')}[/]")
-    err.print(f"  veille status -w {root}")
+    command = veille_command()
+    err.print(markup("\n[bold]{next}[/]", next=t("demo.next")))
+    warn(f"  {command} status -w {shlex.quote(str(root))}")
     if watches:
-        err.print(f"  veille search '{watches[0]}' -w {root}")
-    err.print(f"  {root / CONFIG_NAME}  (the registry: leaders, organisations, watches)")
-    err.print(f"  {root / SIMULATED / 'ground_truth.json'}  (what the simulator planted)")
+        warn(f"  {command} search {shlex.quote(watches[0])} -w {shlex.quote(str(root))}")
+    warn(f"  {root / CONFIG_NAME}  (the registry: leaders, organisations, watches)")
+    warn(f"  {root / SIMULATED / 'ground_truth.json'}  (what the simulator planted)")
+
+
+def veille_command() -> str:
+    """How to run veille from the user's shell: ``veille`` when that is the one on the PATH,
+    else the script next to this Python (a virtual environment that is not activated), else
+    ``python -m veille``."""
+    here = Path(sys.executable).parent / "veille"
+    found = shutil.which("veille")
+    if found and (not here.exists() or Path(found).resolve() == here.resolve()):
+        return "veille"
+    if here.exists():
+        return shlex.quote(str(here))
+    return f"{shlex.quote(sys.executable)} -m veille"
 
 
 def register(app: typer.Typer) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import console, err
+from veille.cli.common import DataTable, console, say, warn
 from veille.i18n import register as register_messages
 from veille.i18n import t
 
@@ -50,8 +49,8 @@ def sentiment(
     target = out or MODEL_PATH
     model.save(target)
     if report.problems:
-        err.print(t("train.lexicon_problems", count=len(report.problems), first=report.problems[0]))
-    table = Table("split", "macro-F1", "macro-recall", title=f"sentiment {model.version}")
+        warn(t("train.lexicon_problems", count=len(report.problems), first=report.problems[0]))
+    table = DataTable("split", "macro-F1", "macro-recall", title=f"sentiment {model.version}")
     names = {
         "val_fr": "XLM-T French val",
         "val_en": "XLM-T English val",
@@ -62,7 +61,7 @@ def sentiment(
             recall = scores.get(f"{key}_recall")
             table.add_row(label, f"{scores[f'{key}_f1']:.1f}", f"{recall:.1f}" if recall else "")
     console.print(table)
-    console.print(t("train.saved", path=target))
+    say(t("train.saved", path=target))
 
 
 def register(app: typer.Typer) -> None:
