@@ -24,3 +24,15 @@ def shared() -> Path:
     if not SHARED.exists():
         pytest.skip(f"real data not available: {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace (simulated ecosystem, seed 42, imported and enriched), built once
+    per test session and shared: open it read-only, or copy it (``shutil.copytree``) to
+    write. Its ``simulated/ground_truth.json`` says what was planted."""
+    from veille.cli.demo_cmd import build_demo
+
+    root = tmp_path_factory.mktemp("demo") / "ws"
+    build_demo(root, quiet=True)
+    return root

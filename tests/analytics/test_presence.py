@@ -55,8 +55,10 @@ def test_statuses_by_hand(tmp_path: Path) -> None:
         assert last[("bob", "bluesky")] == at(days=-31)
         assert last[("cy", "bluesky")] is None
         # a week earlier Bob's post of day -31 was inside the window
-        earlier = {(r.leader, r.network): r.status for r in presence_at(ctx, ctx.config.leaders,
-                                                                          at(days=-7))}
+        earlier = {
+            (r.leader, r.network): r.status
+            for r in presence_at(ctx, ctx.config.leaders, at(days=-7))
+        }
         assert earlier[("bob", "bluesky")] == "active"
         assert earlier[("ana", "bluesky")] == "dormant"  # her post of day -5 is later
 
@@ -78,8 +80,20 @@ def test_cli_json_and_unknown_cohort(tmp_path: Path) -> None:
     with tiny(tmp_path, REGISTRY, records()):
         pass
     runner = CliRunner()
-    result = runner.invoke(app, ["presence", "-w", str(tmp_path), "--format", "json",
-                                 "--cohort", "ceo", "--until", "2026-10-01"])
+    result = runner.invoke(
+        app,
+        [
+            "presence",
+            "-w",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--cohort",
+            "ceo",
+            "--until",
+            "2026-10-01",
+        ],
+    )
     assert result.exit_code == 0, result.output
     import json
 

@@ -22,9 +22,7 @@ def at(days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
     return T0 + timedelta(days=days, hours=hours, minutes=minutes)
 
 
-def post(
-    author: str, n: int, when: datetime, network: str = "bluesky", **kw: Any
-) -> Post:
+def post(author: str, n: int, when: datetime, network: str = "bluesky", **kw: Any) -> Post:
     uri = (
         f"at://{author}/app.bsky.feed.post/{n}"
         if network == "bluesky"
@@ -45,11 +43,21 @@ def post(
 
 @contextmanager
 def tiny(
-    root: Path, registry: str, records: Sequence[Record], *, now: datetime | None = None
+    root: Path,
+    registry: str,
+    records: Sequence[Record],
+    *,
+    now: datetime | None = None,
+    enrich: bool = False,
 ) -> Iterator[AnalyticsContext]:
+    """A workspace at ``root`` holding ``records``; ``enrich`` runs the real stages."""
     init_workspace(root, registry)
     with Workspace.open(root) as ws:
         ws.store.write(list(records))
+        if enrich:
+            from veille.pipeline.enrich import enrich_pending
+
+            enrich_pending(ws)
         yield build_context(DuckDBEngine(ws.store.con), ws.config, now=now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from veille.analytics.ambassadors import EMPLOYEES
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
@@ -10,4 +11,4 @@ from veille.plugins import hookimpl
 
 @hookimpl
 def veille_metrics() -> list[Metric]:
-    return [INTERACTION_EDGES, PRESENCE, PRESENCE_NETWORKS]
+    return [INTERACTION_EDGES, PRESENCE, PRESENCE_NETWORKS, EMPLOYEES]

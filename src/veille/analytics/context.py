@@ -3,8 +3,9 @@ entities registered, the validated registry, and the anchor that ends default pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from veille.analytics.engine import DuckDBEngine, Engine
 from veille.analytics.entities import register_entities
@@ -19,6 +20,8 @@ class AnalyticsContext:
     engine: Engine
     config: VeilleConfig
     anchor: datetime
+    #: derived inputs computed once per context (e.g. ``author_classes``)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def period(
         self,

@@ -4,7 +4,8 @@
 organisation to the ``(network, account_id)`` keys of the store, and hands the result to
 the engine as the table ``entity_accounts``:
 
-    kind ('leader' | 'organisation'), entity_id, network, account_id, known (in accounts)
+    kind ('leader' | 'organisation'), entity_id, organisation (the leader's, or the
+    organisation itself; may be null), network, account_id, known (in accounts)
 
 A registry account that the store does not know yet is kept with its written form as the
 id and ``known = false``, so a leader who has no posts is still listed (as absent or
@@ -27,6 +28,7 @@ _IDENTS_SCHEMA = pa.schema(
     [
         ("kind", pa.string()),
         ("entity_id", pa.string()),
+        ("organisation", pa.string()),
         ("network", pa.string()),
         ("written", pa.string()),
         ("ident", pa.string()),
@@ -35,40 +37,42 @@ _IDENTS_SCHEMA = pa.schema(
 
 RESOLVE_SQL = """
 WITH found AS (
-    SELECT DISTINCT r.kind, r.entity_id, a.network, a.account_id, r.written
+    SELECT DISTINCT r.kind, r.entity_id, r.organisation, a.network, a.account_id, r.written
     FROM registry_idents r
     JOIN accounts a ON a.network = r.network
      AND (lower(a.account_id) = r.ident OR lower(a.handle) = r.ident
           OR lower(rtrim(a.url, '/')) = r.ident)
 ),
 unknown AS (
-    SELECT DISTINCT r.kind, r.entity_id, r.network, r.written AS account_id, r.written
+    SELECT DISTINCT r.kind, r.entity_id, r.organisation, r.network, r.written AS account_id,
+           r.written
     FROM registry_idents r
     WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.kind = r.kind
                       AND f.entity_id = r.entity_id AND f.network = r.network
                       AND f.written = r.written)
 )
-SELECT kind, entity_id, network, account_id, true AS known FROM found
+SELECT kind, entity_id, organisation, network, account_id, true AS known FROM found
 WHERE (network || ':' || account_id) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')
 UNION
-SELECT kind, entity_id, network, account_id, false AS known FROM unknown
+SELECT kind, entity_id, organisation, network, account_id, false AS known FROM unknown
 WHERE (network || ':' || account_id) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')
 """
 
 
 def registry_table(config: VeilleConfig) -> pa.Table:
     """One row per (entity, network, written account, lowercase form)."""
-    rows: dict[str, list[str]] = {name: [] for name in _IDENTS_SCHEMA.names}
-    entities = [("leader", x.id, x.accounts) for x in config.leaders] + [
-        ("organisation", x.id, x.accounts) for x in config.organisations
+    rows: dict[str, list[str | None]] = {name: [] for name in _IDENTS_SCHEMA.names}
+    entities = [("leader", x.id, x.organisation, x.accounts) for x in config.leaders] + [
+        ("organisation", x.id, x.id, x.accounts) for x in config.organisations
     ]
-    for kind, entity_id, accounts in entities:
+    for kind, entity_id, organisation, accounts in entities:
         for network, written_list in accounts.items():
             for written in written_list:
                 clean = written.strip().lstrip("@") if network != "web" else written.strip()
                 for ident in registry_idents(network, written):
                     rows["kind"].append(kind)
                     rows["entity_id"].append(entity_id)
+                    rows["organisation"].append(organisation)
                     rows["network"].append(network)
                     rows["written"].append(clean)
                     rows["ident"].append(ident)

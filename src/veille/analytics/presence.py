@@ -77,9 +77,7 @@ class PresenceRow:
         }
 
 
-def presence_at(
-    ctx: AnalyticsContext, leaders: list[Leader], until: datetime
-) -> list[PresenceRow]:
+def presence_at(ctx: AnalyticsContext, leaders: list[Leader], until: datetime) -> list[PresenceRow]:
     """The status of every (leader, network) at ``until``."""
     since = until - timedelta(days=ACTIVE_DAYS)
     rows = run_metric(ctx.engine, PRESENCE, until=until, active_since=since).to_pylist()
@@ -108,8 +106,9 @@ def weekly_shares(
         end = until - timedelta(weeks=back)
         rows = presence_at(ctx, leaders, end)
         for network in sorted({r.network for r in rows}):
-            counts = {s: sum(1 for r in rows if r.network == network and r.status == s)
-                      for s in STATUSES}
+            counts = {
+                s: sum(1 for r in rows if r.network == network and r.status == s) for s in STATUSES
+            }
             total = sum(counts.values())
             if not total:
                 continue

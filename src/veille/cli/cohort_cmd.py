@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from veille.analytics.ambassadors import ambassadors
+from veille.analytics.cohort import organisation as organisation_of
 from veille.analytics.cohort import select_leaders
 from veille.analytics.context import AnalyticsContext, duckdb_context
 from veille.analytics.period import parse_time
@@ -22,6 +24,15 @@ register_messages(
     {
         "presence.title": ("Présence au {day}", "Presence on {day}"),
         "presence.weekly": ("Présence semaine par semaine", "Presence week by week"),
+        "amb.title": ("Ambassadeurs de {org} ({period})", "Ambassadors of {org} ({period})"),
+        "amb.summary": (
+            "{employees} salariés connus, {active} actifs, {amplifiers} relaient ; portée "
+            "ajoutée {reach} ; {engage} suivent ou interpellent un dirigeant, {back} reçoivent "
+            "une réponse",
+            "{employees} employees known, {active} active, {amplifiers} amplify; reach added "
+            "{reach}; {engage} follow or engage a leader, {back} are engaged back",
+        ),
+        "amb.na": ("pas assez de données", "not enough data"),
         "presence.none": (
             "aucun dirigeant ne correspond à ces filtres",
             "no leader matches these filters",
@@ -81,6 +92,47 @@ def register(app: typer.Typer) -> None:
             fmt,
             title=t("presence.title", day=end.date().isoformat()),
         )  # fmt: skip
+
+    @app.command("ambassadors")
+    def ambassadors_cmd(
+        organisation: str = typer.Argument(..., help="An organisation id of veille.toml."),
+        period: str | None = typer.Option(None, "--period", help="e.g. 28d (the default)."),
+        since: str | None = typer.Option(None, "--since", help="Start date (YYYY-MM-DD)."),
+        until: str | None = typer.Option(None, "--until", help="End date, excluded."),
+        workspace: Path = WorkspaceOpt,
+        fmt: TableFormat = FormatOpt,
+    ) -> None:
+        """The employees who amplify an organisation and its leaders: reposts, quotes and
+        mentions, the reach they add, and whether staff and leaders reach each other."""
+        with analytics_context(workspace) as ctx:
+            org = organisation_of(ctx.config, organisation)
+            window = ctx.period(period, since, until)
+            view = ambassadors(ctx, org.id, window)
+        if fmt is TableFormat.json:
+            emit([], [], fmt, json_value=view)
+            return
+        columns = [("handle", "account"), ("network", "network"), ("source", "source"),
+                   ("followers", "followers"), ("reposts", "reposts"), ("quotes", "quotes"),
+                   ("mentions", "mentions"), ("reach_added", "reach added")]  # fmt: skip
+        rows = [{**a, "handle": a["handle"] or a["account"]} for a in view["ambassadors"]]
+        emit(rows, columns, fmt, title=t("amb.title", org=org.name, period=window.label()))
+        if fmt is TableFormat.table:
+            err.print(
+                t(
+                    "amb.summary",
+                    employees=view["employees"],
+                    active=view["active"],
+                    amplifiers=view["amplifiers"],
+                    reach=f"{view['reach_added']:,}",
+                    engage=_pct(view["follow_or_engage_leader"]),
+                    back=_pct(view["engaged_back_by_leader"]),
+                )
+            )
+
+
+def _pct(share: dict[str, object]) -> str:
+    value = share.get("value")
+    return f"{100 * value:.0f} %" if isinstance(value, float) else t("amb.na")
 
 
 def _empty_json() -> typer.Exit:
