@@ -23,6 +23,14 @@ import msgspec
 
 Network = Literal["bluesky", "mastodon", "web", "x", "linkedin"]
 NETWORKS: tuple[str, ...] = get_args(Network)
+#: Networks that plugin connectors add (``veille.sources.base.Connector`` registers each
+#: connector's ``network`` here when its class is defined).
+PLUGIN_NETWORKS: set[str] = set()
+
+
+def known_networks() -> list[str]:
+    """Every network name a post can have: the built-in ones and those of plugins."""
+    return sorted({*NETWORKS, *PLUGIN_NETWORKS})
 
 
 class Account(msgspec.Struct, kw_only=True):

@@ -17,10 +17,27 @@ from typing import Any, ClassVar, Literal
 import msgspec
 from pydantic import BaseModel
 
-from veille.model import Record, utcnow
+from veille.model import PLUGIN_NETWORKS, Record, utcnow
 
 #: Items larger than this are rejected before parsing (a 1 MB "post" is an attack or a bug).
 MAX_ITEM_BYTES = 512 * 1024
+
+#: What decoding untrusted JSON raises: bad syntax, a value of the wrong shape, and nesting
+#: deeper than the decoder recurses (msgspec and ``json`` raise ``RecursionError`` from
+#: about 1,000 levels: a 2 KB line). Every decoder of input catches all three.
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    RecursionError,
+)
+
+
+def decode_problem(exc: BaseException) -> str:
+    """What was wrong with JSON that did not decode, in words."""
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply (about 1,000 levels or more)"
+    return str(exc)
+
 
 ConnectorKind = Literal["stream", "poll", "import"]
 
@@ -59,7 +76,11 @@ class RawItem(msgspec.Struct, kw_only=True):
         )
 
     def value(self) -> Any:
-        return msgspec.json.decode(self.payload)
+        """The payload decoded; ``MappingError`` when it cannot be (too deep...)."""
+        try:
+            return msgspec.json.decode(self.payload)
+        except DECODE_ERRORS as exc:
+            raise MappingError(f"{self.origin}: {decode_problem(exc)}") from None
 
 
 class Reject(msgspec.Struct, kw_only=True):
@@ -94,6 +115,12 @@ class Connector(ABC):
 
     def __init__(self, options: BaseModel | None = None) -> None:
         self.options = options if options is not None else self.Options()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        network = cls.__dict__.get("network")
+        if isinstance(network, str) and network:
+            PLUGIN_NETWORKS.add(network)
 
     @abstractmethod
     def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:

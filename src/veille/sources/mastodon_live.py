@@ -51,7 +51,15 @@ from pydantic import BaseModel, Field
 from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Record, Tombstone, parse_time, utcnow
-from veille.sources.base import Connector, MappingError, RawItem, Reject, excerpt
+from veille.sources.base import (
+    DECODE_ERRORS,
+    Connector,
+    MappingError,
+    RawItem,
+    Reject,
+    decode_problem,
+    excerpt,
+)
 from veille.sources.http import (
     HttpError,
     PoliteClient,
@@ -97,6 +105,10 @@ def token_env_for(url: str) -> str:
     ``https://mastodon.social`` -> ``VEILLE_MASTODON_SOCIAL_TOKEN``."""
     host = host_of(url).split(":")[0]
     return "VEILLE_" + re.sub(r"[^A-Z0-9]+", "_", host.upper()).strip("_") + "_TOKEN"
+
+
+#: What reading a streaming event may raise (bad JSON, nested too deep, not a status).
+_EVENT_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, ValueError)
 
 
 class Instance(BaseModel):
@@ -708,12 +720,12 @@ class MastodonStream(Connector):
                 status = msgspec.json.decode(data)
                 if not isinstance(status, dict) or not status.get("id"):
                     raise ValueError("not a status object")
-            except (msgspec.DecodeError, ValueError) as exc:
+            except _EVENT_ERRORS as exc:  # RecursionError too: nested too deep
                 self.rejected += 1
                 return Reject(
                     source=self.id,
                     origin=origin,
-                    reason=f"unreadable {event} event: {exc}",
+                    reason=f"unreadable {event} event: {decode_problem(exc)}",
                     item=excerpt(data, 2000),
                 )
             status_id = str(status["id"])
