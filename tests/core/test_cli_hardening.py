@@ -117,3 +117,69 @@ def test_one_encoder() -> None:
     import numpy as np
 
     assert to_jsonable({"i": np.int64(4), "f": np.float32(0.5)}) == {"i": 4, "f": 0.5}
+
+
+def test_demo_force_never_replaces_a_workspace_it_did_not_make(ws: Path) -> None:
+    from veille.cli.demo_cmd import DEMO_MARKER, made_by_demo
+
+    before = (ws / "veille.toml").read_bytes()
+    ran = veille_cli("demo", "--dir", str(ws), "--force", "-q")
+    assert ran.code == 2 and "did not make" in str(ran.error)
+    assert (ws / "veille.toml").read_bytes() == before
+    assert (ws / "data").exists() and not made_by_demo(ws)
+    (ws / DEMO_MARKER).write_text("made by the demo\n")
+    assert made_by_demo(ws)
+
+
+def test_demo_next_steps_name_a_runnable_command() -> None:
+    import shutil
+    import sys
+
+    from veille.cli.demo_cmd import veille_command
+
+    command = veille_command()
+    if command == "veille":
+        assert shutil.which("veille")
+    else:
+        assert command.split()[0].strip("'") in (
+            str(Path(sys.executable).parent / "veille"),
+            sys.executable,
+        )
+
+
+def test_import_of_an_empty_file_or_folder_exits_2(ws: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    for path in (empty, folder):
+        ran = veille_cli("import", "twitter-v2", str(path), "-w", str(ws), "-q")
+        assert ran.code == 2 and "nothing to read" in str(ran.error)
+
+
+def test_rebuild_reports_records_and_stored_posts(ws: Path, tmp_path: Path) -> None:
+    data = tmp_path / "t.jsonl"
+    page = {
+        "data": [
+            {"id": "7001", "text": "a", "author_id": "42", "created_at": "2026-10-01T10:00:00Z"}
+        ],
+        "includes": {"users": [{"id": "42", "username": "ceo", "name": "CEO"}]},
+    }
+    data.write_text(json.dumps(page) + "\n" + json.dumps(page) + "\n")
+    assert veille_cli("import", "twitter-v2", str(data), "-w", str(ws), "-q").code == 0
+    ran = veille_cli("rebuild", "-w", str(ws), "-q", env={"COLUMNS": "300"})
+    assert ran.code == 0, ran.output
+    # two raw items, each a post and an account: 4 records mapped, one post stored (the same
+    # tweet twice; the fixture's post written without a raw item is not in the raw log)
+    assert "4 records mapped, 1 posts in the store" in ran.stdout
+
+
+def test_train_sentiment_does_not_overwrite_the_shipped_model_by_default() -> None:
+    from typer.main import get_command
+
+    from veille.cli.app import app
+
+    train = get_command(app).commands["train"].commands["sentiment"]  # type: ignore[attr-defined]
+    out = next(p for p in train.params if p.name == "out")
+    assert str(out.default) == "sentiment_fr_en.npz"
+    assert any(p.name == "replace_packaged" and p.default is False for p in train.params)

@@ -17,6 +17,7 @@ from veille.cli.common import DataTable, console, err, markup, say, warn
 from veille.cli.import_cmd import run_import
 from veille.cli.workspace_cmd import workspace_status
 from veille.errors import UsageError
+from veille.i18n import register as register_messages
 from veille.i18n import t
 from veille.ingest import IngestSummary
 from veille.workspace import Workspace
@@ -31,6 +32,45 @@ DEMO_IMPORTS: tuple[tuple[str, str], ...] = (
     ("mastodon", "mastodon/*.jsonl"),
     ("rss-file", "web/*.xml"),
 )
+
+
+#: The file that marks a workspace as made by the demo (only those are ever replaced).
+DEMO_MARKER = ".veille-demo"
+
+register_messages(
+    {
+        "demo.not_demo": (
+            "{root} contient un espace de travail que la démo n'a pas créé : il n'est pas"
+            " remplacé, même avec --force",
+            "{root} holds a workspace the demo did not make: it is not replaced, even with"
+            " --force",
+        ),
+        "demo.not_demo.hint": (
+            "Choisissez un autre dossier avec --dir.",
+            "Choose another folder with --dir.",
+        ),
+        "demo.exists": (
+            "{root} contient déjà la démo",
+            "{root} already holds the demo",
+        ),
+        "demo.exists.hint": (
+            "--force la reconstruit, ou choisissez un autre --dir.",
+            "Use --force to rebuild it there, or another --dir.",
+        ),
+    }
+)
+
+
+def made_by_demo(root: Path) -> bool:
+    """Whether the workspace in ``root`` was made by the demo: its marker file, or (demos
+    made before the marker) a veille.toml that is still the simulator's registry."""
+    if (root / DEMO_MARKER).exists():
+        return True
+    registry = root / SIMULATED / "registry.toml"
+    try:
+        return registry.read_bytes() == (root / CONFIG_NAME).read_bytes()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -52,11 +92,11 @@ def build_demo(
     from veille.simulate import simulate
 
     if (root / CONFIG_NAME).exists():
+        if not made_by_demo(root):
+            # --force or not: a workspace the demo did not make may hold real data
+            raise UsageError(t("demo.not_demo", root=root), hint=t("demo.not_demo.hint"))
         if not force:
-            raise UsageError(
-                f"{root} already holds a workspace",
-                hint="Use --force to rebuild the demo there, or another --dir.",
-            )
+            raise UsageError(t("demo.exists", root=root), hint=t("demo.exists.hint"))
         for sub in (SIMULATED, DATA_NAME):
             shutil.rmtree(root / sub, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
@@ -64,6 +104,10 @@ def build_demo(
     simulate(sim_dir, seed=seed, posts=posts, weeks=weeks, progress=not quiet)
     registry = (sim_dir / "registry.toml").read_text(encoding="utf-8")
     init_workspace(root, registry, force=True)
+    (root / DEMO_MARKER).write_text(
+        "This workspace was made by `veille demo`; `veille demo --force` may replace it.\n",
+        encoding="utf-8",
+    )
     result = DemoResult(root)
     with Workspace.open(root) as ws:
         for fmt, pattern in DEMO_IMPORTS:

@@ -71,6 +71,7 @@ def run_import(
         raise UsageError(t("import.missing", path=missing[0]))
     cls = table[fmt]
     connector = cls(paths, parse_options(cls, options or []))
+    connector.configure(ws.config)
     with progress_bar(not quiet) as progress:
         task = progress.add_task(f"import {fmt}", total=None, detail="")
 
@@ -148,6 +149,8 @@ def import_(
     else:
         render_summary(summary)
     report_rejects(summary)
+    if summary.read == 0 and summary.rejected == 0:
+        raise UsageError(t("import.empty", paths=", ".join(map(str, paths))))
     if (
         summary.rejected
         and summary.posts_new + summary.posts_duplicate == 0

@@ -33,8 +33,16 @@ def sentiment(
         help="Sentiment data folder (holding xlm_t/ and optionally tweeteval/).",
         file_okay=False,
     ),
-    out: Path | None = typer.Option(
-        None, "--out", help="Where to write the model (default: the packaged model file)."
+    out: Path = typer.Option(
+        Path("sentiment_fr_en.npz"),
+        "--out",
+        help="Where to write the model (default: sentiment_fr_en.npz in the current folder).",
+        dir_okay=False,
+    ),
+    replace_packaged: bool = typer.Option(
+        False,
+        "--replace-packaged",
+        help="Write over the model that veille ships with (its developers only).",
     ),
     lexicon: Path | None = typer.Option(
         None, "--lexicon", help="VADER-FR fr_lexicon.txt (default: DATA/../lexicons/vader_fr)."
@@ -46,7 +54,7 @@ def sentiment(
 
     config = TrainConfig()
     model, scores, report = train_from_dir(data, config, lexicon)
-    target = out or MODEL_PATH
+    target = MODEL_PATH if replace_packaged else out
     model.save(target)
     if report.problems:
         warn(t("train.lexicon_problems", count=len(report.problems), first=report.problems[0]))

@@ -222,7 +222,7 @@ def rebuild(
         summary = run_rebuild(
             ws,
             on_progress=lambda s: progress.update(
-                task, detail=f"{s.items:,} raw items, {s.posts:,} posts"
+                task, detail=f"{s.items:,} raw items, {s.records:,} records"
             ),
         )
         enriched = enrich_pending(ws, progress=progress)
@@ -230,6 +230,7 @@ def rebuild(
         t(
             "rebuild.done",
             items=f"{summary.items:,}",
+            records=f"{summary.records:,}",
             posts=f"{summary.posts:,}",
             rejected=f"{summary.rejected:,}",
             enriched=f"{enriched:,}",

@@ -147,6 +147,11 @@ class Importer(Connector):
         for path in self.paths:
             yield from self.read(path)
 
+    def configure(self, config: Any) -> None:
+        """Called with the workspace's ``VeilleConfig`` before reading, for options that
+        name something of the registry (``-o leader=ID``). Raise ``UsageError`` when the
+        options do not fit it. Default: nothing."""
+
     @abstractmethod
     def read(self, path: Path) -> Iterator[RawItem | Reject]:
         """Stream one file (or archive, or folder) as raw items, never whole in memory."""

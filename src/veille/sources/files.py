@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import struct
 import zipfile
@@ -53,6 +54,7 @@ from veille.sources.base import (
     decode_problem,
     excerpt,
 )
+from veille.sources.csvdialect import HEAD_BYTES, header_key, sniff
 
 register(
     {
@@ -84,6 +86,10 @@ register(
             "{where} : fichier illisible ({error})",
             "{where}: cannot read the file ({error})",
         ),
+        "files.unreadable_folder": (
+            "{where} : dossier illisible ({error}) ; ses fichiers ne sont pas importés",
+            "{where}: cannot read the folder ({error}); its files are not imported",
+        ),
         "files.missing": (
             "{where} : fichier ou dossier introuvable",
             "{where}: no such file or folder",
@@ -98,10 +104,10 @@ register(
             "line {line}: the JSON document ends in the middle of a value",
         ),
         "files.csv_missing_columns": (
-            "{where} : colonnes obligatoires absentes : {columns} (en-tête lu : {header}) ;"
-            " les lignes de ce fichier sont ignorées",
-            "{where}: missing required columns: {columns} (header read: {header});"
-            " the rows of this file are skipped",
+            "{where} : colonnes obligatoires absentes : {columns} (en-tête lu ligne {line} :"
+            " {header}) ; les lignes de ce fichier sont ignorées",
+            "{where}: missing required columns: {columns} (header read on line {line}:"
+            " {header}); the rows of this file are skipped",
         ),
         "files.csv_empty": (
             "{where} : fichier CSV vide (pas d'en-tête)",
@@ -459,9 +465,11 @@ def iter_json_values(
     depth = 0  # inside how many unwrapped top-level arrays (0 or 1)
     eof = False
 
+    shifted = False  # whether the buffer no longer starts at the start of the stream
+
     def fill() -> int | None:
         """Read more; returns how far the buffer shifted left, or ``None`` at the end."""
-        nonlocal buf, pos, eof
+        nonlocal buf, pos, eof, shifted
         if eof:
             return None
         try:
@@ -475,6 +483,7 @@ def iter_json_values(
         shift = pos
         buf = buf[pos:] + data
         pos = 0
+        shifted = shifted or shift > 0
         return shift
 
     try:
@@ -535,6 +544,13 @@ def iter_json_values(
                     scanner.pos -= shift
             if end <= pos:  # a stray delimiter (``]`` or ``}`` outside any value)
                 end = pos + 1
+            line_start = buf.rfind(b"\n", 0, pos) + 1
+            column = pos - line_start + 1 if line_start or not shifted else None
+            if scanner.scalar and json_error(buf[pos:end]) is not None:
+                # text that is no JSON value (a random file): one reject for the rest of
+                # the line, not one per word
+                eol = buf.find(b"\n", end)
+                end = eol if eol >= 0 else len(buf)
             value = buf[pos:end]
             line_end = line + value.count(b"\n")
             size = skipped + len(value)
@@ -560,7 +576,7 @@ def iter_json_values(
             elif line_end > start_line:
                 reason = t("files.bad_json_range", line=start_line, end=line_end, error=error)
             else:
-                reason = t("files.bad_json", line=start_line, error=error)
+                reason = t("files.bad_json", line=start_line, error=at_column(error or "", column))
             line = line_end
             yield Reject(
                 source=source,
@@ -574,6 +590,17 @@ def iter_json_values(
             origin=f"{where}:{line}",
             reason=t("files.unreadable", where=where, line=line, error=_describe(exc.cause)),
         )
+
+
+_BYTE_AT = re.compile(r"\(byte (\d+)\)")
+
+
+def at_column(error: str, column: int | None) -> str:
+    """msgspec's ``(byte N)``, counted from the start of the value, as the 1-based column of
+    the line the value is on (when known)."""
+    if column is None:
+        return error
+    return _BYTE_AT.sub(lambda m: f"(column {column + int(m.group(1))})", error)
 
 
 class _Unreadable(Exception):
@@ -634,13 +661,35 @@ def _natural_key(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
+def walk_files(folder: Path, source: str) -> tuple[list[Path], list[Reject]]:
+    """Every file under ``folder`` (sorted), and a ``Reject`` for each subfolder that
+    cannot be read (permissions, a folder removed while walking): never skipped silently."""
+    files: list[Path] = []
+    problems: list[Reject] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename or str(folder)
+        problems.append(
+            Reject(
+                source=source,
+                origin=str(where),
+                reason=t("files.unreadable_folder", where=where, error=exc.strerror or exc),
+            )
+        )
+
+    for top, _dirs, names in os.walk(folder, onerror=unreadable):
+        files.extend(Path(top) / name for name in names if (Path(top) / name).is_file())
+    return sorted(files), problems
+
+
 def open_container(path: Path, source: str) -> Container:
     """Open ``path`` (a zip archive, a folder, or a plain file) as a container. A damaged zip
     is salvaged: ``problems`` holds a ``Reject`` naming it, ``members`` what could be read.
     A missing path gives a container with no member and one problem."""
     container = Container(path=path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
+        files, problems = walk_files(path, source)
+        container.problems.extend(problems)
         for file in files:
             rel = file.relative_to(path).as_posix()
             container.members.append(
@@ -872,13 +921,42 @@ def _salvage_opener(
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-class _Counting:
-    """Lines of a binary stream as text (UTF-8, BOM dropped), counted. Invalid bytes survive
-    as surrogate escapes so that only the row they are in is rejected; ``bad`` maps a line
-    number to the 1-based byte position of its first invalid sequence."""
+class _Prefixed(io.RawIOBase):
+    """A binary stream whose first bytes (``head``, already read to sniff the dialect) are
+    given back before the rest of ``stream``."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._lines = iter(stream)
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Counting:
+    """Lines of a CSV file as text, counted. UTF-8 files are read as bytes (BOM dropped):
+    invalid bytes survive as surrogate escapes so that only the row they are in is
+    rejected; ``bad`` maps a line number to the 1-based byte position of its first invalid
+    sequence. Files in another encoding (UTF-16 and UTF-32 with a byte-order mark, a legacy
+    encoding found by ``csvdialect``) are decoded on the way."""
+
+    def __init__(self, stream: IO[bytes], encoding: str = "utf-8") -> None:
+        self._text = encoding not in ("utf-8", "utf-8-sig")
+        if self._text:
+            wrapper = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+            self._lines: Iterator[bytes | str] = iter(wrapper)
+        else:
+            self._lines = iter(stream)
         self.count = 0
         self.bad: dict[int, int] = {}
 
@@ -888,6 +966,8 @@ class _Counting:
     def __next__(self) -> str:
         raw = next(self._lines)
         self.count += 1
+        if isinstance(raw, str):
+            return raw.lstrip("\ufeff") if self.count == 1 else raw
         if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if not raw.isascii():
@@ -907,20 +987,37 @@ def iter_csv_rows(
     optional: Sequence[str] = (),
     preamble_lines: int = 20,
     max_bytes: int = MAX_ITEM_BYTES,
-    delimiter: str = ",",
+    delimiter: str | None = None,
 ) -> Iterator[tuple[int, dict[str, str]] | Reject]:
-    """Yield ``(line, row)`` for each row of a CSV file with a header. The header is the first
-    line, among the first ``preamble_lines``, that holds every required column (exports that
-    start with notes are read from their real header). Without one, a single ``Reject`` names
-    the file and the missing columns, and nothing else is read. Bad rows (invalid UTF-8, a
-    broken quote, an item over the size limit, unreadable data) become ``Reject``s named
-    ``where:line``; rows with fewer fields than the header are padded with empty strings.
-    ``delimiter`` is one character (``sniff_delimiter`` guesses it)."""
-    counter = _Counting(stream)
-    reader = csv.reader(counter, delimiter=delimiter, strict=True)
-    wanted = [c.strip().lower() for c in required]
+    """Yield ``(line, row)`` for each row of a CSV file with a header. How the file is
+    written is found from its head (``csvdialect.sniff``): the encoding (byte-order mark,
+    UTF-8, else detected), the delimiter (the one that makes a line hold every required
+    column; ``delimiter`` forces one), backslash-escaped quotes. The header is the first
+    line, among the first ``preamble_lines``, that holds every required column, compared
+    whatever their case, spaces or ``_`` (``Share Link`` is ``ShareLink``): exports that
+    start with notes are read from their real header. Without one, a single ``Reject`` names
+    the file, the missing columns and the line that came closest, and nothing else is read.
+    Bad rows (invalid UTF-8, a broken quote, an item over the size limit, unreadable data)
+    become ``Reject``s named ``where:line``; rows with fewer fields than the header are
+    padded with empty strings. Row keys are the spelling of ``required``/``optional``."""
+    try:
+        head = stream.read(HEAD_BYTES)
+    except READ_ERRORS as exc:
+        yield _unreadable_file(source, where, exc)
+        return
+    if not head.strip():
+        yield Reject(source=source, origin=where, reason=t("files.csv_empty", where=where))
+        return
+    dialect = sniff(head, required, delimiter=delimiter, preamble_lines=preamble_lines)
+    counter = _Counting(
+        io.BufferedReader(_Prefixed(head, stream), _CHUNK),  # type: ignore[arg-type]
+        dialect.encoding,
+    )
+    reader = csv.reader(
+        counter, delimiter=dialect.delimiter, escapechar=dialect.escapechar, strict=True
+    )
+    wanted = [header_key(c) for c in required]
     header: list[str] | None = None
-    first_header: list[str] | None = None
     try:
         for _ in range(preamble_lines):
             try:
@@ -930,10 +1027,8 @@ def iter_csv_rows(
             if not row or not any(cell.strip() for cell in row):
                 continue
             cells = [cell.strip().lstrip("\ufeff") for cell in row]
-            if first_header is None:
-                first_header = cells
-            lowered = [c.lower() for c in cells]
-            if all(w in lowered for w in wanted):
+            keys = [header_key(c) for c in cells]
+            if all(w in keys for w in wanted):
                 header = cells
                 break
     except READ_ERRORS as exc:
@@ -947,11 +1042,9 @@ def iter_csv_rows(
         )
         return
     if header is None:
-        if first_header is None:
-            yield Reject(source=source, origin=where, reason=t("files.csv_empty", where=where))
-            return
-        lowered = [c.lower() for c in first_header]
-        missing = [c for c, w in zip(required, wanted, strict=True) if w not in lowered]
+        closest = dialect.best or []
+        keys = [header_key(c) for c in closest]
+        missing = [c for c, w in zip(required, wanted, strict=True) if w not in keys]
         yield Reject(
             source=source,
             origin=where,
@@ -959,13 +1052,14 @@ def iter_csv_rows(
                 "files.csv_missing_columns",
                 where=where,
                 columns=", ".join(missing),
-                header=", ".join(first_header)[:300],
+                line=dialect.best_line or 1,
+                header=", ".join(closest)[:300],
             ),
         )
         return
     # canonical names: the spelling of ``required``/``optional`` when they match
-    canonical = {c.strip().lower(): c for c in (*required, *optional)}
-    names = [canonical.get(c.lower(), c) for c in header]
+    canonical = {header_key(c): c for c in (*required, *optional)}
+    names = [canonical.get(header_key(c), c) for c in header]
     width = len(names)
     while True:
         start = counter.count + 1
@@ -1096,7 +1190,7 @@ def member_csv_rows(
     *,
     optional: Sequence[str] = (),
     max_bytes: int = MAX_ITEM_BYTES,
-    delimiter: str = ",",
+    delimiter: str | None = None,
 ) -> Iterator[tuple[int, dict[str, str]] | Reject]:
     """``iter_csv_rows`` over one member, opened here (a ``Reject`` if it cannot be)."""
     stream = open_member(member, source)

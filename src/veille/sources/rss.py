@@ -49,6 +49,7 @@ from pydantic import BaseModel, Field
 from veille.i18n import register, t
 from veille.model import Account, Post, Record, parse_time, utcnow
 from veille.sources.base import Connector, Importer, MappingError, RawItem, Reject, excerpt
+from veille.sources.files import walk_files
 from veille.sources.htmltext import html_to_text, plain_text
 from veille.sources.http import HttpError, PoliteClient, redact, redact_url
 
@@ -380,7 +381,10 @@ class RssFileImporter(Importer):
     description: ClassVar[str] = "Local RSS/Atom files"
 
     def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = [path]
+        if path.is_dir():
+            files, problems = walk_files(path, self.id)
+            yield from problems
         for file in files:
             where = str(file)
             try:
