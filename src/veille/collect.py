@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.ingest import IngestSummary
+from veille.jsonable import dumps
 from veille.model import utcnow
 from veille.sources.base import Connector, RawItem, Reject
 from veille.sources.http import redact
@@ -276,7 +277,7 @@ def save_state(ws: Workspace, stats: RunStats, connector: Connector | None, succ
             error,
             now if error else None,
             total,
-            json.dumps(detail, default=str),
+            dumps(detail, indent=None),
             next_allowed or None,
             now,
         ],

@@ -188,3 +188,22 @@ def test_cohort_selection_and_suggestions() -> None:
         leader(config, "No Bod")
     assert "nobody" in (info.value.hint or "")
     assert organisation(config, "acme").name == "Acme"
+
+
+def test_entity_watches_name_every_entity() -> None:
+    from veille.query import parse
+    from veille.workspace.accounts import entity_watch_queries
+
+    config = parse_config(
+        REGISTRY.replace('name = "Acme"', 'name = "Acme"\naliases = ["Acme SA", "Acme"]').replace(
+            'name = "No Body"', 'name = "Dr \\"No\\" Body"'
+        ),
+        Path("veille.toml"),
+    )
+    queries = entity_watch_queries(config)
+    assert queries == {
+        "organisation:acme": '"Acme" OR "Acme SA"',
+        "leader:alice": '"Alice"',
+    }  # a name holding a double quote cannot be a phrase: left out
+    for query in queries.values():
+        parse(query)

@@ -12,6 +12,8 @@ from veille.analytics.entities import register_entities
 from veille.analytics.period import Period, default_anchor, resolve_period
 from veille.workspace.config import VeilleConfig
 
+# the newest post (not audience snapshots: importers without an observation time stamp
+# theirs at import time, which would move every default period to today)
 LATEST_POST_SQL = "SELECT max(created_at) AS latest FROM posts WHERE deleted_at IS NULL"
 
 

@@ -19,8 +19,9 @@ MODULES: tuple[str, ...] = (
     "veille.cli.enrich_cmd",
     "veille.cli.train_cmd",
     "veille.cli.cohort_cmd",
+    "veille.cli.objectives_cmd",
+    "veille.cli.serve_cmd",
 )
-
 
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import typer
 
 from veille.analytics.ambassadors import ambassadors
+from veille.analytics.channels import channels
+from veille.analytics.cohort import leader as leader_of
 from veille.analytics.cohort import organisation as organisation_of
 from veille.analytics.cohort import select_leaders
 from veille.analytics.context import AnalyticsContext, duckdb_context
@@ -32,6 +34,7 @@ register_messages(
             "{employees} employees known, {active} active, {amplifiers} amplify; reach added "
             "{reach}; {engage} follow or engage a leader, {back} are engaged back",
         ),
+        "chan.title": ("Canaux de {name} ({period})", "Channels of {name} ({period})"),
         "amb.na": ("pas assez de données", "not enough data"),
         "presence.none": (
             "aucun dirigeant ne correspond à ces filtres",
@@ -128,6 +131,35 @@ def register(app: typer.Typer) -> None:
                     back=_pct(view["engaged_back_by_leader"]),
                 )
             )
+
+    @app.command("channels")
+    def channels_cmd(
+        leader: str = typer.Argument(..., help="A leader id of veille.toml."),
+        period: str | None = typer.Option(None, "--period", help="Default 90d."),
+        since: str | None = typer.Option(None, "--since", help="Start date (YYYY-MM-DD)."),
+        until: str | None = typer.Option(None, "--until", help="End date, excluded."),
+        workspace: Path = WorkspaceOpt,
+        fmt: TableFormat = FormatOpt,
+    ) -> None:
+        """Where the leader's stakeholders are active (channel score per network) against
+        where the leader is present, with a recommendation and its reason."""
+        with analytics_context(workspace) as ctx:
+            who = leader_of(ctx.config, leader)
+            window = ctx.period(period or (None if since else "90d"), since, until)
+            view = channels(ctx, who, window)
+        if fmt is TableFormat.json:
+            emit([], [], fmt, json_value=view)
+            return
+        emit(
+            view["networks"],
+            [("network", "network"), ("stakeholders", "stakeholders"),
+             ("active_share", "active share"), ("posts_per_active_per_day", "posts/day"),
+             ("score_share", "score share"), ("leader_status", "you"),
+             ("recommendation", "advice"), ("reason", "why")],
+            fmt, title=t("chan.title", name=who.name, period=window.label()),
+        )  # fmt: skip
+        if view.get("reason") and fmt is TableFormat.table:
+            err.print(view["reason"], markup=False)
 
 
 def _pct(share: dict[str, object]) -> str:

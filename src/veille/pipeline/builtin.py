@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from veille.pipeline.base import Stage
 from veille.plugins import hookimpl
+from veille.workspace.accounts import entity_watch_queries
 from veille.workspace.config import VeilleConfig
 
 
@@ -21,7 +22,7 @@ def veille_stages(config: VeilleConfig) -> list[Stage]:
     return [
         LanguageStage(),
         SentimentStage(),
-        WatchMatcher({w.id: w.query for w in config.watches}),
+        WatchMatcher({**{w.id: w.query for w in config.watches}, **entity_watch_queries(config)}),
         StakeholderStage(StakeholderConfig.from_mapping(registry)),
         CueStage(),
     ]

@@ -72,17 +72,38 @@ V1 = [
         detail VARCHAR)""",
 ]
 
-#: What a post's ``created_at`` comes from where a source may not date it (feeds).
-V2 = ["""ALTER TABLE posts ADD COLUMN dated_by VARCHAR"""]
+#: Users and API tokens of ``veille serve`` (``veille user add``, ``veille token add``).
+#: Passwords are argon2 hashes; tokens are kept as the SHA-256 of their secret only.
+V2_WEB_AUTH = [
+    """CREATE TABLE users (
+        name VARCHAR PRIMARY KEY, password_hash VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL, disabled BOOLEAN NOT NULL DEFAULT false)""",
+    """CREATE TABLE api_tokens (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)""",
+]
 
-MIGRATIONS: list[list[str]] = [V1, V2]
+
+#: What a post's ``created_at`` comes from where a source may not date it (feeds).
+V3_DATED_BY = ["""ALTER TABLE posts ADD COLUMN dated_by VARCHAR"""]
+
+MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_DATED_BY]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: What a rebuild carries over (not derivable from the raw log), table -> query.
 KEPT_ON_REBUILD: dict[str, str] = {
     **{
         t: f"SELECT * FROM {t}"
-        for t in ("tombstones", "cursors", "source_state", "imports", "audit", "alerts_sent")
+        for t in (
+            "tombstones",
+            "cursors",
+            "source_state",
+            "imports",
+            "audit",
+            "alerts_sent",
+            "users",
+            "api_tokens",
+        )
     },
     # rows whose raw items are gone: deleted posts and forgotten accounts (redacted), and
     # text purged by retention (segments removed); posts without text (reposts) come along

@@ -114,6 +114,18 @@ class Watch(_Model):
         return value
 
 
+#: The metrics an objective can target (``veille.analytics.objectives`` measures each).
+OBJECTIVE_METRICS: tuple[str, ...] = (
+    "followers",
+    "engagement_rate",
+    "responsiveness",
+    "net_sentiment",
+    "share_of_voice",
+    "journalist_mentions",
+    "information_lead_time",
+)
+
+
 class Objective(_Model):
     id: str = Field(pattern=SLUG)
     leader: str | None = None
@@ -124,6 +136,22 @@ class Objective(_Model):
     target: float
     baseline: float | None = None
     deadline: date
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        if value not in OBJECTIVE_METRICS:
+            raise ValueError(
+                f"unknown metric {value!r} (expected one of {', '.join(OBJECTIVE_METRICS)})"
+            )
+        return value
+
+    @field_validator("network")
+    @classmethod
+    def _network(cls, value: str | None) -> str | None:
+        if value is not None and value not in NETWORKS:
+            raise ValueError(f"unknown network {value!r} (expected one of {', '.join(NETWORKS)})")
+        return value
 
 
 class BlueskySource(_Model):
@@ -330,6 +358,10 @@ def _cross_check(config: VeilleConfig) -> list[tuple[tuple[str | int, ...], str]
                     )
                 )
     for index, objective in enumerate(config.objectives):
+        if bool(objective.leader) == bool(objective.organisation):
+            problems.append(
+                (("objectives", index, "id"), "give either leader or organisation (one of them)")
+            )
         if objective.leader and objective.leader not in leader_ids:
             problems.append(
                 (("objectives", index, "leader"), f"unknown leader {objective.leader!r}")

@@ -1,0 +1,284 @@
+"""Objectives and their return (C9): targets with deadlines, made measurable.
+
+For each objective of ``veille.toml`` (``{leader or organisation, metric, target, by}``):
+the weekly values of its metric over the last weeks of data, the current value, the
+Theil-Sen trend of the weekly values (``scipy.stats.theilslopes``: robust to a spike), the
+value it projects at the deadline, whether that reaches the target (on track), and the
+weekly change still needed. Fewer than three weekly values is "not enough data", with the
+count, never a guess.
+
+The metrics (``OBJECTIVE_METRICS`` in the config) are measured by the functions of
+``MEASURES``; each runs registered SQL. A metric whose measure is not built yet is listed
+with the reason instead of a value. The ROI view groups objectives under the five
+dimensions of the brief, each saying what veille measures for it and what it cannot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from scipy.stats import theilslopes
+
+from veille.analytics.authors import register_author_classes
+from veille.analytics.context import AnalyticsContext
+from veille.analytics.edges import INTERACTION_EDGES
+from veille.analytics.period import Period
+from veille.analytics.registry import Metric, run_metric
+from veille.workspace.config import Objective
+
+MIN_POINTS = 3
+MAX_WEEKS = 26
+
+FOLLOWERS_SQL = """
+SELECT e.network, e.account_id, s.followers, s.observed_at
+FROM entity_accounts e
+JOIN (
+    SELECT network, account_id, followers, observed_at,
+           row_number() OVER (PARTITION BY network, account_id
+                              ORDER BY observed_at DESC) AS rn
+    FROM account_snapshots WHERE observed_at < $at AND followers IS NOT NULL
+) s ON s.network = e.network AND s.account_id = e.account_id AND s.rn = 1
+WHERE e.kind = $kind AND e.entity_id = $entity
+"""
+FOLLOWERS_AT = Metric(
+    id="followers_at",
+    sql=FOLLOWERS_SQL,
+    description="An entity's followers per account: the latest snapshot before a time.",
+    inputs=("entity_accounts",),
+    order=("network", "account_id"),
+)
+
+FIRST_SNAPSHOT_SQL = """
+SELECT min(s.observed_at) AS first FROM account_snapshots s
+JOIN entity_accounts e ON e.network = s.network AND e.account_id = s.account_id
+WHERE e.kind = $kind AND e.entity_id = $entity
+"""
+FIRST_SNAPSHOT = Metric(
+    id="first_snapshot",
+    sql=FIRST_SNAPSHOT_SQL,
+    description="When an entity's audience was first observed.",
+    inputs=("entity_accounts",),
+)
+
+JOURNALIST_SOURCES_SQL = """
+SELECT DISTINCT network, account_id FROM author_classes WHERE stakeholder = 'journalist'
+"""
+JOURNALISTS = Metric(
+    id="journalist_accounts",
+    sql=JOURNALIST_SOURCES_SQL,
+    description="Accounts the stakeholder rules class as journalists or media.",
+    inputs=("author_classes",),
+    order=("network", "account_id"),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who an objective is about."""
+
+    kind: str  # 'leader' | 'organisation'
+    entity: str
+    network: str | None
+
+    @classmethod
+    def of(cls, objective: Objective) -> Target:
+        if objective.leader:
+            return cls("leader", objective.leader, objective.network)
+        return cls("organisation", objective.organisation or "", objective.network)
+
+
+Measure = Callable[[AnalyticsContext, Target, Period], float | None]
+
+
+def followers(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """Followers at the end of the week, summed over the entity's accounts (on the
+    objective's network when it names one)."""
+    rows = run_metric(
+        ctx.engine, FOLLOWERS_AT, at=week.until, kind=target.kind, entity=target.entity
+    ).to_pylist()
+    rows = [r for r in rows if target.network is None or r["network"] == target.network]
+    return float(sum(r["followers"] for r in rows)) if rows else None
+
+
+def journalist_mentions(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """Mentions, replies and quotes of the entity's accounts by journalists in the week."""
+    register_author_classes(ctx)
+    journalists = {
+        (r["network"], r["account_id"]) for r in run_metric(ctx.engine, JOURNALISTS).to_pylist()
+    }
+    own = _accounts(ctx, target)
+    total = 0
+    for edge in run_metric(ctx.engine, INTERACTION_EDGES, **week.params()).to_pylist():
+        if edge["kind"] == "repost" or (edge["network"], edge["target"]) not in own:
+            continue
+        if (edge["network"], edge["source"]) in journalists:
+            total += int(edge["n"])
+    return float(total)
+
+
+def _accounts(ctx: AnalyticsContext, target: Target) -> set[tuple[str, str]]:
+    rows = ctx.engine.query(
+        "SELECT network, account_id FROM entity_accounts WHERE kind = $kind "
+        "AND entity_id = $entity",
+        {"kind": target.kind, "entity": target.entity},
+    ).to_pylist()
+    return {
+        (r["network"], r["account_id"])
+        for r in rows
+        if target.network is None or r["network"] == target.network
+    }
+
+
+#: metric -> how to measure it for one week; metrics not here are reported as not measured
+MEASURES: dict[str, Measure] = {
+    "followers": followers,
+    "journalist_mentions": journalist_mentions,
+}
+NOT_MEASURED: dict[str, str] = {
+    "information_lead_time": "needs the signals' stories and reference news feeds",
+}
+#: metrics measured at the end of each week (a level), not over it (a flow)
+LEVELS = {"followers"}
+
+DIMENSIONS: dict[str, dict[str, Any]] = {
+    "influence": {
+        "measures": ["followers", "engagement_rate", "Leader Index (veille rank)"],
+        "cannot": "influence on decisions offline, private messages, closed networks' impressions",
+    },
+    "image": {
+        "measures": ["net_sentiment", "share_of_voice", "sentiment by stakeholder group"],
+        "cannot": "perception among people who never post about the organisation",
+    },
+    "information": {
+        "measures": ["journalist_mentions", "responsiveness"],
+        "cannot": "the quality of what the leader learns in private exchanges",
+    },
+    "recruitment": {
+        "measures": ["ambassadors (veille ambassadors)", "employee reach"],
+        "cannot": "applications and hires: they are in the HR systems, not in social data",
+    },
+    "speed": {
+        "measures": ["information_lead_time"],
+        "cannot": "how fast the leader acts on what they learn",
+    },
+}
+
+
+EARLIEST_POST = Metric(
+    id="earliest_post",
+    sql="SELECT min(created_at) AS first FROM posts WHERE deleted_at IS NULL",
+    description="When the stored posts begin.",
+)
+
+
+def week_ends(
+    ctx: AnalyticsContext, target: Target, metric: str, weeks: int = MAX_WEEKS
+) -> list[datetime]:
+    """Week ends (oldest first), the last at the anchor, going back at most ``weeks``
+    weeks but not before the data begins (the entity's first audience snapshot for a
+    level such as followers, the first stored post for a flow)."""
+    if metric in LEVELS:
+        first = run_metric(ctx.engine, FIRST_SNAPSHOT, kind=target.kind, entity=target.entity)
+    else:
+        first = run_metric(ctx.engine, EARLIEST_POST)
+    begins = first.column("first")[0].as_py() if first.num_rows else None
+    ends = [ctx.anchor - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    return [e for e in ends if begins is not None and e > begins]
+
+
+def first_observed(ctx: AnalyticsContext, target: Target) -> dict[str, Any] | None:
+    """The entity's audience at its first observation (a level's starting value)."""
+    first = run_metric(ctx.engine, FIRST_SNAPSHOT, kind=target.kind, entity=target.entity)
+    begins = first.column("first")[0].as_py() if first.num_rows else None
+    if begins is None:
+        return None
+    at = begins + timedelta(microseconds=1)
+    return {"at": begins.isoformat(), "value": followers(ctx, target, Period(begins, at))}
+
+
+def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
+    """The objective's figures (JSON-ready)."""
+    target = Target.of(objective)
+    deadline = datetime.combine(objective.deadline, time(0), tzinfo=UTC)
+    out: dict[str, Any] = {
+        "objective": objective.id,
+        "metric": objective.metric,
+        "dimension": objective.dimension,
+        "leader": objective.leader,
+        "organisation": objective.organisation,
+        "network": objective.network,
+        "target": objective.target,
+        "by": objective.deadline.isoformat(),
+        "current": None,
+        "projected": None,
+        "on_track": None,
+        "trend_per_week": None,
+        "needed_per_week": None,
+        "series": [],
+    }
+    measure = MEASURES.get(objective.metric)
+    if measure is None:
+        out["reason"] = "not measured yet: " + NOT_MEASURED.get(
+            objective.metric, "its measure is not built yet"
+        )
+        return out
+    series = []
+    for end in week_ends(ctx, target, objective.metric):
+        value = measure(ctx, target, Period(end - timedelta(weeks=1), end))
+        if value is not None and math.isfinite(value):
+            series.append((end, value))
+    out["series"] = [{"week_end": e.isoformat(), "value": v} for e, v in series]
+    if not series:
+        out["reason"] = "not enough data: no value in the weeks observed"
+        return out
+    current = series[-1][1]
+    out["current"] = current
+    if objective.metric in LEVELS:
+        out["first_observed"] = first_observed(ctx, target)
+    weeks_left = (deadline - series[-1][0]) / timedelta(weeks=1)
+    start = objective.baseline if objective.baseline is not None else series[0][1]
+    direction = 1.0 if objective.target >= start else -1.0
+    if weeks_left > 0:
+        out["needed_per_week"] = (objective.target - current) / weeks_left
+    if len(series) < MIN_POINTS:
+        out["reason"] = (
+            f"not enough data: {len(series)} weekly value(s), a trend needs {MIN_POINTS}"
+        )
+        return out
+    xs = [(e - series[0][0]) / timedelta(weeks=1) for e, _ in series]
+    slope = float(theilslopes([v for _, v in series], xs)[0])
+    out["trend_per_week"] = slope
+    if weeks_left <= 0:
+        out["reason"] = "the deadline has passed: on track means the target is reached"
+        out["on_track"] = direction * (current - objective.target) >= 0
+        return out
+    projected = current + slope * weeks_left
+    out["projected"] = projected
+    out["on_track"] = direction * (projected - objective.target) >= 0
+    return out
+
+
+def objectives(ctx: AnalyticsContext, leader: str | None = None) -> list[dict[str, Any]]:
+    chosen = [o for o in ctx.config.objectives if leader is None or o.leader == leader]
+    return [evaluate(ctx, o) for o in chosen]
+
+
+def roi(evaluated: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The objectives under the five ROI dimensions, with what veille can measure."""
+    return [
+        {
+            "dimension": name,
+            "measures": info["measures"],
+            "cannot_measure": info["cannot"],
+            "objectives": [o["objective"] for o in evaluated if o["dimension"] == name],
+            "on_track": sum(1 for o in evaluated if o["dimension"] == name and o["on_track"]),
+            "off_track": sum(
+                1 for o in evaluated if o["dimension"] == name and o["on_track"] is False
+            ),
+        }
+        for name, info in DIMENSIONS.items()
+    ]

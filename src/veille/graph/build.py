@@ -1,0 +1,169 @@
+"""The ecosystem graph built from an edge list: accounts merged into persons and
+organisations, parallel edges summed, self-loops dropped.
+
+Input: an Arrow table with the columns of the ``interaction_edges`` metric (``network``,
+``source``, ``target``, ``weight``; ``kind``, ``n``... are allowed and ignored here), to which
+the ``follow_edges`` rows may be appended (same columns). Optionally the registry's
+``entity_accounts`` table (``kind``, ``entity_id``, ``network``, ``account_id``): every
+account it lists becomes the node of its entity.
+
+Node ids:
+
+- ``leader:ID`` for every account of a registered leader (on any network);
+- ``organisation:ID`` for an organisation's accounts (an account listed for both a leader
+  and an organisation is the leader's: a person's account);
+- ``network:account_id`` for every other account (``bluesky:did:plc:...``).
+
+After merging, the edges between two nodes are summed into one weighted directed edge, and
+an edge from a node to itself (a self-interaction, or two accounts of one leader talking to
+each other) is dropped and counted in ``BuiltGraph.self_loops``.
+
+Everything here is vectorised with pyarrow (1 M nodes and 5 M edges build in seconds: see
+``bench/graph.py``); the algorithms are igraph's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import igraph as ig
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+EDGE_COLUMNS = ("network", "source", "target", "weight")
+ENTITY_COLUMNS = ("kind", "entity_id", "network", "account_id")
+#: Which entity kind wins when one account is listed for several (a person first).
+_KIND_ORDER = {"leader": 0, "organisation": 1}
+
+
+@dataclass
+class BuiltGraph:
+    """An igraph ``Graph`` (directed, edge attribute ``weight``, vertex attribute ``name``
+    = node id) and what building it dropped."""
+
+    graph: ig.Graph
+    #: node id of vertex ``i`` (the vertex attribute ``name`` too)
+    ids: list[str]
+    #: edges whose two ends merged into one node, or self-interactions, left out
+    self_loops: int = 0
+    #: edge rows read (before merging parallel edges)
+    rows: int = 0
+    #: accounts of each merged entity node: node id -> ["network:account_id", ...]
+    members: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return bool(self.graph.vcount() == 0)
+
+    def index(self) -> dict[str, int]:
+        return {node: i for i, node in enumerate(self.ids)}
+
+
+Column: TypeAlias = pa.Array | pa.ChunkedArray
+
+
+def account_key(network: Column, account: Column) -> pa.Array:
+    """``network:account_id`` for each row."""
+    joined = pc.binary_join_element_wise(network, account, ":")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+def entity_map(entities: pa.Table | None) -> tuple[pa.Array, pa.Array]:
+    """Account keys and the node id each maps to (one row per account)."""
+    if entities is None or entities.num_rows == 0:
+        empty = pa.array([], pa.string())
+        return empty, empty
+    missing = [c for c in ENTITY_COLUMNS if c not in entities.column_names]
+    if missing:
+        raise ValueError(f"entity table: missing column(s) {', '.join(missing)}")
+    rows = sorted(
+        (
+            _KIND_ORDER.get(str(r["kind"]), 9),
+            f"{r['network']}:{r['account_id']}",
+            f"{r['kind']}:{r['entity_id']}",
+        )
+        for r in entities.select(list(ENTITY_COLUMNS)).to_pylist()
+    )
+    chosen: dict[str, str] = {}
+    for _, key, node in rows:
+        chosen.setdefault(key, node)
+    return pa.array(list(chosen), pa.string()), pa.array(list(chosen.values()), pa.string())
+
+
+def _node_keys(keys: pa.Array, entity_keys: pa.Array, entity_nodes: pa.Array) -> pa.Array:
+    if len(entity_keys) == 0:
+        return keys
+    where = pc.index_in(keys, value_set=entity_keys)
+    mapped = pc.take(entity_nodes, where)
+    return pc.coalesce(mapped, keys)
+
+
+def build_graph(edges: pa.Table, entities: pa.Table | None = None) -> BuiltGraph:
+    """The directed weighted graph of ``edges``, nodes merged by ``entities``.
+
+    Rows with a null or non-positive weight carry nothing and are left out (a kind weighted
+    0 by the user). The result may be empty (``BuiltGraph.empty``): callers say "no
+    interactions in the period" rather than computing on nothing.
+    """
+    missing = [c for c in EDGE_COLUMNS if c not in edges.column_names]
+    if missing:
+        raise ValueError(f"edge table: missing column(s) {', '.join(missing)}")
+    weight = pc.cast(edges.column("weight"), pa.float64())
+    keep = pc.fill_null(pc.greater(weight, 0.0), False)
+    table = pa.table(
+        {c: pc.cast(edges.column(c), pa.string()) for c in ("network", "source", "target")}
+    ).append_column("weight", weight)
+    table = table.filter(keep)
+    rows = edges.num_rows
+    entity_keys, entity_nodes = entity_map(entities)
+    net = table.column("network")
+    src = _node_keys(account_key(net, table.column("source")), entity_keys, entity_nodes)
+    dst = _node_keys(account_key(net, table.column("target")), entity_keys, entity_nodes)
+    loops = pc.equal(src, dst)
+    n_loops = int(pc.sum(pc.cast(loops, pa.int64())).as_py() or 0)
+    if n_loops:
+        keep_mask = pc.invert(loops)
+        src, dst = src.filter(keep_mask), dst.filter(keep_mask)
+        w = table.column("weight").filter(keep_mask)
+    else:
+        w = table.column("weight")
+    if len(src) == 0:
+        graph = ig.Graph(directed=True)
+        graph.vs["name"] = []
+        graph.es["weight"] = []
+        return BuiltGraph(graph, [], self_loops=n_loops, rows=rows, members=_members(entities))
+    both = pa.chunked_array([src, dst]).combine_chunks()
+    encoded = pc.dictionary_encode(both)
+    ids_arr = encoded.dictionary
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    m = len(src)
+    s_idx, t_idx = codes[:m], codes[m:]
+    grouped = (
+        pa.table({"s": s_idx, "t": t_idx, "w": w})
+        .group_by(["s", "t"], use_threads=False)
+        .aggregate([("w", "sum")])
+    )
+    pairs: npt.NDArray[np.int64] = np.column_stack(
+        [grouped.column("s").to_numpy(), grouped.column("t").to_numpy()]
+    )
+    ids = ids_arr.to_pylist()
+    graph = ig.Graph(n=len(ids), edges=pairs, directed=True)
+    graph.vs["name"] = ids
+    graph.es["weight"] = grouped.column("w_sum").to_numpy()
+    return BuiltGraph(graph, ids, self_loops=n_loops, rows=rows, members=_members(entities))
+
+
+def _members(entities: pa.Table | None) -> dict[str, list[str]]:
+    keys, nodes = entity_map(entities)
+    out: dict[str, list[str]] = {}
+    for key, node in zip(keys.to_pylist(), nodes.to_pylist(), strict=True):
+        out.setdefault(str(node), []).append(str(key))
+    return out
+
+
+def is_entity(node: str) -> bool:
+    """True for a merged registry node (``leader:ID`` or ``organisation:ID``)."""
+    return node.startswith(("leader:", "organisation:"))

@@ -1,0 +1,337 @@
+"""The dashboard's words in French and English, and numbers and dates in each locale's
+format. The language of a request comes from ``?lang=`` (which also sets the cookie), the
+``veille_lang`` cookie, else the workspace's ``[workspace] language``."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+LANGS = ("fr", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (français, English)
+    "app.title": ("veille", "veille"),
+    "nav.main": ("Navigation principale", "Main navigation"),
+    "nav.overview": ("Vue d'ensemble", "Overview"),
+    "nav.leaders": ("Dirigeants", "Leaders"),
+    "nav.listening": ("Écoute", "Listening"),
+    "nav.signals": ("Signaux", "Signals"),
+    "nav.ecosystem": ("Écosystème", "Ecosystem"),
+    "nav.objectives": ("Objectifs", "Objectives"),
+    "nav.presence": ("Présence", "Presence"),
+    "nav.sources": ("Sources", "Sources"),
+    "nav.digest": ("Digest", "Digest"),
+    "nav.check": ("Vérifier un brouillon", "Check a draft"),
+    "nav.settings": ("Réglages", "Settings"),
+    "nav.logout": ("Se déconnecter", "Log out"),
+    "nav.skip": ("Aller au contenu", "Skip to content"),
+    "lang.switch": ("English", "Français"),
+    "lang.switch.label": ("Langue", "Language"),
+    "demo.banner": (
+        "Démonstration en lecture seule sur des données simulées.",
+        "Read-only demo on simulated data.",
+    ),
+    "na.title": ("Pas encore disponible", "Not available yet"),
+    "na.body": (
+        "Cette vue attend la fonction d'analyse {what}, qui n'est pas encore dans cette "
+        "version de veille.",
+        "This view waits for the {what} analytics, which this version of veille does not have yet.",
+    ),
+    "login.title": ("Connexion", "Log in"),
+    "login.user": ("Nom d'utilisateur", "User name"),
+    "login.password": ("Mot de passe", "Password"),
+    "login.submit": ("Se connecter", "Log in"),
+    "login.failed": ("Nom ou mot de passe incorrect.", "Wrong user name or password."),
+    "login.limited": (
+        "Trop de tentatives. Réessayez dans {seconds} s.",
+        "Too many attempts. Try again in {seconds} s.",
+    ),
+    "overview.title": ("Vue d'ensemble", "Overview"),
+    "overview.store": ("Données", "Data"),
+    "overview.posts": ("{n} posts de {accounts} comptes", "{n} posts from {accounts} accounts"),
+    "overview.span": ("du {first} au {last}", "from {first} to {last}"),
+    "overview.registry": (
+        "{leaders} dirigeants, {orgs} organisations, {watches} veilles, {objectives} objectifs",
+        "{leaders} leaders, {orgs} organisations, {watches} watches, {objectives} objectives",
+    ),
+    "overview.by_network": ("Posts par réseau", "Posts per network"),
+    "overview.signals": ("Signaux du jour", "Today's signals"),
+    "overview.movers": ("Mouvements du classement", "Ranking movers"),
+    "overview.off_track": ("Objectifs hors trajectoire", "Objectives off track"),
+    "overview.digest": ("Digest", "Digest"),
+    "overview.none_off": (
+        "Aucun objectif mesuré n'est hors trajectoire.",
+        "No measured objective is off track.",
+    ),
+    "overview.collectors": (
+        "Collecte : {state}",
+        "Collection: {state}",
+    ),
+    "collectors.off": (
+        "ce serveur ne collecte pas (lancez `veille run` à part, ou attendez la boucle de "
+        "collecte intégrée)",
+        "this server does not collect (run `veille run` separately, or wait for the built-in "
+        "collection loop)",
+    ),
+    "collectors.demo": (
+        "démonstration en lecture seule : pas de collecte",
+        "read-only demo: no collection",
+    ),
+    "col.network": ("Réseau", "Network"),
+    "col.posts": ("Posts", "Posts"),
+    "col.name": ("Nom", "Name"),
+    "col.role": ("Fonction", "Role"),
+    "col.organisation": ("Organisation", "Organisation"),
+    "col.sector": ("Secteur", "Sector"),
+    "col.country": ("Pays", "Country"),
+    "col.cohorts": ("Cohortes", "Cohorts"),
+    "col.accounts": ("Comptes", "Accounts"),
+    "col.rank": ("Rang", "Rank"),
+    "col.index": ("Indice", "Index"),
+    "col.change": ("Évolution", "Change"),
+    "col.when": ("Date", "When"),
+    "col.author": ("Auteur", "Author"),
+    "col.text": ("Texte", "Text"),
+    "col.lang": ("Langue", "Language"),
+    "col.sentiment": ("Tonalité", "Sentiment"),
+    "col.query": ("Requête", "Query"),
+    "col.matches": ("Posts trouvés", "Matched posts"),
+    "col.source": ("Source", "Source"),
+    "col.last_success": ("Dernier succès", "Last success"),
+    "col.lag": ("Retard", "Lag"),
+    "col.items": ("Éléments", "Items"),
+    "col.rate_limit": ("Quota", "Rate limit"),
+    "col.next_call": ("Prochain appel", "Next call"),
+    "col.last_error": ("Dernière erreur", "Last error"),
+    "col.status": ("État", "Status"),
+    "col.read": ("Lus", "Read"),
+    "col.new": ("Nouveaux", "New"),
+    "col.rejected": ("Rejetés", "Rejected"),
+    "col.dimension": ("Dimension", "Dimension"),
+    "col.metric": ("Mesure", "Metric"),
+    "col.target": ("Cible", "Target"),
+    "col.deadline": ("Échéance", "Deadline"),
+    "col.leader": ("Dirigeant", "Leader"),
+    "col.followers": ("Abonnés", "Followers"),
+    "col.handle": ("Identifiant", "Handle"),
+    "col.bio": ("Bio", "Bio"),
+    "col.created": ("Créé le", "Created"),
+    "col.kind": ("Type", "Kind"),
+    "leaders.title": ("Dirigeants", "Leaders"),
+    "leaders.filters": ("Filtres", "Filters"),
+    "leaders.cohort": ("Cohorte", "Cohort"),
+    "leaders.sector": ("Secteur", "Sector"),
+    "leaders.country": ("Pays", "Country"),
+    "leaders.period": ("Période", "Period"),
+    "leaders.all": ("Tous", "All"),
+    "leaders.apply": ("Filtrer", "Filter"),
+    "leaders.csv": ("Exporter en CSV", "Export as CSV"),
+    "leaders.count": ("{n} dirigeants", "{n} leaders"),
+    "leaders.sort": ("Trier par {column}", "Sort by {column}"),
+    "leaders.period_note": ("Période : {since} – {until}", "Period: {since} – {until}"),
+    "leaders.index_na": (
+        "Indice des dirigeants pas encore disponible : la liste vient du registre.",
+        "Leader Index not available yet: the list comes from the registry.",
+    ),
+    "leader.title": ("Profil", "Profile"),
+    "leader.accounts": ("Comptes", "Accounts"),
+    "leader.posts": ("Derniers posts", "Latest posts"),
+    "leader.no_posts": ("Aucun post stocké pour ce dirigeant.", "No stored post for this leader."),
+    "leader.objectives": ("Objectifs", "Objectives"),
+    "leader.index": ("Indice et composantes", "Index and components"),
+    "leader.unknown_account": ("pas encore vu dans les données", "not seen in the data yet"),
+    "notfound.title": ("Introuvable", "Not found"),
+    "notfound.leader": ("Aucun dirigeant « {id} ».", "No leader “{id}”."),
+    "notfound.watch": ("Aucune veille « {id} ».", "No watch “{id}”."),
+    "notfound.page": ("Cette page n'existe pas.", "This page does not exist."),
+    "notfound.closest": ("Vouliez-vous dire :", "Did you mean:"),
+    "listening.title": ("Écoute", "Listening"),
+    "listening.watches": ("Veilles", "Watches"),
+    "listening.new": ("Nouvelle veille", "New watch"),
+    "listening.edit": ("Modifier la veille", "Edit the watch"),
+    "listening.id": ("Identifiant (lettres, chiffres, tirets)", "Id (letters, digits, dashes)"),
+    "listening.name": ("Nom", "Name"),
+    "listening.query": ("Requête", "Query"),
+    "listening.save": ("Enregistrer", "Save"),
+    "listening.valid": ("Requête valide.", "Valid query."),
+    "listening.error_at": (
+        "Erreur en colonne {column} : {reason}",
+        "Error at column {column}: {reason}",
+    ),
+    "listening.saved": (
+        "Veille « {id} » enregistrée dans veille.toml. Les posts déjà stockés seront "
+        "rapprochés au prochain `veille enrich`.",
+        "Watch “{id}” saved in veille.toml. Stored posts are matched at the next `veille enrich`.",
+    ),
+    "listening.posts": ("Posts trouvés", "Matched posts"),
+    "listening.no_posts": ("Aucun post.", "No post."),
+    "listening.more": ("Plus de posts", "More posts"),
+    "listening.all": ("Tous", "All"),
+    "listening.sentiment_na": (
+        "Tonalité brute et représentative, parties prenantes et part de voix : pas encore "
+        "disponibles.",
+        "Raw and representative sentiment, stakeholder mix and share of voice: not available yet.",
+    ),
+    "signals.title": ("Signaux", "Signals"),
+    "ecosystem.title": ("Écosystème", "Ecosystem"),
+    "objectives.title": ("Objectifs", "Objectives"),
+    "objectives.progress_na": (
+        "Avancement et prévisions : pas encore disponibles.",
+        "Progress and forecasts: not available yet.",
+    ),
+    "objectives.none": ("Aucun objectif dans veille.toml.", "No objective in veille.toml."),
+    "presence.title": ("Présence de la cohorte", "Cohort presence"),
+    "presence.at": ("Situation au {day}", "Status on {day}"),
+    "presence.weekly": (
+        "Part des dirigeants actifs, semaine par semaine",
+        "Share of active leaders, week by week",
+    ),
+    "presence.now": ("Par dirigeant et réseau", "By leader and network"),
+    "presence.active": ("actif", "active"),
+    "presence.dormant": ("en sommeil", "dormant"),
+    "presence.absent": ("absent", "absent"),
+    "presence.active_share": ("part active", "active share"),
+    "presence.last_post": ("Dernier post", "Last post"),
+    "objectives.at": ("Au {day}", "On {day}"),
+    "objectives.on": ("en bonne voie", "on track"),
+    "objectives.off": ("hors trajectoire", "off track"),
+    "objectives.series": ("{metric}, semaine par semaine", "{metric}, week by week"),
+    "objectives.roi": ("Les cinq dimensions du retour", "The five ROI dimensions"),
+    "objectives.measures": ("Ce que veille mesure", "What veille measures"),
+    "objectives.cannot": ("Ce qu'il ne peut pas mesurer", "What it cannot measure"),
+    "col.current": ("Actuel", "Current"),
+    "col.trend": ("Tendance / sem.", "Trend / week"),
+    "col.projected": ("Projeté", "Projected"),
+    "col.needed": ("Nécessaire / sem.", "Needed / week"),
+    "col.week": ("Semaine", "Week"),
+    "sources.title": ("Sources", "Sources"),
+    "sources.none": (
+        "Aucune source collectée pour l'instant (imports uniquement).",
+        "No source collected yet (imports only).",
+    ),
+    "sources.imports": ("Derniers imports", "Last imports"),
+    "settings.title": ("Réglages", "Settings"),
+    "settings.workspace": ("Espace de travail", "Workspace"),
+    "settings.users": ("Utilisateurs", "Users"),
+    "settings.tokens": ("Jetons d'API", "API tokens"),
+    "settings.tokens_hint": (
+        "Créez un jeton avec `veille token add NOM` ; il n'est montré qu'une fois.",
+        "Create a token with `veille token add NAME`; it is shown once.",
+    ),
+    "settings.you": ("Connecté en tant que {name} ({role}).", "Logged in as {name} ({role})."),
+    "settings.admin_only": ("Réservé aux administrateurs.", "Admins only."),
+    "digest.title": ("Digest", "Digest"),
+    "check.title": ("Vérifier un brouillon", "Check a draft"),
+    "table.toggle": ("Voir les chiffres", "Show the figures"),
+    "error.title": ("Erreur", "Error"),
+    "error.readonly": ("Démonstration en lecture seule.", "Read-only demo."),
+    "error.forbidden": ("Réservé aux administrateurs.", "Admins only."),
+    "error.csrf": (
+        "Formulaire expiré ou invalide : rechargez la page.",
+        "Expired or invalid form: reload the page.",
+    ),
+    "error.invalid": (
+        "Paramètre invalide : {field} ({reason})",
+        "Invalid parameter: {field} ({reason})",
+    ),
+    "none": ("—", "—"),
+    "yes": ("oui", "yes"),
+    "no": ("non", "no"),
+}
+
+_MONTHS = {
+    "fr": (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+NARROW_NBSP = "\u202f"
+
+
+def pick(lang: str | None, default: str = "fr") -> str:
+    return lang if lang in LANGS else (default if default in LANGS else "fr")
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    fr, en = MESSAGES[key]
+    text = fr if lang == "fr" else en
+    return text.format(**values) if values else text
+
+
+def number(lang: str, value: float | int | None, digits: int = 0) -> str:
+    """``12 345,6`` in French (narrow no-break spaces), ``12,345.6`` in English."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{value:,.{digits}f}"
+    if lang == "fr":
+        text = text.replace(",", NARROW_NBSP).replace(".", ",")
+    return text
+
+
+def percent(lang: str, value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    body = number(lang, value * 100, digits)
+    return f"{body}{NARROW_NBSP}%" if lang == "fr" else f"{body}%"
+
+
+def _parse(value: str) -> date | datetime | None:
+    try:
+        return datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def day(lang: str, value: date | datetime | str | None, tz: str = "UTC") -> str:
+    if isinstance(value, str):
+        value = _parse(value)
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone(tz)).date()
+    month = _MONTHS[lang][value.month - 1]
+    if lang == "fr":
+        return f"{value.day} {month} {value.year}"
+    return f"{month} {value.day}, {value.year}"
+
+
+def moment(lang: str, value: datetime | str | None, tz: str = "UTC") -> str:
+    if isinstance(value, str):
+        parsed = _parse(value)
+        value = parsed if isinstance(parsed, datetime) else None
+    if value is None:
+        return "—"
+    local = value.astimezone(_zone(tz))
+    return f"{day(lang, local.date())} {local:%H:%M}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def duration(lang: str, seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return f"{number(lang, seconds)} s"
+    if seconds < 7200:
+        return f"{number(lang, seconds / 60)} min"
+    if seconds < 172800:
+        return f"{number(lang, seconds / 3600, 1)} h"
+    return f"{number(lang, seconds / 86400, 1)} {'j' if lang == 'fr' else 'd'}"

@@ -1,0 +1,82 @@
+"""What the server holds for its whole life: the open workspace (this process owns it), the
+sessions, the login limiter, and whether it is a read-only demo. Requests read through
+``cursor()``: a DuckDB cursor of their own on the store's connection, never the writer's."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from veille.analytics.context import AnalyticsContext, build_context
+from veille.analytics.engine import DuckDBEngine
+from veille.analytics.entities import register_entities
+from veille.web.security import LoginLimiter, Sessions
+from veille.workspace import Workspace
+from veille.workspace.config import VeilleConfig, load_config
+from veille.workspace.workspace import CONFIG_NAME
+
+
+@dataclass
+class ServerState:
+    workspace: Workspace
+    demo: bool = False
+    collecting: bool = False
+    sessions: Sessions = field(default_factory=Sessions)
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    _config_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    @property
+    def config(self) -> VeilleConfig:
+        return self.workspace.config
+
+    @property
+    def read_only(self) -> bool:
+        return self.demo or self.workspace.read_only
+
+    @property
+    def auth_required(self) -> bool:
+        return not self.demo
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.workspace.store.con.cursor()
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def analytics(self) -> Iterator[AnalyticsContext]:
+        """An analytics context on a cursor of its own (entities registered on it)."""
+        with self.cursor() as cur:
+            engine = DuckDBEngine(cur)
+            try:
+                yield build_context(engine, self.config)
+            finally:
+                engine.close()
+
+    def entity_accounts(self) -> pa.Table:
+        """The registry's leaders and organisations resolved to store accounts."""
+        with self.cursor() as cur:
+            engine = DuckDBEngine(cur)
+            try:
+                return register_entities(engine, self.config)
+            finally:
+                engine.close()
+
+    def reload_config(self) -> VeilleConfig:
+        """Read ``veille.toml`` again (after the dashboard edited a watch)."""
+        with self._config_lock:
+            self.workspace.config = load_config(self.root / CONFIG_NAME)
+            return self.workspace.config

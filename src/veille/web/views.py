@@ -1,0 +1,351 @@
+"""The figures behind each page and API endpoint, assembled from the store's read functions
+(``veille.store.reads``) and the analytics (``veille.analytics``), never from SQL of their
+own. A page and its API endpoint call the same function here, so they show the same numbers.
+
+Where an analytics function that a view needs is not in this version of veille yet, the
+view says so (``{"available": false, "reason": ...}``) instead of computing a figure of its
+own.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from veille.errors import UsageError
+from veille.store import reads
+from veille.web.state import ServerState
+from veille.workspace.config import Leader, VeilleConfig
+
+DEFAULT_PERIOD = "28d"
+
+
+class NotFound(Exception):
+    """An unknown id, with the closest known ones."""
+
+    def __init__(self, kind: str, ident: str, closest: list[tuple[str, str]]) -> None:
+        super().__init__(f"unknown {kind} {ident!r}")
+        self.kind = kind
+        self.ident = ident
+        self.closest = closest
+
+
+class InvalidParam(Exception):
+    """A bad query parameter or form field: a 422 naming it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def optional(module: str, name: str) -> Callable[..., Any] | None:
+    """``module.name`` when this version of veille has it (analytics landing in parallel)."""
+    try:
+        value = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return value if callable(value) else None
+
+
+def unavailable(what: str) -> dict[str, Any]:
+    return {"available": False, "what": what, "reason": f"{what}: not in this version yet"}
+
+
+def sort_key(value: object) -> str:
+    """Alphabetical order as a reader expects it: case and accents ignored (É with E)."""
+    text = unicodedata.normalize("NFKD", str(value or ""))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def closest(ident: str, choices: dict[str, str]) -> list[tuple[str, str]]:
+    """The known (id, label) pairs closest to ``ident``, by id or by label."""
+    by_label = {label.lower(): key for key, label in choices.items()}
+    keys = difflib.get_close_matches(ident, list(choices), n=3, cutoff=0.5)
+    for label in difflib.get_close_matches(ident.lower(), list(by_label), n=3, cutoff=0.5):
+        if by_label[label] not in keys:
+            keys.append(by_label[label])
+    return [(k, choices[k]) for k in keys[:3]]
+
+
+# --- registry ----------------------------------------------------------------------------
+
+
+def organisation_names(config: VeilleConfig) -> dict[str, str]:
+    return {o.id: o.name for o in config.organisations}
+
+
+def leader_row(config: VeilleConfig, leader: Leader) -> dict[str, Any]:
+    orgs = organisation_names(config)
+    org = next((o for o in config.organisations if o.id == leader.organisation), None)
+    return {
+        "leader": leader.id,
+        "name": leader.name,
+        "role": leader.role,
+        "organisation": leader.organisation,
+        "organisation_name": orgs.get(leader.organisation or "", leader.organisation),
+        "sector": leader.sector or (org.sector if org else None),
+        "country": leader.country or (org.country if org else None),
+        "cohorts": list(leader.cohorts),
+        "networks": sorted(leader.accounts),
+    }
+
+
+def facets(config: VeilleConfig) -> dict[str, list[str]]:
+    rows = [leader_row(config, x) for x in config.leaders]
+    return {
+        "cohort": sorted({c for r in rows for c in r["cohorts"]}),
+        "sector": sorted({r["sector"] for r in rows if r["sector"]}),
+        "country": sorted({r["country"] for r in rows if r["country"]}),
+    }
+
+
+def _check_facet(config: VeilleConfig, field: str, value: str | None) -> None:
+    if value is None or value == "":
+        return
+    known = facets(config)[field]
+    if value not in known:
+        close = difflib.get_close_matches(value, known, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
+        raise InvalidParam(field, f"unknown {field} {value!r}; {hint}")
+
+
+LEADER_SORTS = ("rank", "index", "name", "organisation", "sector", "country")
+
+
+def leaders_table(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    period: str | None = None,
+    sort: str = "rank",
+    descending: bool = False,
+) -> dict[str, Any]:
+    """The leaderboard: the Leader Index ranking where the analytics have it, else the
+    registry's leaders (filtered the same way), with the reason."""
+    config = state.config
+    for field, value in (("cohort", cohort), ("sector", sector), ("country", country)):
+        _check_facet(config, field, value)
+    if sort not in LEADER_SORTS:
+        raise InvalidParam("sort", f"one of {', '.join(LEADER_SORTS)}")
+    with state.analytics() as ctx:
+        try:
+            span = ctx.period(period or DEFAULT_PERIOD)
+        except UsageError as exc:
+            raise InvalidParam("period", exc.message) from None
+    rows = [
+        leader_row(config, x)
+        for x in config.leaders
+        if (not cohort or cohort in x.cohorts)
+        and (not sector or leader_row(config, x)["sector"] == sector)
+        and (not country or leader_row(config, x)["country"] == country)
+    ]
+    ranking = unavailable("Leader Index")
+    key = sort if sort in ("name", "organisation", "sector", "country") else "name"
+    field_of = {"organisation": "organisation_name"}.get(key, key)
+    rows.sort(key=lambda r: (r[field_of] is None, sort_key(r[field_of])))
+    if descending:
+        rows.reverse()
+    return {
+        "period": {"since": span.since, "until": span.until},
+        "filters": {"cohort": cohort, "sector": sector, "country": country},
+        "sort": sort,
+        "descending": descending,
+        "index": ranking,
+        "items": rows,
+    }
+
+
+def find_leader(config: VeilleConfig, leader_id: str) -> Leader:
+    for leader in config.leaders:
+        if leader.id == leader_id:
+            return leader
+    raise NotFound("leader", leader_id, closest(leader_id, {x.id: x.name for x in config.leaders}))
+
+
+def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
+    config = state.config
+    leader = find_leader(config, leader_id)
+    accounts = sorted(
+        (
+            row
+            for row in state.entity_accounts().to_pylist()
+            if row["kind"] == "leader" and row["entity_id"] == leader.id
+        ),
+        key=lambda row: (row["network"], row["account_id"]),
+    )
+    known = [(a["network"], a["account_id"]) for a in accounts if a["known"]]
+    with state.cursor() as cur:
+        profiles = reads.account_profiles(cur, known)
+        posts = reads.author_posts(cur, known, limit=20)
+    missing = [a for a in accounts if not a["known"]]
+    return {
+        **leader_row(config, leader),
+        "accounts": profiles,
+        "unknown_accounts": [
+            {"network": a["network"], "account": a["account_id"]} for a in missing
+        ],
+        "posts": [post_dict(p) for p in posts],
+        "objectives": [o.model_dump() for o in config.objectives if o.leader == leader.id],
+        "index": unavailable("Leader Index"),
+        "conversation": unavailable("conversation quality"),
+        "sentiment": unavailable("what others say (sentiment by stakeholder group)"),
+    }
+
+
+def post_dict(post: reads.PostRow) -> dict[str, Any]:
+    return {
+        "uri": post.uri,
+        "network": post.network,
+        "author_id": post.author_id,
+        "handle": post.handle,
+        "display_name": post.display_name,
+        "created_at": post.created_at,
+        "text": post.text,
+        "lang": post.lang,
+        "sentiment": post.sentiment,
+        "kind": "repost" if post.repost_of else ("reply" if post.reply_to else "post"),
+    }
+
+
+# --- listening -------------------------------------------------------------------------
+
+
+def watches(state: ServerState) -> list[dict[str, Any]]:
+    with state.cursor() as cur:
+        counts = reads.match_counts(cur)
+    return [
+        {
+            "id": w.id,
+            "name": w.name or w.id,
+            "query": w.query,
+            "alert": w.alert,
+            "matches": counts.get(w.id, 0),
+        }
+        for w in state.config.watches
+    ]
+
+
+def find_watch(state: ServerState, watch_id: str) -> dict[str, Any]:
+    for item in watches(state):
+        if item["id"] == watch_id:
+            return item
+    names = {w.id: w.name or w.id for w in state.config.watches}
+    raise NotFound("watch", watch_id, closest(watch_id, names))
+
+
+def watch_posts(
+    state: ServerState,
+    watch_id: str,
+    *,
+    limit: int = 50,
+    after: tuple[datetime, str] | None = None,
+    network: str | None = None,
+    lang: str | None = None,
+    sentiment: str | None = None,
+) -> list[dict[str, Any]]:
+    find_watch(state, watch_id)
+    with state.cursor() as cur:
+        rows = reads.watch_posts(
+            cur,
+            watch_id,
+            limit=limit,
+            after=after,
+            network=network,
+            lang=lang,
+            sentiment=sentiment,
+        )
+    return [post_dict(p) for p in rows]
+
+
+# --- workspace -------------------------------------------------------------------------
+
+
+def overview(state: ServerState) -> dict[str, Any]:
+    config = state.config
+    with state.cursor() as cur:
+        counts = reads.store_counts(cur)
+    return {
+        "store": counts,
+        "registry": {
+            "leaders": len(config.leaders),
+            "organisations": len(config.organisations),
+            "watches": len(config.watches),
+            "objectives": len(config.objectives),
+        },
+        "signals": unavailable("signals"),
+        "movers": unavailable("Leader Index"),
+        "off_track": off_track(state),
+        "digest": unavailable("digest"),
+    }
+
+
+def off_track(state: ServerState) -> dict[str, Any]:
+    items = [o for o in objectives(state)["items"] if o["on_track"] is False]
+    return {"available": True, "items": items}
+
+
+def sources(state: ServerState) -> dict[str, Any]:
+    with state.cursor() as cur:
+        return {"sources": reads.source_states(cur), "imports": reads.import_history(cur)}
+
+
+def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
+    """Every objective with its weekly series, trend, projection and on/off track
+    (``veille.analytics.objectives``), and the five ROI dimensions."""
+    from veille.analytics import objectives as analytics_objectives
+
+    config = state.config
+    names = {x.id: x.name for x in config.leaders} | organisation_names(config)
+    with state.analytics() as ctx:
+        evaluated = analytics_objectives.objectives(ctx, leader)
+        anchor = ctx.anchor
+    items = [
+        {**item, "owner": names.get(item["leader"] or item["organisation"] or "")}
+        for item in evaluated
+    ]
+    return {"at": anchor, "items": items, "roi": analytics_objectives.roi(evaluated)}
+
+
+def presence(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    weeks: int = 8,
+) -> dict[str, Any]:
+    """Which leaders are active, dormant or absent per network now, and week by week
+    (``veille.analytics.presence``)."""
+    from veille.analytics.cohort import select_leaders
+    from veille.analytics.presence import presence_at, weekly_shares
+
+    config = state.config
+    for field, value in (("cohort", cohort), ("sector", sector), ("country", country)):
+        _check_facet(config, field, value)
+    leaders = select_leaders(config, cohort=cohort, sector=sector, country=country)
+    with state.analytics() as ctx:
+        current = presence_at(ctx, leaders, ctx.anchor) if leaders else []
+        weekly = weekly_shares(ctx, leaders, ctx.anchor, weeks) if leaders else []
+        anchor = ctx.anchor
+    return {
+        "at": anchor,
+        "filters": {"cohort": cohort, "sector": sector, "country": country},
+        "items": [
+            {
+                "leader": r.leader,
+                "name": r.name,
+                "network": r.network,
+                "status": r.status,
+                "last_post": r.last_post,
+            }
+            for r in current
+        ],
+        "weekly": weekly,
+    }
