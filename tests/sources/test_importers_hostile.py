@@ -108,7 +108,7 @@ def _write(folder: Path, suffix: str, data: bytes) -> Path:
 
 
 @settings(
-    max_examples=40,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

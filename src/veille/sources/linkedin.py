@@ -12,20 +12,29 @@ Files read (CSV with a header; names matched case-insensitively anywhere in the 
 ``Profile.csv``                ``First Name,Last Name,...,Headline,Summary,...``: the owner
 ============================  ===========================================================
 
-The owner: LinkedIn exports do not contain the owner's public profile slug (the part after
-``linkedin.com/in/``), so it must be given: ``--option account=marie-dupont`` (a profile URL
-is accepted too). ``Profile.csv`` gives the owner's name and headline. Without the option
-the export is rejected with a message that says so.
+The files are read whatever the year of the export: the encoding, the delimiter and the
+quoting are found from each file's head (2018's ``Shares.csv`` is UTF-16 LE and
+tab-separated; 2025's ``Comments.csv`` escapes quotes as ``\\"``), and column names are
+compared whatever their case and spaces (``Share Link`` is ``ShareLink``). See
+``veille.sources.csvdialect``.
+
+The owner: most exports do not contain the owner's public profile slug (the part after
+``linkedin.com/in/``). It is taken from ``Profile.csv`` when that file gives the profile's
+address, else from ``--option account=marie-dupont`` (a profile URL is accepted too), else
+from ``--option leader=ID``: the LinkedIn account of that leader in veille.toml. Without
+any of them the export is rejected with a message that names both options.
 
 Keys: a post's URI is ``https://www.linkedin.com/feed/update/{urn}`` (the share link with its
-URN unescaped), ``post_id`` the URN. LinkedIn gives comments no link of their own: a
-comment's URI is the commented post's URI + ``#comment-`` + a hash of its date and text (so
-re-importing the same export adds nothing). A reaction's URI is the post's URI +
-``#reaction-`` + the owner (one reaction per member and post). A share without commentary
-whose shared URL is a LinkedIn post is a repost of it; with commentary, a quote. Hashtags
-are read from the text. A connection is an ``Account`` (slug from its URL, name, position
-and company as bio) and a ``Follow`` both ways (connections are mutual), created when
-connected; connections that hide their profile URL are skipped.
+URN unescaped), ``post_id`` the URN. A comment whose link names it (``?commentUrn=``) has the
+URI of that URN; older exports give comments no link of their own: then a comment's URI is
+the commented post's URI + ``#comment-`` + a hash of its date and text (so re-importing the
+same export adds nothing). A reaction's URI is its subject's URI + ``#reaction-`` + the
+owner; a reaction on a comment (``?commentUrn=`` in its link) is a reaction on the comment,
+not on the post. A share without commentary whose shared URL is a LinkedIn post is a repost
+of it; with commentary, a quote. Hashtags are read from the text. A connection is an
+``Account`` (slug from its URL; ``name:first-last`` when the export has no URL column, as in
+2018 and 2021, or the profile is hidden) with name, position and company as bio, and a
+``Follow`` both ways (connections are mutual), created when connected.
 
 Privacy: raw items keep only the columns above that veille maps; e-mail addresses, phone
 numbers, addresses and birth dates never enter the raw log.
