@@ -97,7 +97,7 @@ def simulated(sim_dir: Path, n: int, seed: int = 7) -> list[Row]:
     import msgspec
 
     from veille.model import Account, Post
-    from veille.sources.jetstream import map_event
+    from veille.sources.bluesky.jetstream import map_event
 
     decoder = msgspec.json.Decoder()
     posts: list[Post] = []

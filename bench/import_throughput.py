@@ -34,8 +34,8 @@ from typing import Any
 
 from veille.model import Post
 from veille.sources.base import Importer, RawItem
-from veille.sources.jetstream import JetstreamImporter
-from veille.sources.twitter_v2 import TwitterV2Importer
+from veille.sources.bluesky.jetstream import JetstreamImporter
+from veille.sources.x.api_v2 import TwitterV2Importer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 

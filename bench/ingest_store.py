@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from veille.model import Post
-from veille.sources.jetstream import map_event
+from veille.sources.bluesky.jetstream import map_event
 from veille.store import Store
 from veille.store.arrow import SCHEMAS
 from veille.store.writer import Writer

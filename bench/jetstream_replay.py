@@ -14,7 +14,7 @@ run, each the median of ``--repeat`` runs:
 - ``recv``: a bare websocket client that only receives the frames (the floor);
 - ``fetch``: the ``bluesky-stream`` connector reading frames (decode, cursor, raw items),
   nothing stored (the baseline the brief names: reading without storing);
-- ``store``: ``veille.collect.listen`` into a fresh workspace: raw log (zstd, fsync per
+- ``store``: ``veille.flow.collect.listen`` into a fresh workspace: raw log (zstd, fsync per
   batch), mapping (``jetstream.map_event_json``), DuckDB writes and cursors.
 
 Reported: events per second and the multiple of real time (simulated seconds / wall seconds);
@@ -58,7 +58,7 @@ def serve(count: int, rate: float, start_us: int, conn: Any) -> None:
     """The server process: build the events, serve them, report the port."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
-    from veille.sources.replay import ReplayServer, vary_events
+    from veille.simulate.replay import ReplayServer, vary_events
 
     events = vary_events(
         fixture_lines(), count, start_us=start_us, rate=rate, collections=["app.bsky.feed.post"]
@@ -84,7 +84,7 @@ def run_recv(url: str, count: int) -> float:
 
 
 def run_fetch(url: str, count: int) -> float:
-    from veille.sources.bluesky import BlueskyJetstream, StreamOptions
+    from veille.sources.bluesky.stream import BlueskyJetstream, StreamOptions
 
     connector = BlueskyJetstream(
         StreamOptions(jetstream_url=url, mode="network", max_events=count, max_seconds=600)
@@ -97,8 +97,8 @@ def run_fetch(url: str, count: int) -> float:
 
 
 def run_store(url: str, count: int) -> tuple[float, dict[str, Any]]:
-    from veille.collect import listen
-    from veille.sources.bluesky import BlueskyJetstream, StreamOptions
+    from veille.flow.collect import listen
+    from veille.sources.bluesky.stream import BlueskyJetstream, StreamOptions
     from veille.workspace import Workspace
     from veille.workspace.workspace import init_workspace
 

@@ -17,7 +17,7 @@ Keys (every write is idempotent on them):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import msgspec
 
@@ -162,3 +162,56 @@ def parse_time(value: str | int | float | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+class RawItem(msgspec.Struct, kw_only=True):
+    """One item as the network or file gave it. ``payload`` holds JSON bytes untouched
+    (``msgspec.Raw``), so the raw log stores exactly what arrived without re-encoding."""
+
+    source: str
+    origin: str
+    received_at: datetime
+    payload: msgspec.Raw
+
+    @classmethod
+    def of(
+        cls, source: str, origin: str, value: Any, received_at: datetime | None = None
+    ) -> RawItem:
+        """Build a raw item from a JSON-compatible Python value."""
+        return cls(
+            source=source,
+            origin=origin,
+            received_at=received_at or utcnow(),
+            payload=msgspec.Raw(msgspec.json.encode(value)),
+        )
+
+    @classmethod
+    def of_json(
+        cls, source: str, origin: str, data: bytes, received_at: datetime | None = None
+    ) -> RawItem:
+        """Build a raw item from bytes already known to be one JSON value."""
+        return cls(
+            source=source,
+            origin=origin,
+            received_at=received_at or utcnow(),
+            payload=msgspec.Raw(data),
+        )
+
+    def value(self) -> Any:
+        """The payload decoded. JSON nested deeper than the decoder recurses (about 1,000
+        levels) is a ``msgspec.DecodeError`` too, not a ``RecursionError``."""
+        try:
+            return msgspec.json.decode(self.payload)
+        except RecursionError:
+            raise msgspec.DecodeError(
+                f"{self.origin}: JSON nested too deeply (about 1,000 levels or more)"
+            ) from None
+
+
+class Reject(msgspec.Struct, kw_only=True):
+    """Input set aside: where it was (file:line, URL, frame number), why, and the item."""
+
+    source: str
+    origin: str
+    reason: str
+    item: str = ""

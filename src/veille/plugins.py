@@ -1,6 +1,6 @@
-"""Plugin hooks. Built-in connectors, stages and commands register through the same hooks
-as third-party packages (entry point group ``veille``), so a new network needs no change in
-the core."""
+"""The plugin manager. Built-in connectors, stages and commands register through the hooks
+of ``veille.hookspecs``, as third-party packages do (entry point group ``veille``), so a new
+network needs no change in the core."""
 
 from __future__ import annotations
 
@@ -10,16 +10,25 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-if TYPE_CHECKING:
-    import typer
+from veille.hookspecs import PROJECT, VeilleSpec, hookimpl, hookspec
 
-    from veille.analytics.registry import Metric
+if TYPE_CHECKING:
     from veille.pipeline.base import Stage
     from veille.sources.base import Connector
     from veille.workspace.config import VeilleConfig
 
-hookspec = pluggy.HookspecMarker("veille")
-hookimpl = pluggy.HookimplMarker("veille")
+#: ``veille.plugins.hookimpl`` stays importable (third-party plugins use it).
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "VeilleSpec",
+    "connector",
+    "connectors",
+    "hookimpl",
+    "hookspec",
+    "manager",
+    "register_commands",
+    "stages",
+]
 
 #: Built-in plugin modules. Each defines ``@hookimpl`` functions.
 BUILTIN_PLUGINS: tuple[str, ...] = (
@@ -30,28 +39,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 )
 
 
-class VeilleSpec:
-    @hookspec
-    def veille_connectors(self) -> list[type[Connector]]:  # type: ignore[empty-body]
-        """Return connector classes to register."""
-
-    @hookspec
-    def veille_stages(self, config: VeilleConfig) -> list[Stage]:  # type: ignore[empty-body]
-        """Return enrichment stages built for ``config``, in the order they must run.
-        Built-in stages run first (language, sentiment, watches, stakeholders, cues)."""
-
-    @hookspec
-    def veille_commands(self, app: typer.Typer) -> None:
-        """Add commands or command groups to the ``veille`` CLI."""
-
-    @hookspec
-    def veille_metrics(self) -> list[Metric]:  # type: ignore[empty-body]
-        """Return analytics metrics (``veille.analytics.registry.Metric``) to register."""
-
-
 @cache
 def manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager("veille")
+    pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(VeilleSpec)
     for name in BUILTIN_PLUGINS:
         pm.register(importlib.import_module(name), name=name)

@@ -55,7 +55,7 @@ def tiny(
     with Workspace.open(root) as ws:
         ws.store.write(list(records))
         if enrich:
-            from veille.pipeline.enrich import enrich_pending
+            from veille.flow.enrich import enrich_pending
 
             enrich_pending(ws)
         yield build_context(DuckDBEngine(ws.store.con), ws.config, now=now)

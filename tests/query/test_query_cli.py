@@ -7,9 +7,9 @@ from query_helpers import english, load, make_db  # noqa: F401
 from typer.testing import CliRunner
 
 from veille.cli.app import app
-from veille.cli.query_cmd import search_posts
 from veille.query import QuerySyntaxError
 from veille.query.sql import compile_sql
+from veille.store.read import search_posts
 
 runner = CliRunner()
 

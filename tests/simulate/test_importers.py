@@ -14,9 +14,9 @@ from sim_helpers import Run, shared_run, validate_jetstream
 from veille.model import Post, Reaction, Tombstone
 from veille.simulate import simulate
 
-jetstream = pytest.importorskip("veille.sources.jetstream")
-mastodon = pytest.importorskip("veille.sources.mastodon")
-appview = pytest.importorskip("veille.sources.bluesky_appview")
+jetstream = pytest.importorskip("veille.sources.bluesky.jetstream")
+mastodon = pytest.importorskip("veille.sources.mastodon.statuses")
+appview = pytest.importorskip("veille.sources.bluesky.appview")
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from source_helpers import english, map_all, of_type, read_all  # noqa: F401
 
 from cli_run import veille_cli
 from veille.model import Account, Follow, Post, Reaction
-from veille.rejects import RejectLog
 from veille.sources.base import Reject
-from veille.sources.files import iter_csv_rows
+from veille.sources.io.csv_rows import iter_csv_rows
 from veille.sources.linkedin import LinkedInImporter
+from veille.store.rejects import RejectLog
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "linkedin"
 
@@ -140,7 +140,7 @@ def test_an_unreadable_subfolder_is_a_reject_not_skipped_silently(
 ) -> None:
     import os
 
-    from veille.sources.files import open_container
+    from veille.sources.io.containers import open_container
 
     (tmp_path / "ok").mkdir()
     (tmp_path / "ok" / "a.jsonl").write_text("{}\n")

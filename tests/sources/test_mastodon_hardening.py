@@ -10,7 +10,7 @@ from pathlib import Path
 from source_helpers import english, map_all, of_type, read_all  # noqa: F401
 
 from veille.model import Account, Post
-from veille.sources.mastodon import MastodonImporter
+from veille.sources.mastodon.statuses import MastodonImporter
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon"
 

@@ -75,7 +75,7 @@ def test_undated_entries_take_the_feed_date_or_the_time_collected() -> None:
 
 
 def test_dated_by_reaches_the_store(tmp_path: Path) -> None:
-    from veille.ingest import ingest
+    from veille.flow.ingest import ingest
     from veille.workspace import Workspace
     from veille.workspace.workspace import init_workspace
 

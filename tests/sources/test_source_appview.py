@@ -12,8 +12,8 @@ from source_helpers import english, map_all, of_type, read_all, write_jsonl  # n
 
 from veille.model import Account, AccountSnapshot, Follow, Post, PostMetrics
 from veille.sources.base import MappingError
-from veille.sources.bluesky_appview import BlueskyAppViewImporter, map_response
-from veille.sources.jetstream import map_event
+from veille.sources.bluesky.appview import BlueskyAppViewImporter, map_response
+from veille.sources.bluesky.jetstream import map_event
 
 OBSERVED = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ALICE = "did:plc:alice000000000000000000"

@@ -15,17 +15,12 @@ import zstandard
 from source_helpers import english  # noqa: F401  (autouse: English messages)
 
 from veille.sources.base import MAX_ITEM_BYTES, RawItem, Reject
-from veille.sources.files import (
-    iter_csv_rows,
-    iter_json_items,
-    iter_json_lines,
-    iter_json_values,
-    iter_lines,
-    open_container,
-    open_stream,
-    read_jsonl,
-    sniff_delimiter,
-)
+from veille.sources.io.containers import open_container
+from veille.sources.io.csv_rows import iter_csv_rows
+from veille.sources.io.json_values import iter_json_values
+from veille.sources.io.lines import iter_json_lines, iter_lines
+from veille.sources.io.members import iter_json_items, read_jsonl, sniff_delimiter
+from veille.sources.io.streams import open_stream
 
 LINES = [json.dumps({"i": i, "t": "é" * (i % 7)}) for i in range(2000)]
 BODY = ("\n".join(LINES) + "\n").encode()
@@ -306,9 +301,9 @@ def test_json_items_layouts(tmp_path: Path) -> None:
 
 def test_every_importer_payload_survives_the_raw_log(tmp_path: Path) -> None:
     """The raw log is JSONL: payloads of pretty-printed files must come out one line."""
-    from veille.rawlog import RawLog
-    from veille.sources.mastodon import MastodonImporter
-    from veille.sources.x_archive import XArchiveImporter
+    from veille.sources.mastodon.statuses import MastodonImporter
+    from veille.sources.x.archive import XArchiveImporter
+    from veille.store.rawlog import RawLog
 
     archive = Path(__file__).resolve().parents[1] / "fixtures" / "x_archive" / "archive"
     pretty = tmp_path / "statuses.json"
@@ -334,7 +329,8 @@ def test_every_importer_payload_survives_the_raw_log(tmp_path: Path) -> None:
 def test_members_that_cannot_be_opened_are_rejected_by_name(tmp_path: Path) -> None:
     from typing import BinaryIO
 
-    from veille.sources.files import Member, member_csv_rows, member_json_lines, open_member
+    from veille.sources.io.containers import Member
+    from veille.sources.io.members import member_csv_rows, member_json_lines, open_member
 
     def gone() -> BinaryIO:
         raise FileNotFoundError("vanished")

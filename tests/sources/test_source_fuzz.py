@@ -20,14 +20,17 @@ from hypothesis import strategies as st
 
 from veille.model import Record
 from veille.sources.base import Importer, MappingError, RawItem, Reject
-from veille.sources.bluesky_appview import BlueskyAppViewImporter, map_response
-from veille.sources.files import iter_csv_rows, iter_json_values, iter_lines, salvage_zip
-from veille.sources.jetstream import JetstreamImporter
+from veille.sources.bluesky.appview import BlueskyAppViewImporter, map_response
+from veille.sources.bluesky.jetstream import JetstreamImporter
+from veille.sources.io.containers import salvage_zip
+from veille.sources.io.csv_rows import iter_csv_rows
+from veille.sources.io.json_values import iter_json_values
+from veille.sources.io.lines import iter_lines
 from veille.sources.linkedin import LinkedInImporter
-from veille.sources.mastodon import MastodonImporter
+from veille.sources.mastodon.statuses import MastodonImporter
 from veille.sources.tabular import CsvImporter, JsonlImporter, TabularOptions
-from veille.sources.twitter_v2 import TwitterV2Importer
-from veille.sources.x_archive import XArchiveImporter
+from veille.sources.x.api_v2 import TwitterV2Importer
+from veille.sources.x.archive import XArchiveImporter
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent.parent / "shared" / "fixtures"

@@ -14,12 +14,7 @@ from source_helpers import english, map_all, of_type, read_all, write_jsonl  # n
 from conftest import shared_path
 from veille.model import Account, Follow, Post, Reaction, Tombstone
 from veille.sources.base import MappingError, RawItem
-from veille.sources.jetstream import (
-    V2_PREFIX,
-    JetstreamImporter,
-    map_event,
-    map_event_json,
-)
+from veille.sources.bluesky.jetstream import V2_PREFIX, JetstreamImporter, map_event, map_event_json
 from veille.store import Store
 
 CORPUS = ("fixtures", "bluesky_jetstream", "internal_corpus_testdata_expected_v1.jsonl")

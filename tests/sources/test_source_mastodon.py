@@ -13,7 +13,7 @@ from source_helpers import english, map_all, of_type, read_all, write_jsonl  # n
 
 from conftest import shared_path
 from veille.model import Account, AccountSnapshot, Post, PostMetrics
-from veille.sources.mastodon import (
+from veille.sources.mastodon.statuses import (
     MastodonImporter,
     account_id,
     host_of,

@@ -14,7 +14,7 @@ from source_helpers import english, map_all, of_type, read_all, write_jsonl  # n
 from conftest import shared_path
 from veille.model import Account, AccountSnapshot, Post, PostMetrics
 from veille.sources.base import MappingError, RawItem
-from veille.sources.twitter_v2 import TwitterV2Importer, map_line, tweet_uri
+from veille.sources.x.api_v2 import TwitterV2Importer, map_line, tweet_uri
 from veille.store import Store
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -13,7 +13,7 @@ from source_helpers import english, map_all, of_type, read_all  # noqa: F401
 
 from veille.model import Account, Follow, Post, PostMetrics, Tombstone
 from veille.sources.base import Reject
-from veille.sources.x_archive import XArchiveImporter
+from veille.sources.x.archive import XArchiveImporter
 from veille.store import Store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "x_archive" / "archive"

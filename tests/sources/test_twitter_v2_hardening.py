@@ -9,7 +9,7 @@ from source_helpers import english, map_all, of_type, read_all  # noqa: F401
 
 from cli_run import veille_cli
 from veille.model import Post
-from veille.sources.twitter_v2 import TwitterV2Importer
+from veille.sources.x.api_v2 import TwitterV2Importer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "twitter_v2"
 

@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 
 #: Modules that define ``register(app: typer.Typer) -> None``.
 MODULES: tuple[str, ...] = (
@@ -18,6 +18,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.query_cmd",
     "veille.cli.enrich_cmd",
     "veille.cli.train_cmd",
+    "veille.cli.graph_cmd",
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
     "veille.cli.serve_cmd",

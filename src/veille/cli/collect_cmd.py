@@ -25,14 +25,14 @@ from veille.cli.common import (
     warn,
 )
 from veille.errors import UsageError
-from veille.ingest import IngestSummary
+from veille.flow.ingest import IngestSummary
+from veille.flow.retention import apply_retention
 from veille.model import parse_time
-from veille.retention import apply_retention
 from veille.workspace import Workspace
 
 
 def _redact_logs() -> None:
-    from veille.sources.http import install_log_redaction
+    from veille.secrets import install_log_redaction
 
     install_log_redaction()
 
@@ -67,7 +67,7 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _enrich(ws: Workspace, progress: Progress | None = None, *, retention: bool = False) -> None:
-    from veille.pipeline.enrich import enrich_pending
+    from veille.flow.enrich import enrich_pending
 
     if retention:
         apply_retention(ws)
@@ -102,7 +102,7 @@ def collect(
     enrich: bool = typer.Option(True, "--enrich/--no-enrich", help="Enrich the new posts."),
 ) -> None:
     """Poll the configured sources once (resuming from their saved cursors)."""
-    from veille.collect import collect_once, states
+    from veille.flow.collect import collect_once, states
 
     _redact_logs()
     with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:
@@ -149,7 +149,7 @@ def listen(
     ),
 ) -> None:
     """Stream a live source into the store until stopped (Ctrl-C) or for --max-seconds."""
-    from veille.collect import listen as run_listen
+    from veille.flow.collect import listen as run_listen
 
     _redact_logs()
     stop = threading.Event()
@@ -182,7 +182,7 @@ def run_cmd(
     workspace: Path = WorkspaceOption,
 ) -> None:
     """Run the schedule: poll sources every --interval minutes, live sources continuously."""
-    from veille.collect import run
+    from veille.flow.collect import run
 
     _redact_logs()
     stop = threading.Event()

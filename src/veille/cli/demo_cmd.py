@@ -17,9 +17,9 @@ from veille.cli.common import DataTable, console, err, markup, say, warn
 from veille.cli.import_cmd import run_import
 from veille.cli.workspace_cmd import workspace_status
 from veille.errors import UsageError
+from veille.flow.ingest import IngestSummary
 from veille.i18n import register as register_messages
 from veille.i18n import t
-from veille.ingest import IngestSummary
 from veille.workspace import Workspace
 from veille.workspace.workspace import CONFIG_NAME, DATA_NAME, init_workspace
 

@@ -4,7 +4,7 @@
 one JSON object per line out (language, its confidence, sentiment and its
 probabilities), a chunk of lines at a time through the same Arrow stages as the store.
 Without ``--text`` it enriches the workspace's stored posts that lack the current stage
-versions (``veille.pipeline.enrich.enrich_pending``).
+versions (``veille.flow.enrich.enrich_pending``).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def enrich(
     if text is not None:
         enrich_text(text, sys.stdout)
         return
-    from veille.pipeline.enrich import enrich_pending
+    from veille.flow.enrich import enrich_pending
     from veille.workspace import Workspace
 
     with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:

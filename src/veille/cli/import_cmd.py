@@ -20,10 +20,10 @@ from veille.cli.common import (
     warn,
 )
 from veille.errors import UsageError
+from veille.flow.ingest import IngestSummary, ingest
+from veille.flow.retention import apply_retention
 from veille.i18n import t
-from veille.ingest import IngestSummary, ingest
 from veille.plugins import connectors
-from veille.retention import apply_retention
 from veille.sources.base import Importer
 from veille.workspace import Workspace
 
@@ -58,7 +58,7 @@ def run_import(
     quiet: bool = False,
 ) -> IngestSummary:
     """Import ``paths`` as ``fmt`` into ``ws``, then enrich the new posts."""
-    from veille.pipeline.enrich import enrich_pending
+    from veille.flow.enrich import enrich_pending
 
     table = importers()
     if fmt not in table:

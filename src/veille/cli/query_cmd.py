@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -43,6 +42,7 @@ def _search(query: str, workspace: Path, limit: int, fmt: str) -> None:
         raise UsageError(t("query.cli.bad_format", fmt=fmt))
     node = parse(query)
     compiled = compile_sql(node)
+    from veille.store.read import search_posts
     from veille.workspace import Workspace
 
     with Workspace.open(workspace, read_only=True) as ws:
@@ -62,25 +62,6 @@ def _search(query: str, workspace: Path, limit: int, fmt: str) -> None:
                 (row["text"] or "").replace("\n", " ")[:200], row["uri"],
             )  # fmt: skip
         console.print(table)
-
-
-def search_posts(con: Any, compiled: Any, limit: int) -> list[dict[str, Any]]:
-    """The matching posts, newest first, with the author's handle (at most ``limit``)."""
-    from veille.query.sql import install
-
-    install(con)
-    cols = {r[0] for r in con.execute("DESCRIBE posts").fetchall()}
-    alive = " AND p.deleted_at IS NULL" if "deleted_at" in cols else ""
-    sql = (
-        f"SELECT p.uri, p.network, coalesce(a.handle, p.author_id) AS author, p.created_at, p.text"
-        f" FROM posts p LEFT JOIN (SELECT network, account_id, any_value(handle) AS handle"
-        f" FROM accounts GROUP BY ALL) a ON a.network = p.network AND a.account_id = p.author_id"
-        f" WHERE p.uri IN ({compiled.sql}){alive}"
-        f" ORDER BY p.created_at DESC NULLS LAST, p.uri LIMIT {int(limit)}"
-    )
-    cur = con.execute(sql, compiled.params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def register(app: typer.Typer) -> None:

@@ -19,9 +19,9 @@ from veille.cli.common import (
     progress_bar,
     say,
 )
-from veille.collect import states as source_states
+from veille.flow.collect import states as source_states
 from veille.i18n import t
-from veille.jsonable import to_jsonable
+from veille.store.read import status_counts
 from veille.workspace import Workspace
 from veille.workspace.workspace import CONFIG_NAME, init_workspace
 
@@ -38,68 +38,18 @@ def init(
 
 def workspace_status(ws: Workspace) -> dict[str, Any]:
     """Counts of the workspace, for `veille status` and the demo."""
-    q = ws.store.con.execute
-
-    def pairs(sql: str) -> dict[str, int]:
-        return {str(k): int(v) for k, v in q(sql).fetchall()}
-
-    span = q("SELECT min(created_at), max(created_at) FROM posts").fetchall()[0]
-    tables = [
-        "accounts",
-        "account_snapshots",
-        "post_metrics",
-        "reactions",
-        "follows",
-        "enrichments",
-        "matches",
-        "tombstones",
-    ]
+    counts = status_counts(ws.store)
     return {
         "workspace": str(ws.root),
         "schema_version": ws.store.schema_version(),
         "store_bytes": ws.store.path.stat().st_size if ws.store.path.exists() else 0,
         "raw_log_bytes": ws.rawlog.count_bytes(),
-        "posts": {
-            "total": int(ws.store.scalar("SELECT count(*) FROM posts") or 0),
-            "deleted": int(
-                ws.store.scalar("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL") or 0
-            ),
-            "by_network": pairs("SELECT network, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC"),
-            "by_source": pairs("SELECT source, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC"),
-        },
-        "time_span": {
-            "first": span[0].isoformat() if span[0] else None,
-            "last": span[1].isoformat() if span[1] else None,
-        },
-        "records": {t: int(ws.store.scalar(f"SELECT count(*) FROM {t}") or 0) for t in tables},
+        "posts": counts["posts"],
+        "time_span": counts["time_span"],
+        "records": counts["records"],
         "rejects": ws.rejects.count(),
-        "last_imports": [
-            dict(
-                zip(
-                    [
-                        "source",
-                        "paths",
-                        "finished_at",
-                        "read",
-                        "new",
-                        "duplicates",
-                        "rejected",
-                        "status",
-                    ],
-                    (to_jsonable(v) for v in row),  # counts as numbers, times in ISO
-                    strict=True,
-                )
-            )
-            for row in q("""SELECT source, paths, coalesce(finished_at, started_at), read, new,
-                                   duplicates, rejected, status
-                            FROM imports ORDER BY started_at DESC LIMIT 10""").fetchall()
-        ],
-        "cursors": {
-            str(k): {"cursor": v, "updated_at": u.isoformat()}
-            for k, v, u in q(
-                "SELECT source_key, cursor, updated_at FROM cursors ORDER BY 1"
-            ).fetchall()
-        },
+        "last_imports": counts["last_imports"],
+        "cursors": counts["cursors"],
         "sources": [
             {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
             for row in source_states(ws)
@@ -214,8 +164,8 @@ def rebuild(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Re-derive the store from the raw log (tombstones stay applied)."""
-    from veille.pipeline.enrich import enrich_pending
-    from veille.rebuild import rebuild as run_rebuild
+    from veille.flow.enrich import enrich_pending
+    from veille.flow.rebuild import rebuild as run_rebuild
 
     with Workspace.open(workspace) as ws, progress_bar(not quiet) as progress:
         task = progress.add_task("rebuild", total=None, detail="")
@@ -253,7 +203,7 @@ def forget(
     reason: str = typer.Option("forgotten on request", help="Recorded in the audit log."),
 ) -> None:
     """Erase an account's posts, text and enrichments; keep a tombstone; audit it."""
-    from veille.forget import forget as run_forget
+    from veille.flow.forget import forget as run_forget
 
     with Workspace.open(workspace) as ws:
         done = run_forget(ws, account, reason=reason)

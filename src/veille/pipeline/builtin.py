@@ -4,8 +4,8 @@ watches, stakeholders and rumour cues."""
 
 from __future__ import annotations
 
+from veille.hookspecs import hookimpl
 from veille.pipeline.base import Stage
-from veille.plugins import hookimpl
 from veille.workspace.accounts import entity_watch_queries
 from veille.workspace.config import VeilleConfig
 

@@ -47,8 +47,8 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from veille.errors import ConfigError
+from veille.jit import kernel
 from veille.pipeline.base import append_columns
-from veille.pipeline.jit import kernel
 from veille.pipeline.lexmatch import (
     Matcher,
     Matches,

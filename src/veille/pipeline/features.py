@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from veille.pipeline.jit import kernel, prefetch
+from veille.jit import kernel, prefetch
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]

@@ -2,7 +2,7 @@
 
 The identifier is py3langid's own model (naive Bayes over byte n-grams, read through a
 DFA) with its ``norm_probs`` confidence, run a batch at a time by compiled kernels
-(:mod:`veille.pipeline.jit`) instead of one Python call per post:
+(:mod:`veille.jit`) instead of one Python call per post:
 
 1. Preparation (:func:`prepare_batch`). Links, ``@mentions`` and the ``#`` of hashtags are
    removed: each match of the Python ``re`` pattern :data:`NOISE` becomes a space (they are
@@ -47,8 +47,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from veille.jit import kernel, prefetch
 from veille.pipeline.base import append_columns
-from veille.pipeline.jit import kernel, prefetch
 from veille.pipeline.lexmatch import as_string_array, cap_length
 from veille.pipeline.textprep import MAX_CHARS
 

@@ -46,7 +46,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from veille.pipeline.jit import kernel
+from veille.jit import kernel
 
 __all__ = [
     "Matcher",

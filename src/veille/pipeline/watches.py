@@ -8,7 +8,7 @@ the text, ``has:mention``/``has:hashtag`` also find ``@``/``#`` tokens in it).
 
 Output: ``watch_ids``, the sorted list of the ids of the matching watches (empty list when
 none). The enrichment driver writes ``matches(watch_id, uri, matched_at)`` rows from this
-column (``veille.pipeline.enrich.WATCH_COLUMN``).
+column (``veille.flow.enrich.WATCH_COLUMN``).
 
 All watches are evaluated at once on the whole batch (``veille.query.matcher.WatchSet``):
 one compiled pass tokenises every post and finds the terms of every watch
@@ -79,7 +79,7 @@ class WatchMatcher:
 
     name: ClassVar[str] = "watches"
     #: The matcher's own version; ``version`` adds the watch set's digest, so that adding
-    #: or changing a watch makes stored posts pending again (``pipeline/enrich.py``).
+    #: or changing a watch makes stored posts pending again (``flow/enrich.py``).
     matcher_version: ClassVar[str] = "1.0.0"
     label_column: ClassVar[str] = "watch_ids"
     confidence_column: ClassVar[str | None] = None

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from veille.pipeline.jit import kernel
+from veille.jit import kernel
 from veille.query import normalize
 from veille.query._unicode_tables import WORD_RANGES
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import msgspec
 from pydantic import BaseModel
 
-from veille.model import PLUGIN_NETWORKS, Record, utcnow
+from veille.model import PLUGIN_NETWORKS, Record
+
+# RawItem and Reject live on the ground floor (the raw log and the rejects file of ``store/``
+# hold them); they stay importable from here, the connectors' module.
+from veille.model import RawItem as RawItem
+from veille.model import Reject as Reject
 
 #: Items larger than this are rejected before parsing (a 1 MB "post" is an attack or a bug).
 MAX_ITEM_BYTES = 512 * 1024
@@ -40,56 +44,6 @@ def decode_problem(exc: BaseException) -> str:
 
 
 ConnectorKind = Literal["stream", "poll", "import"]
-
-
-class RawItem(msgspec.Struct, kw_only=True):
-    """One item as the network or file gave it. ``payload`` holds JSON bytes untouched
-    (``msgspec.Raw``), so the raw log stores exactly what arrived without re-encoding."""
-
-    source: str
-    origin: str
-    received_at: datetime
-    payload: msgspec.Raw
-
-    @classmethod
-    def of(
-        cls, source: str, origin: str, value: Any, received_at: datetime | None = None
-    ) -> RawItem:
-        """Build a raw item from a JSON-compatible Python value."""
-        return cls(
-            source=source,
-            origin=origin,
-            received_at=received_at or utcnow(),
-            payload=msgspec.Raw(msgspec.json.encode(value)),
-        )
-
-    @classmethod
-    def of_json(
-        cls, source: str, origin: str, data: bytes, received_at: datetime | None = None
-    ) -> RawItem:
-        """Build a raw item from bytes already known to be one JSON value."""
-        return cls(
-            source=source,
-            origin=origin,
-            received_at=received_at or utcnow(),
-            payload=msgspec.Raw(data),
-        )
-
-    def value(self) -> Any:
-        """The payload decoded; ``MappingError`` when it cannot be (too deep...)."""
-        try:
-            return msgspec.json.decode(self.payload)
-        except DECODE_ERRORS as exc:
-            raise MappingError(f"{self.origin}: {decode_problem(exc)}") from None
-
-
-class Reject(msgspec.Struct, kw_only=True):
-    """Input set aside: where it was (file:line, URL, frame number), why, and the item."""
-
-    source: str
-    origin: str
-    reason: str
-    item: str = ""
 
 
 class MappingError(ValueError):

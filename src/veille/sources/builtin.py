@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import importlib
 
-from veille.plugins import hookimpl
+from veille.hookspecs import hookimpl
 from veille.sources.base import Connector
 
 #: Modules that define ``CONNECTORS: list[type[Connector]]``.
 MODULES: tuple[str, ...] = (
-    "veille.sources.bluesky",
-    "veille.sources.mastodon_live",
+    "veille.sources.bluesky.poller",
+    "veille.sources.bluesky.stream",
+    "veille.sources.mastodon.poller",
+    "veille.sources.mastodon.stream",
     "veille.sources.rss",
-    "veille.sources.jetstream",
-    "veille.sources.twitter_v2",
-    "veille.sources.bluesky_appview",
-    "veille.sources.mastodon",
-    "veille.sources.x_archive",
+    "veille.sources.bluesky.jetstream",
+    "veille.sources.x.api_v2",
+    "veille.sources.bluesky.appview",
+    "veille.sources.mastodon.statuses",
+    "veille.sources.x.archive",
     "veille.sources.linkedin",
     "veille.sources.tabular",
 )

@@ -16,7 +16,7 @@ The files are read whatever the year of the export: the encoding, the delimiter 
 quoting are found from each file's head (2018's ``Shares.csv`` is UTF-16 LE and
 tab-separated; 2025's ``Comments.csv`` escapes quotes as ``\\"``), and column names are
 compared whatever their case and spaces (``Share Link`` is ``ShareLink``). See
-``veille.sources.csvdialect``.
+``veille.sources.io.csv_dialect``.
 
 The owner: most exports do not contain the owner's public profile slug (the part after
 ``linkedin.com/in/``). It is taken from ``Profile.csv`` when that file gives the profile's
@@ -61,13 +61,10 @@ from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Account, Follow, Post, Reaction, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
-from veille.sources.files import (
-    READ_ERRORS,
-    Container,
-    iter_csv_rows,
-    member_csv_rows,
-    open_container,
-)
+from veille.sources.io.containers import Container, open_container
+from veille.sources.io.csv_rows import iter_csv_rows
+from veille.sources.io.members import member_csv_rows
+from veille.sources.io.streams import READ_ERRORS
 from veille.sources.values import decode_json
 
 if TYPE_CHECKING:

@@ -30,7 +30,8 @@ from typing import Any
 from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import utcnow
-from veille.sources.http import HttpError, PoliteClient, json_of, register_secret
+from veille.secrets import register_secret
+from veille.sources.http import HttpError, PoliteClient, json_of
 
 BSKY_MAX_GRAPHEMES = 300
 MASTODON_MAX_CHARS = 500

@@ -48,10 +48,11 @@ from pydantic import BaseModel, Field
 
 from veille.i18n import register, t
 from veille.model import Account, Post, Record, parse_time, utcnow
+from veille.secrets import redact, redact_url
 from veille.sources.base import Connector, Importer, MappingError, RawItem, Reject, excerpt
-from veille.sources.files import walk_files
 from veille.sources.htmltext import html_to_text, plain_text
-from veille.sources.http import HttpError, PoliteClient, redact, redact_url
+from veille.sources.http import HttpError, PoliteClient
+from veille.sources.io.containers import walk_files
 
 #: Largest feed document accepted (a feed is many posts, so above ``MAX_ITEM_BYTES``).
 MAX_FEED_BYTES = 8 * 1024 * 1024

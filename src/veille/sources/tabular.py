@@ -51,8 +51,8 @@ from veille.sources.base import (
     Reject,
     decode_problem,
 )
-from veille.sources.files import (
-    Member,
+from veille.sources.io.containers import Member
+from veille.sources.io.members import (
     jsonl_members,
     member_csv_rows,
     member_json_lines,

@@ -59,7 +59,7 @@ _NOT_TOMBSTONED_POST = """
 
 @dataclass
 class WriteResult:
-    """What one write did (enrichment finds new posts by itself: ``pipeline/enrich.py``)."""
+    """What one write did (enrichment finds new posts by itself: ``flow/enrich.py``)."""
 
     posts_seen: int = 0
     posts_new: int = 0

@@ -23,9 +23,9 @@ from typing import IO, Any
 from veille.errors import UsageError, WorkspaceBusy
 from veille.i18n import t
 from veille.model import utcnow
-from veille.rawlog import RawLog
-from veille.rejects import RejectLog
 from veille.store import Store
+from veille.store.rawlog import RawLog
+from veille.store.rejects import RejectLog
 from veille.workspace.config import VeilleConfig, load_config, parse_config
 from veille.workspace.template import TEMPLATE
 
