@@ -22,6 +22,9 @@ MODULES: tuple[str, ...] = (
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
     "veille.cli.serve_cmd",
+    "veille.cli.check_cmd",
+    "veille.cli.digest_cmd",
+    "veille.cli.report_cmd",
 )
 
 @hookimpl
