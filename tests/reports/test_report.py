@@ -126,3 +126,33 @@ def test_reviewers_command_on_the_demo(demo_workspace: Path, tmp_path: Path) -> 
     html = out.read_text("utf-8")
     assert config["leaders"][0]["name"] in html and (out.parent / PLOTLY_JS).exists()
     assert "<blockquote>" in html
+
+
+def test_profile_section_renders_the_analytics_profile() -> None:
+    from veille.reports.report import Report, profile_section, render_report
+
+    # the shape of veille.analytics.profile.profile(): figures or {"value": None, "reason"}
+    data = {
+        "index": 71.4,
+        "rank": {"value": None, "reason": "not enough posts"},
+        "ranked_among": 12,
+        "components": {
+            "reach": {"value": 5400, "percentile": 83.3, "rank": 3},
+            "engagement": {"value": None, "percentile": None, "rank": None},
+        },
+        "conversation": {"responsiveness": 0.42, "unanswered": [{"text": "<i>x</i>"}]},
+        "what_others_say": {"posts": 0, "reason": "nobody mentioned the leader"},
+    }
+    with messages_in("en"):
+        section = profile_section(data)
+        html = render_report(Report("leader", "a", "A <b>", "", [section]), "en")
+    figures = dict(section.figures)
+    assert figures["Index (0-100)"] == "71.4"
+    assert figures["rank"] == "n/a (not enough posts)"
+    assert section.tables[0].rows == [
+        ["reach", "5,400", "83.3", "3"],
+        ["engagement", "n/a", "n/a", "n/a"],
+    ]
+    assert ["responsiveness", "0.42"] in section.tables[1].rows  # the list of examples is left out
+    assert ["reason", "nobody mentioned the leader"] in section.tables[2].rows
+    assert "<h1>A &lt;b&gt;</h1>" in html and "nan" not in html.lower()

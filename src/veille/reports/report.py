@@ -186,12 +186,20 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
 
 
 def _profile_section(ctx: AnalyticsContext, leader_id: str, period: Period) -> Section:
-    section = Section(t("report.profile"))
     profile = _optional("veille.analytics.profile", "profile")
     if profile is None:
+        section = Section(t("report.profile"))
         section.note = t("report.profile_missing")
         return section
-    data = profile(ctx, leader_id, period)
+    return profile_section(profile(ctx, leader_id, period))
+
+
+def profile_section(data: dict[str, Any]) -> Section:
+    """The leader profile (``veille.analytics.profile.profile``'s dict) as a section: the
+    Index, rank and cohort size, the components (value, percentile, rank), and the scalar
+    figures of conversation quality and of what others say; missing values with their
+    reason."""
+    section = Section(t("report.profile"))
     section.figures = [
         (t("report.index"), fmt(data.get("index"))),
         (t("report.rank"), fmt(data.get("rank"))),
@@ -202,6 +210,7 @@ def _profile_section(ctx: AnalyticsContext, leader_id: str, period: Period) -> S
         rows = [
             [str(name), fmt(c.get("value")), fmt(c.get("percentile")), fmt(c.get("rank"))]
             for name, c in components.items()
+            if isinstance(c, dict)
         ]
         section.tables.append(TableBlock(
             [t("report.component"), t("report.value"), t("report.percentile"), t("report.rank")],
