@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
-from veille.simulate.replay import ReplayServer, vary_events
 from werkzeug import Request, Response
 
 from veille.flow.collect import collect_once, listen
@@ -19,6 +18,7 @@ from veille.flow.ingest import ingest
 from veille.plugins import connectors, stages
 from veille.query.parser import parse
 from veille.query.sql import compile_sql
+from veille.simulate.replay import ReplayServer, vary_events
 from veille.workspace import Workspace
 from veille.workspace.workspace import init_workspace
 

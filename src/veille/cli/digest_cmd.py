@@ -8,12 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from veille.analytics.period import parse_time
-from veille.cli.common import Format, WorkspaceOption, err, print_json
+from veille.cli.common import Format, WorkspaceOption, console, err, print_json
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
@@ -31,6 +30,9 @@ register_messages(
             "Already published on {network} ({url}): nothing more",
         ),
         "digest.cli.bad_lang": ("--lang : fr ou en", "--lang: fr or en"),
+        "digest.col.leader": ("dirigeant", "leader"),
+        "digest.col.score": ("score", "score"),
+        "digest.col.reasons": ("raisons", "reasons"),
     }
 )
 
@@ -72,13 +74,16 @@ def digest(
     elif result.message:
         err.print(escape(result.message), highlight=False)
     else:
-        table = Table("#", "leader", "score", "reasons", "uri", show_lines=True)
+        table = Table(
+            "#", t("digest.col.leader"), t("digest.col.score"), t("digest.col.reasons"), "uri",
+            show_lines=True,
+        )  # fmt: skip
         for index, pick in enumerate(result.picks, start=1):
             table.add_row(
                 str(index), escape(pick.leader_name), f"{pick.score:.2f}",
                 escape("\n".join(pick.reasons)), escape(pick.uri),
             )  # fmt: skip
-        Console().print(table)
+        console.print(table)
     if fmt is Format.json and result.message:
         err.print(escape(result.message), highlight=False)
     if result.published:

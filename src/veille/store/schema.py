@@ -76,7 +76,7 @@ V1 = [
 #: holds (a hash of source and payload), where each content key lies (a post, reaction or
 #: follow URI, an account key), and how far each segment is indexed. ``raw_items`` and
 #: ``raw_keys`` are big and keyed by the writer's anti-join, like ``posts``.
-V3_RAW_INDEX = [
+V4_RAW_INDEX = [
     """CREATE TABLE raw_items (
         source VARCHAR NOT NULL, item BIGINT NOT NULL, segment VARCHAR NOT NULL)""",
     """CREATE TABLE raw_keys (key VARCHAR NOT NULL, segment VARCHAR NOT NULL)""",
@@ -95,7 +95,11 @@ V2_WEB_AUTH = [
         role VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_RAW_INDEX]
+
+#: What a post's ``created_at`` comes from where a source may not date it (feeds).
+V3_DATED_BY = ["""ALTER TABLE posts ADD COLUMN dated_by VARCHAR"""]
+
+MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_DATED_BY, V4_RAW_INDEX]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: the content keys that the raw log still holds (its index: ``raw_keys``)

@@ -5,7 +5,6 @@ job whose SQL lives here, run inside the one writer's transaction (``store/write
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -124,7 +123,7 @@ class SourceStateJob(Job[None]):
     success: bool
     read: int
     error: str | None
-    detail: dict[str, Any]
+    detail: str  # JSON
     next_allowed_at: str | None
 
     def run(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
@@ -138,7 +137,7 @@ class SourceStateJob(Job[None]):
             error=self.error,
             error_at=now if self.error else None,
             total=items_total(con, self.key) + self.read,
-            detail=json.dumps(self.detail, default=str),
+            detail=self.detail,
             next_allowed_at=self.next_allowed_at or None,
             now=now,
         )

@@ -142,6 +142,32 @@ def leaders_table(
     sort: str = "rank",
     descending: bool = False,
 ) -> dict[str, Any]:
+    """The leaderboard (remembered until the data changes); see ``_leaders_table``."""
+    key = ("leaders", cohort, sector, country, period, sort, descending)
+    return state.memo(
+        key,
+        lambda: _leaders_table(
+            state,
+            cohort=cohort,
+            sector=sector,
+            country=country,
+            period=period,
+            sort=sort,
+            descending=descending,
+        ),
+    )
+
+
+def _leaders_table(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    period: str | None = None,
+    sort: str = "rank",
+    descending: bool = False,
+) -> dict[str, Any]:
     """The leaderboard: the Leader Index ranking (``veille.analytics.index.rank``, the
     same rows as ``veille rank --format json``) where this version has it, else the
     registry's leaders filtered the same way, with the reason."""
@@ -172,22 +198,23 @@ def leaders_table(
         else:
             rows = list(registry.values())
             index = unavailable("Leader Index")
-    if sort in ("rank", "index") and rank is not None:
-        if sort == "index":
-            rows.sort(key=lambda r: (_value(r["index"]) is None, -(_value(r["index"]) or 0.0)))
-    elif sort in INDEX_COMPONENTS and rank is not None:
-        rows.sort(
-            key=lambda r: (
-                _value(r["components"].get(sort)) is None,
-                -(_value(r["components"].get(sort)) or 0.0),
-            )
-        )
+    numeric: dict[str, Any] = {"index": lambda r: _value(r["index"])}
+    for name in INDEX_COMPONENTS:
+        numeric[name] = lambda r, name=name: _value(r["components"].get(name))
+    if rank is not None and sort in numeric:
+        get = numeric[sort]
+        known = [r for r in rows if get(r) is not None]
+        known.sort(key=get, reverse=descending)
+        rows = known + [r for r in rows if get(r) is None]  # no figure: last, either way
+    elif rank is not None and sort == "rank":
+        if descending:
+            rows.reverse()
     else:
         key = sort if sort in ("name", "organisation", "sector", "country") else "name"
         field_of = {"organisation": "organisation_name"}.get(key, key)
         rows.sort(key=lambda r: (r[field_of] is None, sort_key(r[field_of])))
-    if descending:
-        rows.reverse()
+        if descending:
+            rows.reverse()
     return {
         "period": {"since": span.since, "until": span.until},
         "filters": {"cohort": cohort, "sector": sector, "country": country},
@@ -207,6 +234,11 @@ def find_leader(config: VeilleConfig, leader_id: str) -> Leader:
 
 
 def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
+    find_leader(state.config, leader_id)
+    return state.memo(("profile", leader_id), lambda: _leader_profile(state, leader_id))
+
+
+def _leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
     config = state.config
     leader = find_leader(config, leader_id)
     accounts = sorted(
@@ -222,17 +254,25 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
         profiles = dashboard.account_profiles(cur, known)
         posts = dashboard.author_posts(cur, known, limit=20)
     missing = [a for a in accounts if not a["known"]]
+    from veille.analytics.channels import channels
+
+    analytics_profile = optional("veille.analytics.profile", "profile")
+    with state.analytics() as ctx:
+        default = getattr(getattr(config, "index", None), "period", None) or DEFAULT_PERIOD
+        span = ctx.period(default)
+        channel_view = channels(ctx, leader, span)
+        scored = analytics_profile(ctx, leader.id, span) if analytics_profile else None
     return {
         **leader_row(config, leader),
+        "period": {"since": span.since, "until": span.until},
         "accounts": profiles,
         "unknown_accounts": [
             {"network": a["network"], "account": a["account_id"]} for a in missing
         ],
         "posts": [post_dict(p) for p in posts],
         "objectives": [o.model_dump() for o in config.objectives if o.leader == leader.id],
-        "index": unavailable("Leader Index"),
-        "conversation": unavailable("conversation quality"),
-        "sentiment": unavailable("what others say (sentiment by stakeholder group)"),
+        "channels": channel_view,
+        "index": scored if scored is not None else unavailable("Leader Index"),
     }
 
 
@@ -255,6 +295,10 @@ def post_dict(post: dashboard.PostRow) -> dict[str, Any]:
 
 
 def watches(state: ServerState) -> list[dict[str, Any]]:
+    return state.memo(("watches",), lambda: _watches(state))
+
+
+def _watches(state: ServerState) -> list[dict[str, Any]]:
     with state.cursor() as cur:
         counts = dashboard.match_counts(cur)
     return [
@@ -288,6 +332,22 @@ def watch_posts(
     sentiment: str | None = None,
 ) -> list[dict[str, Any]]:
     find_watch(state, watch_id)
+    key = ("watch_posts", watch_id, limit, after, network, lang, sentiment)
+    return state.memo(
+        key,
+        lambda: _watch_posts(state, watch_id, limit, after, network, lang, sentiment),
+    )
+
+
+def _watch_posts(
+    state: ServerState,
+    watch_id: str,
+    limit: int,
+    after: tuple[datetime, str] | None,
+    network: str | None,
+    lang: str | None,
+    sentiment: str | None,
+) -> list[dict[str, Any]]:
     with state.cursor() as cur:
         rows = dashboard.watch_posts(
             cur,
@@ -305,6 +365,10 @@ def watch_posts(
 
 
 def overview(state: ServerState) -> dict[str, Any]:
+    return state.memo(("overview",), lambda: _overview(state))
+
+
+def _overview(state: ServerState) -> dict[str, Any]:
     config = state.config
     with state.cursor() as cur:
         counts = dashboard.store_counts(cur)
@@ -334,6 +398,10 @@ def sources(state: ServerState) -> dict[str, Any]:
 
 
 def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
+    return state.memo(("objectives", leader), lambda: _objectives(state, leader))
+
+
+def _objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
     """Every objective with its weekly series, trend, projection and on/off track
     (``veille.analytics.objectives``), and the five ROI dimensions."""
     from veille.analytics import objectives as analytics_objectives
@@ -351,6 +419,21 @@ def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
 
 
 def presence(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    weeks: int = 8,
+) -> dict[str, Any]:
+    key = ("presence", cohort, sector, country, weeks)
+    return state.memo(
+        key,
+        lambda: _presence(state, cohort=cohort, sector=sector, country=country, weeks=weeks),
+    )
+
+
+def _presence(
     state: ServerState,
     *,
     cohort: str | None = None,
@@ -386,3 +469,108 @@ def presence(
         ],
         "weekly": weekly,
     }
+
+
+# --- ecosystem ---------------------------------------------------------------------------
+
+
+def ecosystem(
+    state: ServerState, *, leader: str | None = None, period: str = "90d", top: int = 150
+) -> dict[str, Any]:
+    """The graph with its layout (``veille.graph.layout.graph_view``), its communities, and
+    for a leader who to engage (``veille.graph.engage``)."""
+    if leader is not None:
+        find_leader(state.config, leader)
+    return state.memo(
+        ("ecosystem", leader, period, top), lambda: _ecosystem(state, leader, period, top)
+    )
+
+
+def _ecosystem(state: ServerState, leader: str | None, period: str, top: int) -> dict[str, Any]:
+    from veille.graph.ecosystem import load
+    from veille.graph.engage import engage
+    from veille.graph.layout import graph_view
+
+    with state.analytics() as ctx:
+        try:
+            span = ctx.period(period)
+        except UsageError as exc:
+            raise InvalidParam("period", exc.message) from None
+        view = graph_view(ctx, span, leader=leader, top=top)
+        who = None
+        if leader is not None:
+            who = engage(load(ctx, span), leader, top=15)
+    return {"graph": view, "engage": who, "leader": leader, "period": period}
+
+
+# --- the leader's daily tools ----------------------------------------------------------
+
+
+def check(state: ServerState, draft: str, network: str, leader: str | None) -> dict[str, Any]:
+    """The pre-publication check of a draft (``veille.reports.check``), as ``veille check``
+    runs it in a workspace."""
+    from datetime import UTC
+
+    from veille.reports.check import check_draft, validate_draft, validate_network
+    from veille.reports.check_context import build_check_context
+
+    try:
+        network = validate_network(network)
+        draft = validate_draft(draft)
+    except UsageError as exc:
+        field = "network" if "network" in exc.message.lower() else "draft"
+        raise InvalidParam(field, exc.message) from None
+    if leader:
+        find_leader(state.config, leader)
+    with state.analytics() as ctx:
+        context = build_check_context(ctx, draft, leader or None, datetime.now(UTC))
+        result = check_draft(draft, network, leader or None, context)
+    return result.as_dict()
+
+
+def digests(state: ServerState) -> dict[str, Any]:
+    """The picks of the stored daily digests (``veille digest`` writes them)."""
+    from veille.reports.digest import digest_entries
+
+    return {"items": digest_entries(state)}
+
+
+# --- signals -----------------------------------------------------------------------------
+
+
+def signals(
+    state: ServerState, *, watch: str | None = None, kind: str | None = None
+) -> dict[str, Any]:
+    """Signals and stories (``veille.signals.workspace.workspace_signals``) where this
+    version has them."""
+    if watch is not None:
+        find_watch(state, watch)
+    return state.memo(("signals", watch, kind), lambda: _signals(state, watch, kind))
+
+
+def _signals(state: ServerState, watch: str | None, kind: str | None) -> dict[str, Any]:
+    found = optional("veille.signals.workspace", "workspace_signals")
+    if found is None:
+        return {**unavailable("signals"), "items": []}
+    with state.analytics() as ctx:
+        items = found(ctx, watch=watch, kind=kind)
+    return {
+        "available": True,
+        "items": [
+            {**s.as_json(), "reading": getattr(s, "reading", {}), "uris": getattr(s, "uris", [])}
+            for s in items
+        ],
+    }
+
+
+def story(state: ServerState, signal_id: str) -> dict[str, Any]:
+    data = signals(state)
+    for item in data["items"]:
+        if item["id"] == signal_id:
+            found: dict[str, Any] = item
+            return found
+    raise NotFound(
+        "story",
+        signal_id,
+        closest(signal_id, {i["id"]: i["term"] or i["id"] for i in data["items"]}),
+    )
