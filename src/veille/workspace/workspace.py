@@ -27,6 +27,7 @@ from typing import IO, Any
 from veille.errors import UsageError, WorkspaceBusy
 from veille.i18n import t
 from veille.model import utcnow
+from veille.plugins import source_sections
 from veille.store import Store
 from veille.store.rawlog import RawLog
 from veille.store.rejects import RejectLog
@@ -45,7 +46,7 @@ def init_workspace(root: Path, config_text: str | None = None, *, force: bool = 
     if config.exists() and not force:
         raise UsageError(t("ws.exists", path=config), hint=t("ws.exists.hint"))
     text = config_text if config_text is not None else TEMPLATE
-    parse_config(text, config)
+    parse_config(text, config, source_sections())
     config.write_text(text, encoding="utf-8")
     (root / DATA_NAME).mkdir(exist_ok=True)
     return config
@@ -74,7 +75,7 @@ class Workspace:
             raise UsageError(
                 t("ws.not_workspace", root=root, name=CONFIG_NAME), hint=t("ws.not_workspace.hint")
             )
-        config = load_config(config_path)
+        config = load_config(config_path, source_sections())
         data = root / DATA_NAME
         if not data.exists():
             data.mkdir()
