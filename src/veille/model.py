@@ -24,6 +24,19 @@ import msgspec
 Network = Literal["bluesky", "mastodon", "web", "x", "linkedin"]
 NETWORKS: tuple[str, ...] = get_args(Network)
 
+#: Classes whose built-in lexicon users may extend in ``[stakeholders]``, plus the two
+#: modifier lists ``ignore`` and ``former``.
+EXTENSIBLE_STAKEHOLDER_CLASSES: tuple[str, ...] = (
+    "journalist",
+    "public_sector",
+    "investor",
+    "peer_leader",
+    "bot",
+    "customer",
+    "ignore",
+    "former",
+)
+
 
 class Account(msgspec.Struct, kw_only=True):
     network: str

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from veille.errors import ConfigError
-from veille.model import NETWORKS
+from veille.model import EXTENSIBLE_STAKEHOLDER_CLASSES, NETWORKS
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -152,16 +152,15 @@ class VeilleConfig(_Model):
     @field_validator("stakeholders")
     @classmethod
     def _lexicons(cls, value: dict[str, list[str] | float]) -> dict[str, list[str] | float]:
-        from veille.pipeline.stakeholders import EXTENSIBLE
-
         for key, terms in value.items():
             if key == "bot_posts_per_day":
                 if not isinstance(terms, float | int) or terms <= 0:
                     raise ValueError("bot_posts_per_day: expected a positive number")
-            elif key not in EXTENSIBLE:
+            elif key not in EXTENSIBLE_STAKEHOLDER_CLASSES:
                 raise ValueError(
-                    f"{key}: unknown stakeholder class (extensible: {', '.join(EXTENSIBLE)}; "
-                    "employees and competitors come from [[organisations]])"
+                    f"{key}: unknown stakeholder class (extensible: "
+                    f"{', '.join(EXTENSIBLE_STAKEHOLDER_CLASSES)}; employees and competitors "
+                    "come from [[organisations]] and their aliases)"
                 )
             elif not isinstance(terms, list):
                 raise ValueError(f"{key}: expected a list of terms")
