@@ -6,6 +6,9 @@ Messages live in one catalogue, keyed by a short id; ``t(id, **values)`` formats
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -128,10 +131,29 @@ def language() -> str:
     return "en"
 
 
+_FORCED: ContextVar[str | None] = ContextVar("veille_language", default=None)
+
+
+@contextmanager
+def messages_in(lang: str | None) -> Iterator[None]:
+    """Format messages in ``lang`` ("fr" or "en") inside the block, whatever the
+    environment says (a digest or a report is in the workspace's language)."""
+    token = _FORCED.set(lang if lang in ("fr", "en") else None)
+    try:
+        yield
+    finally:
+        _FORCED.reset(token)
+
+
+def current_language() -> str:
+    """The language messages are formatted in now: ``messages_in``'s, else ``language()``."""
+    return _FORCED.get() or language()
+
+
 def t(key: str, **values: object) -> str:
     """The message ``key`` in the interface language, formatted with ``values``."""
     fr, en = CATALOGUE[key]
-    template = fr if language() == "fr" else en
+    template = fr if current_language() == "fr" else en
     return template.format(**values)
 
 

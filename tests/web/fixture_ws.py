@@ -84,7 +84,7 @@ ACCOUNTS = {
 
 def build(root: Path) -> Path:
     init_workspace(root, CONFIG)
-    base = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    base = datetime(2024, 11, 1, 9, 0, tzinfo=UTC)  # in the past of any clock: fixed anchor
     records: list[object] = []
     for did, handle, name, bio in ACCOUNTS.values():
         records.append(

@@ -95,3 +95,23 @@ def test_query_check(demo: TestClient) -> None:
 def test_status_says_the_server_does_not_collect(demo: TestClient) -> None:
     data = demo.get("/api/v1/status").json()
     assert data["collecting"] is False and data["store"]["posts"] == 60
+
+
+def test_api_leaders_is_the_ranking_of_veille_rank(ws_root: Path) -> None:
+    import json
+
+    from veille.web.views import optional
+
+    if optional("veille.analytics.index", "rank") is None:
+        with Workspace.open(ws_root, read_only=True) as ro:
+            demo = TestClient(create_app(ServerState(ro, demo=True)), base_url="https://127.0.0.1")
+            index = demo.get("/api/v1/leaders").json()["index"]
+        assert index["available"] is False and "Leader Index" in index["reason"]
+        return
+    cli = CliRunner().invoke(app, ["rank", "-w", str(ws_root), "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    ranked = json.loads(cli.stdout)
+    with Workspace.open(ws_root, read_only=True) as ro:
+        demo = TestClient(create_app(ServerState(ro, demo=True)), base_url="https://127.0.0.1")
+        items = demo.get("/api/v1/leaders?limit=500").json()["items"]
+    assert [{k: item[k] for k in ranked[0]} for item in items] == ranked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from veille.analytics.ambassadors import EMPLOYEES
 from veille.analytics.channels import CHANNELS
+from veille.analytics.ecosystem import METRICS as ECOSYSTEM
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.objectives import (
     EARLIEST_POST,
@@ -28,4 +29,5 @@ def veille_metrics() -> list[Metric]:
         EARLIEST_POST,
         JOURNALISTS,
         CHANNELS,
+        *ECOSYSTEM,
     ]

@@ -173,19 +173,27 @@ def run_cmd(
     max_seconds: float | None = typer.Option(None, "--max-seconds", help="Stop after N seconds."),
     workspace: Path = WorkspaceOption,
 ) -> None:
-    """Run the schedule: poll sources every --interval minutes, live sources continuously."""
+    """Run the schedule: poll sources every --interval minutes, live sources continuously;
+    after each cycle, enrich, and make yesterday's digest once [digest] run_at has passed."""
     from veille.flow.collect import run
+    from veille.reports.digest_run import DigestJob
 
     _redact_logs()
     stop = threading.Event()
     with Workspace.open(workspace) as ws, _stop_on_signals(stop):
         err.print(f"veille run: polling every {interval:g} min; Ctrl-C to stop")
+        digest_job = DigestJob(ws)
+
+        def after_cycle() -> None:
+            _enrich(ws, retention=True)
+            digest_job()
+
         run(
             ws,
             interval=interval * 60.0,
             max_seconds=max_seconds,
             stop=stop,
-            enrich=lambda: _enrich(ws, retention=True),
+            enrich=after_cycle,
         )
 
 

@@ -101,6 +101,94 @@ def _node_keys(keys: pa.Array, entity_keys: pa.Array, entity_nodes: pa.Array) ->
     return pc.coalesce(mapped, keys)
 
 
+@dataclass
+class MergedEdges:
+    """The edge rows with both ends as node ids, self-loops removed."""
+
+    source: pa.Array
+    target: pa.Array
+    kind: pa.Array
+    weight: pa.Array
+    self_loops: int
+    rows: int
+
+    def triples(self) -> list[tuple[str, str, str]]:
+        """``(source node, target node, kind)`` for each row (small graphs only)."""
+        return list(
+            zip(
+                self.source.to_pylist(), self.target.to_pylist(), self.kind.to_pylist(), strict=True
+            )
+        )
+
+
+def merge_edges(edges: pa.Table, entities: pa.Table | None = None) -> MergedEdges:
+    """Each edge row with its ends mapped to node ids; rows with a null or non-positive
+    weight (a kind weighted 0 by the user) and self-loops left out."""
+    missing = [c for c in EDGE_COLUMNS if c not in edges.column_names]
+    if missing:
+        raise ValueError(f"edge table: missing column(s) {', '.join(missing)}")
+    weight = pc.cast(edges.column("weight"), pa.float64())
+    keep = pc.fill_null(pc.greater(weight, 0.0), False)
+    kinds = (
+        pc.cast(edges.column("kind"), pa.string())
+        if "kind" in edges.column_names
+        else pa.nulls(edges.num_rows, pa.string())
+    )
+    table = pa.table(
+        {c: pc.cast(edges.column(c), pa.string()) for c in ("network", "source", "target")}
+    )
+    table = table.append_column("weight", weight).append_column("kind", kinds).filter(keep)
+    entity_keys, entity_nodes = entity_map(entities)
+    net = table.column("network")
+    src = _node_keys(account_key(net, table.column("source")), entity_keys, entity_nodes)
+    dst = _node_keys(account_key(net, table.column("target")), entity_keys, entity_nodes)
+    loops = pc.fill_null(pc.equal(src, dst), True)
+    n_loops = int(pc.sum(pc.cast(loops, pa.int64())).as_py() or 0)
+    w = _array(table.column("weight"))
+    k = _array(table.column("kind"))
+    if n_loops:
+        mask = pc.invert(loops)
+        src, dst, w, k = src.filter(mask), dst.filter(mask), w.filter(mask), k.filter(mask)
+    return MergedEdges(src, dst, k, w, n_loops, edges.num_rows)
+
+
+def _array(column: Column) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def graph_of(merged: MergedEdges, entities: pa.Table | None = None) -> BuiltGraph:
+    """The igraph graph of merged edges, parallel edges summed."""
+    members = _members(entities)
+    src, dst, w = merged.source, merged.target, merged.weight
+    if len(src) == 0:
+        graph = ig.Graph(directed=True)
+        graph.vs["name"] = []
+        graph.es["weight"] = []
+        return BuiltGraph(graph, [], merged.self_loops, merged.rows, members)
+    # vertices in node-id order and edges sorted: the same store gives the same graph
+    # whatever order the engine returned its rows in (so Leiden's seeded run is repeatable)
+    both = pa.chunked_array([src, dst]).combine_chunks()
+    uniq = pc.unique(both)
+    uniq = uniq.take(pc.sort_indices(uniq))
+    codes = np.asarray(pc.index_in(both, value_set=uniq).to_numpy(zero_copy_only=False),
+                       dtype=np.int64)  # fmt: skip
+    m = len(src)
+    grouped = (
+        pa.table({"s": codes[:m], "t": codes[m:], "w": w})
+        .group_by(["s", "t"], use_threads=False)
+        .aggregate([("w", "sum")])
+        .sort_by([("s", "ascending"), ("t", "ascending")])
+    )
+    pairs: npt.NDArray[np.int64] = np.column_stack(
+        [grouped.column("s").to_numpy(), grouped.column("t").to_numpy()]
+    )
+    ids = uniq.to_pylist()
+    graph = ig.Graph(n=len(ids), edges=pairs, directed=True)
+    graph.vs["name"] = ids
+    graph.es["weight"] = grouped.column("w_sum").to_numpy()
+    return BuiltGraph(graph, ids, merged.self_loops, merged.rows, members)
+
+
 def build_graph(edges: pa.Table, entities: pa.Table | None = None) -> BuiltGraph:
     """The directed weighted graph of ``edges``, nodes merged by ``entities``.
 
@@ -108,52 +196,7 @@ def build_graph(edges: pa.Table, entities: pa.Table | None = None) -> BuiltGraph
     0 by the user). The result may be empty (``BuiltGraph.empty``): callers say "no
     interactions in the period" rather than computing on nothing.
     """
-    missing = [c for c in EDGE_COLUMNS if c not in edges.column_names]
-    if missing:
-        raise ValueError(f"edge table: missing column(s) {', '.join(missing)}")
-    weight = pc.cast(edges.column("weight"), pa.float64())
-    keep = pc.fill_null(pc.greater(weight, 0.0), False)
-    table = pa.table(
-        {c: pc.cast(edges.column(c), pa.string()) for c in ("network", "source", "target")}
-    ).append_column("weight", weight)
-    table = table.filter(keep)
-    rows = edges.num_rows
-    entity_keys, entity_nodes = entity_map(entities)
-    net = table.column("network")
-    src = _node_keys(account_key(net, table.column("source")), entity_keys, entity_nodes)
-    dst = _node_keys(account_key(net, table.column("target")), entity_keys, entity_nodes)
-    loops = pc.equal(src, dst)
-    n_loops = int(pc.sum(pc.cast(loops, pa.int64())).as_py() or 0)
-    if n_loops:
-        keep_mask = pc.invert(loops)
-        src, dst = src.filter(keep_mask), dst.filter(keep_mask)
-        w = table.column("weight").filter(keep_mask)
-    else:
-        w = table.column("weight")
-    if len(src) == 0:
-        graph = ig.Graph(directed=True)
-        graph.vs["name"] = []
-        graph.es["weight"] = []
-        return BuiltGraph(graph, [], self_loops=n_loops, rows=rows, members=_members(entities))
-    both = pa.chunked_array([src, dst]).combine_chunks()
-    encoded = pc.dictionary_encode(both)
-    ids_arr = encoded.dictionary
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    m = len(src)
-    s_idx, t_idx = codes[:m], codes[m:]
-    grouped = (
-        pa.table({"s": s_idx, "t": t_idx, "w": w})
-        .group_by(["s", "t"], use_threads=False)
-        .aggregate([("w", "sum")])
-    )
-    pairs: npt.NDArray[np.int64] = np.column_stack(
-        [grouped.column("s").to_numpy(), grouped.column("t").to_numpy()]
-    )
-    ids = ids_arr.to_pylist()
-    graph = ig.Graph(n=len(ids), edges=pairs, directed=True)
-    graph.vs["name"] = ids
-    graph.es["weight"] = grouped.column("w_sum").to_numpy()
-    return BuiltGraph(graph, ids, self_loops=n_loops, rows=rows, members=_members(entities))
+    return graph_of(merge_edges(edges, entities), entities)
 
 
 def _members(entities: pa.Table | None) -> dict[str, list[str]]:

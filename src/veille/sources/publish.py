@@ -190,9 +190,20 @@ class BlueskyPublisher:
         did = body.get("did") if isinstance(body, dict) else None
         return did if isinstance(did, str) else None
 
-    def publish(self, posts: Sequence[str], *, langs: Sequence[str] = ("fr",)) -> list[Published]:
-        """Publish ``posts`` as a thread (one post when there is one)."""
+    def publish(
+        self,
+        posts: Sequence[str],
+        *,
+        langs: Sequence[str] = ("fr",),
+        rkeys: Sequence[str] | None = None,
+    ) -> list[Published]:
+        """Publish ``posts`` as a thread (one post when there is one). ``rkeys`` gives each
+        post its record key (default: a new TID each): a caller that derives them from what
+        it publishes (the digest: its day) cannot post the same thread twice, since the PDS
+        refuses a second record under a key it holds."""
         _check_lengths(posts, "Bluesky", BSKY_MAX_GRAPHEMES)
+        if rkeys is not None and len(rkeys) != len(posts):
+            raise ValueError("one record key per post")
         session = self.session()
         did = str(session["did"])
         headers = {"Authorization": f"Bearer {session['accessJwt']}"}
@@ -219,7 +230,7 @@ class BlueskyPublisher:
                     json={
                         "repo": did,
                         "collection": "app.bsky.feed.post",
-                        "rkey": new_tid(),
+                        "rkey": rkeys[index - 1] if rkeys is not None else new_tid(),
                         "record": record,
                     },
                 )

@@ -17,11 +17,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from veille import __version__
 from veille.web import api, login, pages, views
 from veille.web.i18n import tr
+from veille.web.plotly_css import plotly_css
 from veille.web.render import lang_of, render
 from veille.web.security import SecurityMiddleware
 from veille.web.state import ServerState
 
 STATIC = Path(__file__).parent / "static"
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    b'<rect width="16" height="16" rx="3" fill="#0b5cad"/></svg>'
+)
 
 
 def plotly_dir() -> Path:
@@ -52,11 +57,24 @@ def create_app(state: ServerState) -> FastAPI:
     )
     app.state.veille = state
     app.add_middleware(SecurityMiddleware)
+
+    @app.get("/static/plotly-style.css", include_in_schema=False)
+    def plotly_style() -> Response:
+        return Response(
+            plotly_css(plotly_dir() / "plotly.min.js"),
+            media_type="text/css; charset=utf-8",
+            headers={"cache-control": "public, max-age=86400"},
+        )
+
     app.mount("/static/plotly", StaticFiles(directory=plotly_dir()), name="plotly")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(login.router)
     app.include_router(pages.router)
     app.include_router(api.router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -148,17 +148,28 @@ def leaders_csv(
     )
     out = io.StringIO()
     columns = ["leader", "name", "role", "organisation", "sector", "country", "cohorts"]
+    scored = ["rank", "index", "rank_change"] if table["components"] else []
     writer = csv.writer(out)
-    writer.writerow(columns)
+    writer.writerow(scored + columns + table["components"])
     for row in table["items"]:
+        figures = [_plain(row[c]) for c in scored]
+        figures += [_plain(row["components"].get(c)) for c in table["components"]]
         writer.writerow(
-            [_csv_cell(";".join(row[c]) if isinstance(row[c], list) else row[c]) for c in columns]
+            figures[: len(scored)]
+            + [_csv_cell(";".join(row[c]) if isinstance(row[c], list) else row[c]) for c in columns]
+            + figures[len(scored) :]
         )
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": 'attachment; filename="leaders.csv"'},
     )
+
+
+def _plain(item: Any) -> Any:
+    """A figure for the CSV: its value (empty where the analytics gave a reason)."""
+    value = item.get("value") if isinstance(item, dict) else item
+    return "" if value is None else value
 
 
 def _csv_cell(value: Any) -> str:

@@ -99,6 +99,18 @@ def url_with(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def _plotly_guards() -> tuple[str, ...]:
+    from veille.web.app import plotly_dir
+    from veille.web.plotly_css import inline_style_guards
+
+    return inline_style_guards(plotly_dir() / "plotly.min.js")
+
+
+def _value(item: Any) -> Any:
+    """A figure, or None where the analytics said ``{"value": null, "reason": ...}``."""
+    return item.get("value") if isinstance(item, dict) else item
+
+
 def render(
     request: Request,
     template: str,
@@ -136,6 +148,8 @@ def render(
         "read_only": state.read_only,
         "workspace_name": state.config.workspace.name,
         "url_with": partial(url_with, request),
+        "value": _value,
+        "plotly_guards": _plotly_guards,
         **(context or {}),
     }
     body = env.get_template(template).render(values)

@@ -1,5 +1,5 @@
 """The figures behind each page and API endpoint, assembled from the store's read functions
-(``veille.store.reads``) and the analytics (``veille.analytics``), never from SQL of their
+(``veille.store.dashboard``) and the analytics (``veille.analytics``), never from SQL of their
 own. A page and its API endpoint call the same function here, so they show the same numbers.
 
 Where an analytics function that a view needs is not in this version of veille yet, the
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from veille.errors import UsageError
-from veille.store import reads
+from veille.store import dashboard
 from veille.web.state import ServerState
 from veille.workspace.config import Leader, VeilleConfig
 
@@ -96,11 +96,12 @@ def leader_row(config: VeilleConfig, leader: Leader) -> dict[str, Any]:
 
 
 def facets(config: VeilleConfig) -> dict[str, list[str]]:
-    rows = [leader_row(config, x) for x in config.leaders]
+    """The cohorts, sectors and countries the leaders of the registry declare (the values
+    that ``veille rank --cohort/--sector/--country`` accept)."""
     return {
-        "cohort": sorted({c for r in rows for c in r["cohorts"]}),
-        "sector": sorted({r["sector"] for r in rows if r["sector"]}),
-        "country": sorted({r["country"] for r in rows if r["country"]}),
+        "cohort": sorted({c for x in config.leaders for c in x.cohorts}),
+        "sector": sorted({x.sector for x in config.leaders if x.sector}),
+        "country": sorted({x.country for x in config.leaders if x.country}),
     }
 
 
@@ -115,6 +116,20 @@ def _check_facet(config: VeilleConfig, field: str, value: str | None) -> None:
 
 
 LEADER_SORTS = ("rank", "index", "name", "organisation", "sector", "country")
+INDEX_COMPONENTS = (
+    "reach",
+    "growth",
+    "engagement",
+    "amplification",
+    "conversation",
+    "centrality",
+    "sentiment",
+)
+
+
+def _value(item: Any) -> Any:
+    """A figure, or None where the analytics gave ``{"value": null, "reason": ...}``."""
+    return item.get("value") if isinstance(item, dict) else item
 
 
 def leaders_table(
@@ -127,29 +142,50 @@ def leaders_table(
     sort: str = "rank",
     descending: bool = False,
 ) -> dict[str, Any]:
-    """The leaderboard: the Leader Index ranking where the analytics have it, else the
-    registry's leaders (filtered the same way), with the reason."""
+    """The leaderboard: the Leader Index ranking (``veille.analytics.index.rank``, the
+    same rows as ``veille rank --format json``) where this version has it, else the
+    registry's leaders filtered the same way, with the reason."""
+    from veille.analytics.cohort import select_leaders
+
     config = state.config
     for field, value in (("cohort", cohort), ("sector", sector), ("country", country)):
         _check_facet(config, field, value)
-    if sort not in LEADER_SORTS:
-        raise InvalidParam("sort", f"one of {', '.join(LEADER_SORTS)}")
+    if sort not in LEADER_SORTS and sort not in INDEX_COMPONENTS:
+        raise InvalidParam("sort", f"one of {', '.join(LEADER_SORTS + INDEX_COMPONENTS)}")
+    rank = optional("veille.analytics.index", "rank")
+    chosen = select_leaders(config, cohort=cohort, sector=sector, country=country)
+    registry = {x.id: leader_row(config, x) for x in chosen}
     with state.analytics() as ctx:
+        default = getattr(getattr(config, "index", None), "period", None) or DEFAULT_PERIOD
         try:
-            span = ctx.period(period or DEFAULT_PERIOD)
+            span = ctx.period(period or default)
         except UsageError as exc:
             raise InvalidParam("period", exc.message) from None
-    rows = [
-        leader_row(config, x)
-        for x in config.leaders
-        if (not cohort or cohort in x.cohorts)
-        and (not sector or leader_row(config, x)["sector"] == sector)
-        and (not country or leader_row(config, x)["country"] == country)
-    ]
-    ranking = unavailable("Leader Index")
-    key = sort if sort in ("name", "organisation", "sector", "country") else "name"
-    field_of = {"organisation": "organisation_name"}.get(key, key)
-    rows.sort(key=lambda r: (r[field_of] is None, sort_key(r[field_of])))
+        if rank is not None:
+            ranking = rank(ctx, span, cohort=cohort, sector=sector, country=country)
+            items = ranking.as_json()
+            ranked = [i for i in items if _value(i["rank"]) is not None]
+            rows = [{**registry[i["leader"]], **i} for i in ranked] + [
+                {**registry[i["leader"]], **i} for i in items if _value(i["rank"]) is None
+            ]
+            index: dict[str, Any] = {"available": True, "weights": dict(ranking.weights)}
+        else:
+            rows = list(registry.values())
+            index = unavailable("Leader Index")
+    if sort in ("rank", "index") and rank is not None:
+        if sort == "index":
+            rows.sort(key=lambda r: (_value(r["index"]) is None, -(_value(r["index"]) or 0.0)))
+    elif sort in INDEX_COMPONENTS and rank is not None:
+        rows.sort(
+            key=lambda r: (
+                _value(r["components"].get(sort)) is None,
+                -(_value(r["components"].get(sort)) or 0.0),
+            )
+        )
+    else:
+        key = sort if sort in ("name", "organisation", "sector", "country") else "name"
+        field_of = {"organisation": "organisation_name"}.get(key, key)
+        rows.sort(key=lambda r: (r[field_of] is None, sort_key(r[field_of])))
     if descending:
         rows.reverse()
     return {
@@ -157,7 +193,8 @@ def leaders_table(
         "filters": {"cohort": cohort, "sector": sector, "country": country},
         "sort": sort,
         "descending": descending,
-        "index": ranking,
+        "index": index,
+        "components": list(index.get("weights") or ()),
         "items": rows,
     }
 
@@ -182,8 +219,8 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
     )
     known = [(a["network"], a["account_id"]) for a in accounts if a["known"]]
     with state.cursor() as cur:
-        profiles = reads.account_profiles(cur, known)
-        posts = reads.author_posts(cur, known, limit=20)
+        profiles = dashboard.account_profiles(cur, known)
+        posts = dashboard.author_posts(cur, known, limit=20)
     missing = [a for a in accounts if not a["known"]]
     return {
         **leader_row(config, leader),
@@ -199,7 +236,7 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
     }
 
 
-def post_dict(post: reads.PostRow) -> dict[str, Any]:
+def post_dict(post: dashboard.PostRow) -> dict[str, Any]:
     return {
         "uri": post.uri,
         "network": post.network,
@@ -219,7 +256,7 @@ def post_dict(post: reads.PostRow) -> dict[str, Any]:
 
 def watches(state: ServerState) -> list[dict[str, Any]]:
     with state.cursor() as cur:
-        counts = reads.match_counts(cur)
+        counts = dashboard.match_counts(cur)
     return [
         {
             "id": w.id,
@@ -252,7 +289,7 @@ def watch_posts(
 ) -> list[dict[str, Any]]:
     find_watch(state, watch_id)
     with state.cursor() as cur:
-        rows = reads.watch_posts(
+        rows = dashboard.watch_posts(
             cur,
             watch_id,
             limit=limit,
@@ -270,7 +307,7 @@ def watch_posts(
 def overview(state: ServerState) -> dict[str, Any]:
     config = state.config
     with state.cursor() as cur:
-        counts = reads.store_counts(cur)
+        counts = dashboard.store_counts(cur)
     return {
         "store": counts,
         "registry": {
@@ -293,7 +330,7 @@ def off_track(state: ServerState) -> dict[str, Any]:
 
 def sources(state: ServerState) -> dict[str, Any]:
     with state.cursor() as cur:
-        return {"sources": reads.source_states(cur), "imports": reads.import_history(cur)}
+        return {"sources": dashboard.source_states(cur), "imports": dashboard.import_history(cur)}
 
 
 def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:

@@ -141,6 +141,68 @@ class Objective(_Model):
         return value
 
 
+RISK_CATEGORIES = ("insults", "confidential", "market", "absolute")
+
+
+class CheckSection(_Model):
+    """``[check]``: the pre-publication check. ``risk_terms`` adds terms to the shipped
+    FR/EN lexicons (``veille/reports/risk_terms.toml``), by category."""
+
+    risk_terms: dict[str, list[str]] = {}
+
+    @field_validator("risk_terms")
+    @classmethod
+    def _categories(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key, terms in value.items():
+            if key not in RISK_CATEGORIES:
+                raise ValueError(
+                    f"{key}: unknown risk category (expected one of {', '.join(RISK_CATEGORIES)})"
+                )
+            if not all(term.strip() for term in terms):
+                raise ValueError(f"{key}: empty term")
+        return value
+
+
+class DigestEmail(_Model):
+    """``[digest.email]``: where the daily digest is mailed (SMTP)."""
+
+    to: list[str] = Field(min_length=1)
+    sender: str = "veille@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+
+
+class DigestPublish(_Model):
+    """``[digest.publish]``: the optional thread on Bluesky or Mastodon."""
+
+    network: Literal["bluesky", "mastodon"]
+    handle: str | None = None  # Bluesky
+    password_env: str | None = None  # Bluesky app password
+    pds_url: str = "https://bsky.social"
+    instance_url: str | None = None  # Mastodon
+    token_env: str | None = None  # Mastodon
+
+
+class DigestSection(_Model):
+    """``[digest]``: the daily digest of the leaders' best posts (DESIGN.md digest score)."""
+
+    cohort: str | None = None
+    size: int = Field(default=10, ge=1, le=50)
+    min_posts: int = Field(default=3, ge=1)
+    per_leader: int = Field(default=2, ge=1)
+    age_hours: float = Field(default=24.0, gt=0)
+    baseline_days: int = Field(default=90, ge=7)
+    min_baseline_posts: int = Field(default=5, ge=2)
+    repliers_weight: float = Field(default=1.0, ge=0)
+    mmr_lambda: float = Field(default=0.7, ge=0, le=1)
+    run_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    email: DigestEmail | None = None
+    publish: DigestPublish | None = None
+
+
 class VeilleConfig(_Model):
     workspace: WorkspaceSection = WorkspaceSection()
     organisations: list[Organisation] = []
@@ -166,6 +228,8 @@ class VeilleConfig(_Model):
                 raise ValueError(f"{key}: expected a list of terms")
         return value
 
+    check: CheckSection = CheckSection()
+    digest: DigestSection = DigestSection()
     #: ``[sources.<section>]`` tables as written: each is validated by the settings model
     #: of the connectors that read it (``source_settings``), found through the plugins.
     sources: dict[str, dict[str, Any]] = {}

@@ -76,4 +76,24 @@ jetstream_url = "wss://jetstream2.us-east.bsky.network/subscribe"
 [sources.rss]
 feeds = []
 news_queries = []             # e.g. ["Marie Dupont"]: a Google News RSS search feed each
+
+# The pre-publication check (`veille check`): extra risk terms, per category
+# (insults, confidential, market, absolute), added to the shipped FR/EN lexicons.
+[check.risk_terms]
+confidential = ["projet Hermès"]
+
+# The daily digest (`veille digest`, and `veille run` after run_at, local time).
+[digest]
+# cohort = "tech"             # only this cohort's leaders (default: every leader)
+size = 10                     # picks at most; at most per_leader (2) per leader
+min_posts = 3                 # fewer picks than this: no digest that day
+age_hours = 24                # each post is scored on the snapshot closest to this age
+run_at = "08:00"
+# [digest.email]
+# to = ["dircom@acme.example"]
+# smtp_host = "localhost"
+# [digest.publish]
+# network = "bluesky"
+# handle = "digest.acme.example"
+# password_env = "VEILLE_DIGEST_APP_PASSWORD"
 """

@@ -1,6 +1,7 @@
-"""Read functions of the store for the surfaces (the web pages and the API): plain lookups
-and lists, no metrics (those are ``veille.analytics``). Each takes a DuckDB connection or
-cursor, so a server hands each request its own cursor and never blocks the writer.
+"""Read functions of the store for the dashboard and its API (``read.py`` holds those of
+the CLI and the flows): plain look-ups and lists, no metrics (those are
+``veille.analytics``). Each takes a DuckDB connection or cursor, so a server hands each
+request its own cursor and never blocks the writer.
 """
 
 from __future__ import annotations
