@@ -54,7 +54,10 @@ async def user(
             try:
                 response = await client.get(path)
                 ok = response.status_code == 200
-            except httpx.HTTPError:
+                if not ok:
+                    print(f"{path}: HTTP {response.status_code}", file=sys.stderr)
+            except httpx.HTTPError as exc:
+                print(f"{path}: {type(exc).__name__}: {exc}", file=sys.stderr)
                 ok = False
             times[name].append(time.perf_counter() - start)
             if not ok:

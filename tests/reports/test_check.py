@@ -329,3 +329,17 @@ def test_unknown_leader_suggests_the_closest(store: Store) -> None:
     with pytest.raises(UsageError) as info:
         _context(store, "x", "alice-martn", T0)
     assert info.value.hint is not None and "alice-martin" in info.value.hint
+
+
+def test_run_check_in_one_call(store: Store) -> None:
+    from veille.reports.check_context import run_check
+
+    config = parse_config(REGISTRY, Path("veille.toml"))
+    ctx = build_context(DuckDBEngine(store.con), config, now=T0 + timedelta(hours=1))
+    draft = "Merci @bobb.example #boycott"
+    result = run_check(ctx, draft, "Bluesky", "alice-martin", T0)
+    rules = {r.rule: r.status for r in result.rules}
+    assert rules["mentions"] == "warn" and rules["hashtags"] == "fail" and result.verdict == "fail"
+    assert run_check(None, draft, "x").as_dict()["rules"][-1]["status"] == "skipped"
+    with pytest.raises(UsageError):
+        run_check(ctx, draft, "myspace")

@@ -295,3 +295,56 @@ def test_dashboard_feed_entries(ws_root: Path) -> None:
         items = digest_entries(SimpleNamespace(workspace=ws))
     assert [i["uri"] for i in items] == [p.uri for p in run.digest.picks]
     assert items[0]["title"] == "2026-10-01 · Alice Martin" and items[0]["created_at"].tzinfo
+
+
+def test_mastodon_thread_idempotent(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statuses: dict[str, dict[str, Any]] = {}  # Idempotency-Key -> status, as Mastodon keeps
+
+    def post(request: Request) -> Response:
+        key = request.headers["Idempotency-Key"]
+        if key not in statuses:
+            n = len(statuses) + 1
+            body = request.json
+            assert isinstance(body, dict)
+            statuses[key] = {"id": str(n), "uri": f"https://m.example/s/{n}",
+                             "url": f"https://m.example/@d/{n}", "body": body}  # fmt: skip
+        status = statuses[key]
+        return Response(json.dumps({k: status[k] for k in ("id", "uri", "url")}),
+                        content_type="application/json")  # fmt: skip
+
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_handler(post)
+    monkeypatch.setenv("VEILLE_TEST_TOKEN", "mastodon-token-42")
+    registry = REGISTRY + (
+        f'\n[digest.publish]\nnetwork = "mastodon"\ninstance_url = "{httpserver.url_for("/")}"\n'
+        'token_env = "VEILLE_TEST_TOKEN"\n'
+    )
+    root = make_workspace(tmp_path / "ws", registry)
+    with Workspace.open(root, read_only=True) as ws:
+        first = run_digest(ws, DAY, publish=True)
+        (root / "data" / "digests" / "2026-10-01.published.json").unlink()  # lost ledger
+        again = run_digest(ws, DAY, publish=True)
+    assert len(statuses) == 1 + len(first.digest.picks)  # the same keys: one thread
+    assert [p["uri"] for p in again.published] == [p["uri"] for p in first.published]
+    bodies = [s["body"] for s in statuses.values()]
+    assert "in_reply_to_id" not in bodies[0]
+    assert all(b["in_reply_to_id"] for b in bodies[1:])
+    assert all(post_length(b["status"], "mastodon").valid for b in bodies)
+
+
+def test_publish_settings_missing_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VEILLE_ABSENT_TOKEN", raising=False)
+    registry = REGISTRY + (
+        '\n[digest.publish]\nnetwork = "mastodon"\ninstance_url = "https://m.example"\n'
+        'token_env = "VEILLE_ABSENT_TOKEN"\n'
+    )
+    root = make_workspace(tmp_path / "ws", registry)
+    with Workspace.open(root, read_only=True) as ws, pytest.raises(UsageError) as info:
+        run_digest(ws, DAY, publish=True)
+    assert "VEILLE_ABSENT_TOKEN" in info.value.message
+    with Workspace.open(make_workspace(tmp_path / "plain"), read_only=True) as ws:
+        with pytest.raises(UsageError):
+            run_digest(ws, DAY, publish=True)  # no [digest.publish]
+        with pytest.raises(UsageError):
+            run_digest(ws, DAY, email=True)  # no [digest.email]

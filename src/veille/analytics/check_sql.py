@@ -67,8 +67,15 @@ WITH mine AS (
     WHERE p.deleted_at IS NULL
 ),
 acts AS (
-    SELECT o.created_at FROM posts o JOIN mine m
-      ON o.reply_to = m.uri OR o.quote_of = m.uri OR o.repost_of = m.uri
+    SELECT o.created_at FROM posts o JOIN mine m ON o.reply_to = m.uri
+    WHERE o.deleted_at IS NULL AND o.author_id <> m.author_id
+      AND o.created_at >= $since AND o.created_at < $until
+    UNION ALL
+    SELECT o.created_at FROM posts o JOIN mine m ON o.quote_of = m.uri
+    WHERE o.deleted_at IS NULL AND o.author_id <> m.author_id
+      AND o.created_at >= $since AND o.created_at < $until
+    UNION ALL
+    SELECT o.created_at FROM posts o JOIN mine m ON o.repost_of = m.uri
     WHERE o.deleted_at IS NULL AND o.author_id <> m.author_id
       AND o.created_at >= $since AND o.created_at < $until
     UNION ALL

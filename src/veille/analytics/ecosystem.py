@@ -101,7 +101,7 @@ _PERIOD_POSTS = f"""
 ACCOUNT_HASHTAGS_SQL = f"""
 WITH tags AS (
     SELECT network, author_id, unnest(list_distinct(hashtags)) AS tag
-    FROM ({_PERIOD_POSTS}) p WHERE hashtags IS NOT NULL AND len(hashtags) > 0
+    FROM ({_PERIOD_POSTS}) p WHERE hashtags IS NOT NULL
 )
 SELECT network, author_id AS account_id, lower(tag) AS term, count(*) AS n
 FROM tags WHERE tag IS NOT NULL AND tag <> ''

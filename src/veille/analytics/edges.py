@@ -49,7 +49,7 @@ resolved AS (
 mentioned AS (
     SELECT network, author_id AS source, 'mention' AS kind, created_at,
            unnest(list_distinct(mentions)) AS target
-    FROM live WHERE mentions IS NOT NULL AND len(mentions) > 0
+    FROM live WHERE mentions IS NOT NULL
 ),
 interactions AS (
     SELECT * FROM resolved UNION ALL SELECT * FROM mentioned

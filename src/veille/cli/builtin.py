@@ -18,12 +18,16 @@ MODULES: tuple[str, ...] = (
     "veille.cli.query_cmd",
     "veille.cli.enrich_cmd",
     "veille.cli.train_cmd",
+    "veille.cli.rank_cmd",
+    "veille.cli.leader_cmd",
+    "veille.cli.export_cmd",
     "veille.cli.graph_cmd",
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
     "veille.cli.serve_cmd",
     "veille.cli.check_cmd",
     "veille.cli.digest_cmd",
+    "veille.cli.report_cmd",
 )
 
 @hookimpl

@@ -31,6 +31,9 @@ register_messages(
             "Already published on {network} ({url}): nothing more",
         ),
         "digest.cli.bad_lang": ("--lang : fr ou en", "--lang: fr or en"),
+        "digest.col.leader": ("dirigeant", "leader"),
+        "digest.col.score": ("score", "score"),
+        "digest.col.reasons": ("raisons", "reasons"),
     }
 )
 
@@ -72,7 +75,10 @@ def digest(
     elif result.message:
         err.print(escape(result.message), highlight=False)
     else:
-        table = Table("#", "leader", "score", "reasons", "uri", show_lines=True)
+        table = Table(
+            "#", t("digest.col.leader"), t("digest.col.score"), t("digest.col.reasons"), "uri",
+            show_lines=True,
+        )  # fmt: skip
         for index, pick in enumerate(result.picks, start=1):
             table.add_row(
                 str(index), escape(pick.leader_name), f"{pick.score:.2f}",

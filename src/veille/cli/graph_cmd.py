@@ -38,6 +38,10 @@ register_messages(
             "Reciprocity: {leader} answered {answered} of the {addressed} accounts who "
             "addressed them ({share})",
         ),
+        "graph.cli.brokers": (
+            "Passeurs (intermédiarité, {method})",
+            "Brokers (betweenness, {method})",
+        ),
         "graph.cli.written": ("écrit : {path}", "written: {path}"),
         "graph.cli.engage": ("Qui engager pour {leader}", "Who {leader} should engage"),
         "graph.cli.bad_format": (
@@ -107,6 +111,14 @@ def _print_graph(value: dict[str, Any]) -> None:
         top.add_row(str(n), escape(node["id"]), escape(node["handle"]), f"{node['pagerank']:.5f}",
                     str(node["community"]), escape(node["stakeholder"] or "n/a"))  # fmt: skip
     console.print(top)
+    brokers = value.get("brokers")
+    if brokers and brokers["top"]:
+        table = Table("node", "handle", "betweenness", "community", "other communities",
+                      title=t("graph.cli.brokers", method=brokers["method"]))  # fmt: skip
+        for b in brokers["top"]:
+            table.add_row(escape(b["id"]), escape(b["handle"]), f"{b['betweenness']:,.0f}",
+                          str(b["community"]), str(b["other_communities"]))  # fmt: skip
+        console.print(table)
     rec = value.get("reciprocity")
     if rec:
         share = f"{100 * rec['value']:.0f} %" if rec["value"] is not None else rec["reason"]
@@ -139,7 +151,7 @@ def register(app: typer.Typer) -> None:
         ego network (--leader, --depth) or the accounts around a watch (--watch)."""
         if context.invoked_subcommand is not None:
             return
-        from veille.graph.brokers import betweenness
+        from veille.graph.brokers import betweenness, communities_touched
         from veille.graph.ecosystem import load, view
 
         _format(fmt, ("table", "json"))
@@ -149,6 +161,7 @@ def register(app: typer.Typer) -> None:
         value = view(eco, leader=leader, top=top)
         if not eco.built.empty:
             between = betweenness(eco.graph)
+            touches = communities_touched(eco.graph, eco.membership)
             if between.note:
                 value["notes"].append(between.note)
             order = sorted(range(len(eco.ids)), key=lambda i: -between.values[i])[:10]
@@ -157,7 +170,7 @@ def register(app: typer.Typer) -> None:
                 "top": [
                     {"id": eco.ids[i], "handle": eco.handle[i],
                      "betweenness": round(between.values[i], 3),
-                     "community": eco.membership[i]}
+                     "community": eco.membership[i], "other_communities": touches[i]}
                     for i in order if between.values[i] > 0
                 ],
             }  # fmt: skip

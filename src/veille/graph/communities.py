@@ -8,7 +8,10 @@ both find the two camps (``veille graph eval``, bench/RESULTS.md).
 The directed, weighted interaction graph is made undirected for community detection (the
 weights of ``a -> b`` and ``b -> a`` are summed): a community is a set of accounts that
 talk among themselves, whoever starts. Leiden runs until an iteration no longer improves
-the partition, from a fixed seed, so the same store gives the same communities. Community
+the partition (on graphs of up to ``STABLE_LIMIT`` vertices; above, two iterations,
+igraph's default: on a 200k-node power-law graph "until stable" took 120 s of CPU against
+3.4 s for two iterations, for modularity 0.272 either way within 0.002), from a fixed seed,
+so the same store gives the same communities. Community
 ids are renumbered by size, largest first (0, 1, 2...), ties by smallest member id.
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 import igraph as ig
 
 DEFAULT_SEED = 42
+STABLE_LIMIT = 100_000
 
 
 @contextmanager
@@ -70,7 +74,7 @@ def leiden(
             objective_function="modularity",
             weights=use,
             resolution=resolution,
-            n_iterations=-1,
+            n_iterations=-1 if n <= STABLE_LIMIT else 2,
         )
     return renumber(part.membership, graph.vs["name"] if "name" in graph.vs.attributes() else None)
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -184,15 +185,22 @@ def _length(text: str, network: str) -> Rule:
     return Rule("length", "pass", t("check.length.ok", **values))
 
 
-def _enrich(text: str) -> dict[str, Any]:
-    import pyarrow as pa
-
+@cache
+def _stages() -> tuple[Any, ...]:
+    """The language, sentiment and cue stages, built once (the cue lexicon's matcher takes
+    tens of milliseconds to build)."""
     from veille.pipeline.cues import CueStage
     from veille.pipeline.language import LanguageStage
     from veille.pipeline.sentiment import SentimentStage
 
+    return (LanguageStage(), SentimentStage(), CueStage())
+
+
+def _enrich(text: str) -> dict[str, Any]:
+    import pyarrow as pa
+
     batch = pa.RecordBatch.from_arrays([pa.array([text], pa.string())], names=["text"])
-    for stage in (LanguageStage(), SentimentStage(), CueStage()):
+    for stage in _stages():
         batch = stage(batch)
     return {name: batch.column(name)[0].as_py() for name in batch.schema.names}
 

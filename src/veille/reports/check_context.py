@@ -9,7 +9,17 @@ from datetime import datetime, timedelta
 from veille.analytics.check_sql import audience_by_hour, leader_posts, resolve_handles, signal_terms
 from veille.analytics.cohort import leader as registry_leader
 from veille.analytics.context import AnalyticsContext
-from veille.reports.check import CheckContext, LeaderContext, SignalHit, hashtags_of, mentions_of
+from veille.reports.check import (
+    CheckContext,
+    CheckResult,
+    LeaderContext,
+    SignalHit,
+    check_draft,
+    hashtags_of,
+    mentions_of,
+    validate_draft,
+    validate_network,
+)
 
 #: A signal is current when detected within this window before the anchor.
 SIGNAL_WINDOW = timedelta(days=3)
@@ -52,3 +62,23 @@ def build_check_context(
         organisations=organisations,
         now=now,
     )
+
+
+def run_check(
+    ctx: AnalyticsContext | None,
+    draft: str,
+    network: str,
+    leader_id: str | None = None,
+    now: datetime | None = None,
+) -> CheckResult:
+    """The check in one call, for the command line and ``/api/v1/check``: the context
+    from ``ctx`` (none: the rules that need a workspace are skipped), then the pure check.
+    Bad input (network, draft, leader) is a ``UsageError`` raised before any query."""
+    network = validate_network(network)
+    validate_draft(draft)
+    if ctx is None:
+        return check_draft(draft, network, leader_id, None)
+    from datetime import UTC
+
+    context = build_check_context(ctx, draft, leader_id, now or datetime.now(UTC))
+    return check_draft(draft, network, leader_id, context)

@@ -149,6 +149,7 @@ def render(
         "workspace_name": state.config.workspace.name,
         "url_with": partial(url_with, request),
         "value": _value,
+        "known_keys": i18n.MESSAGES,
         "plotly_guards": _plotly_guards,
         **(context or {}),
     }

@@ -5,10 +5,12 @@ sessions, the login limiter, and whether it is a read-only demo. Requests read t
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +23,8 @@ from veille.workspace import Workspace
 from veille.workspace.config import VeilleConfig, load_config
 from veille.workspace.workspace import CONFIG_NAME
 
+T = TypeVar("T")
+
 
 @dataclass
 class ServerState:
@@ -30,6 +34,41 @@ class ServerState:
     sessions: Sessions = field(default_factory=Sessions)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     _config_lock: threading.Lock = field(default_factory=threading.Lock)
+    _memo: OrderedDict[Hashable, tuple[Hashable, Any]] = field(default_factory=OrderedDict)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock)
+    memo_size: int = 256
+
+    def data_version(self) -> Hashable:
+        """Changes whenever the store or ``veille.toml`` may have changed: the size and
+        time of the store file, its write-ahead log and the config (one ``stat`` each)."""
+        if self.read_only:
+            return "read-only"
+        store = self.workspace.store.path
+        parts: list[tuple[int, int] | None] = []
+        for path in (store, store.with_name(store.name + ".wal"), self.root / CONFIG_NAME):
+            try:
+                st = path.stat()
+                parts.append((st.st_size, st.st_mtime_ns))
+            except FileNotFoundError:
+                parts.append(None)
+        return (id(self.workspace.config), *parts)
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered until the data changes (figures of a page are the same
+        for every user until then; a read-only demo computes each one once)."""
+        version = self.data_version()
+        with self._memo_lock:
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] == version:
+                self._memo.move_to_end(key)
+                return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = (version, value)
+            self._memo.move_to_end(key)
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+        return value
 
     @property
     def root(self) -> Path:

@@ -142,6 +142,32 @@ def leaders_table(
     sort: str = "rank",
     descending: bool = False,
 ) -> dict[str, Any]:
+    """The leaderboard (remembered until the data changes); see ``_leaders_table``."""
+    key = ("leaders", cohort, sector, country, period, sort, descending)
+    return state.memo(
+        key,
+        lambda: _leaders_table(
+            state,
+            cohort=cohort,
+            sector=sector,
+            country=country,
+            period=period,
+            sort=sort,
+            descending=descending,
+        ),
+    )
+
+
+def _leaders_table(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    period: str | None = None,
+    sort: str = "rank",
+    descending: bool = False,
+) -> dict[str, Any]:
     """The leaderboard: the Leader Index ranking (``veille.analytics.index.rank``, the
     same rows as ``veille rank --format json``) where this version has it, else the
     registry's leaders filtered the same way, with the reason."""
@@ -172,22 +198,23 @@ def leaders_table(
         else:
             rows = list(registry.values())
             index = unavailable("Leader Index")
-    if sort in ("rank", "index") and rank is not None:
-        if sort == "index":
-            rows.sort(key=lambda r: (_value(r["index"]) is None, -(_value(r["index"]) or 0.0)))
-    elif sort in INDEX_COMPONENTS and rank is not None:
-        rows.sort(
-            key=lambda r: (
-                _value(r["components"].get(sort)) is None,
-                -(_value(r["components"].get(sort)) or 0.0),
-            )
-        )
+    numeric: dict[str, Any] = {"index": lambda r: _value(r["index"])}
+    for name in INDEX_COMPONENTS:
+        numeric[name] = lambda r, name=name: _value(r["components"].get(name))
+    if rank is not None and sort in numeric:
+        get = numeric[sort]
+        known = [r for r in rows if get(r) is not None]
+        known.sort(key=get, reverse=descending)
+        rows = known + [r for r in rows if get(r) is None]  # no figure: last, either way
+    elif rank is not None and sort == "rank":
+        if descending:
+            rows.reverse()
     else:
         key = sort if sort in ("name", "organisation", "sector", "country") else "name"
         field_of = {"organisation": "organisation_name"}.get(key, key)
         rows.sort(key=lambda r: (r[field_of] is None, sort_key(r[field_of])))
-    if descending:
-        rows.reverse()
+        if descending:
+            rows.reverse()
     return {
         "period": {"since": span.since, "until": span.until},
         "filters": {"cohort": cohort, "sector": sector, "country": country},
@@ -207,6 +234,11 @@ def find_leader(config: VeilleConfig, leader_id: str) -> Leader:
 
 
 def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
+    find_leader(state.config, leader_id)
+    return state.memo(("profile", leader_id), lambda: _leader_profile(state, leader_id))
+
+
+def _leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
     config = state.config
     leader = find_leader(config, leader_id)
     accounts = sorted(
@@ -222,17 +254,25 @@ def leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
         profiles = dashboard.account_profiles(cur, known)
         posts = dashboard.author_posts(cur, known, limit=20)
     missing = [a for a in accounts if not a["known"]]
+    from veille.analytics.channels import channels
+
+    analytics_profile = optional("veille.analytics.profile", "profile")
+    with state.analytics() as ctx:
+        default = getattr(getattr(config, "index", None), "period", None) or DEFAULT_PERIOD
+        span = ctx.period(default)
+        channel_view = channels(ctx, leader, span)
+        scored = analytics_profile(ctx, leader.id, span) if analytics_profile else None
     return {
         **leader_row(config, leader),
+        "period": {"since": span.since, "until": span.until},
         "accounts": profiles,
         "unknown_accounts": [
             {"network": a["network"], "account": a["account_id"]} for a in missing
         ],
         "posts": [post_dict(p) for p in posts],
         "objectives": [o.model_dump() for o in config.objectives if o.leader == leader.id],
-        "index": unavailable("Leader Index"),
-        "conversation": unavailable("conversation quality"),
-        "sentiment": unavailable("what others say (sentiment by stakeholder group)"),
+        "channels": channel_view,
+        "index": scored if scored is not None else unavailable("Leader Index"),
     }
 
 
@@ -255,6 +295,10 @@ def post_dict(post: dashboard.PostRow) -> dict[str, Any]:
 
 
 def watches(state: ServerState) -> list[dict[str, Any]]:
+    return state.memo(("watches",), lambda: _watches(state))
+
+
+def _watches(state: ServerState) -> list[dict[str, Any]]:
     with state.cursor() as cur:
         counts = dashboard.match_counts(cur)
     return [
@@ -288,6 +332,22 @@ def watch_posts(
     sentiment: str | None = None,
 ) -> list[dict[str, Any]]:
     find_watch(state, watch_id)
+    key = ("watch_posts", watch_id, limit, after, network, lang, sentiment)
+    return state.memo(
+        key,
+        lambda: _watch_posts(state, watch_id, limit, after, network, lang, sentiment),
+    )
+
+
+def _watch_posts(
+    state: ServerState,
+    watch_id: str,
+    limit: int,
+    after: tuple[datetime, str] | None,
+    network: str | None,
+    lang: str | None,
+    sentiment: str | None,
+) -> list[dict[str, Any]]:
     with state.cursor() as cur:
         rows = dashboard.watch_posts(
             cur,
@@ -305,6 +365,10 @@ def watch_posts(
 
 
 def overview(state: ServerState) -> dict[str, Any]:
+    return state.memo(("overview",), lambda: _overview(state))
+
+
+def _overview(state: ServerState) -> dict[str, Any]:
     config = state.config
     with state.cursor() as cur:
         counts = dashboard.store_counts(cur)
@@ -334,6 +398,10 @@ def sources(state: ServerState) -> dict[str, Any]:
 
 
 def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
+    return state.memo(("objectives", leader), lambda: _objectives(state, leader))
+
+
+def _objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
     """Every objective with its weekly series, trend, projection and on/off track
     (``veille.analytics.objectives``), and the five ROI dimensions."""
     from veille.analytics import objectives as analytics_objectives
@@ -351,6 +419,21 @@ def objectives(state: ServerState, leader: str | None = None) -> dict[str, Any]:
 
 
 def presence(
+    state: ServerState,
+    *,
+    cohort: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    weeks: int = 8,
+) -> dict[str, Any]:
+    key = ("presence", cohort, sector, country, weeks)
+    return state.memo(
+        key,
+        lambda: _presence(state, cohort=cohort, sector=sector, country=country, weeks=weeks),
+    )
+
+
+def _presence(
     state: ServerState,
     *,
     cohort: str | None = None,

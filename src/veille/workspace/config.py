@@ -141,6 +141,96 @@ class Objective(_Model):
         return value
 
 
+#: Leader Index components, in display order, with DESIGN.md's default weights (growth
+#: is shown and ranked but weighs nothing unless ``[index.weights]`` gives it a weight).
+INDEX_COMPONENTS: tuple[str, ...] = (
+    "reach",
+    "growth",
+    "engagement",
+    "amplification",
+    "conversation",
+    "centrality",
+    "sentiment",
+)
+DEFAULT_INDEX_WEIGHTS: dict[str, float] = {
+    "reach": 0.15,
+    "growth": 0.0,
+    "engagement": 0.20,
+    "amplification": 0.10,
+    "conversation": 0.25,
+    "centrality": 0.20,
+    "sentiment": 0.10,
+}
+EDGE_KINDS: tuple[str, ...] = ("reply", "quote", "repost", "mention")
+
+
+def _weights(value: Any, known: Sequence[str], what: str) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table of {what} = weight")
+    out: dict[str, float] = {}
+    for key, weight in value.items():
+        if key not in known:
+            raise ValueError(f"unknown {what} {key!r} (expected one of {', '.join(known)})")
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise ValueError(f"{key}: expected a number, got {weight!r}")
+        if not 0 <= weight <= 100:
+            raise ValueError(f"{key}: weight {weight} is out of range (0 to 100)")
+        out[key] = float(weight)
+    return out
+
+
+class IndexSection(_Model):
+    """``[index]``: the Leader Index and the leader analytics (DESIGN.md definitions)."""
+
+    #: default period of ``veille rank`` and ``veille leader`` (``28d``, ``12w``...)
+    period: str = "28d"
+    #: component weights; missing ones keep their default
+    weights: dict[str, float] = {}
+    #: posts (originals, replies) a leader must write in the period to be ranked
+    min_posts: int = Field(default=3, ge=1, le=10_000)
+    #: an answer counts within this many hours of the mention (responsiveness)
+    response_hours: float = Field(default=48.0, gt=0, le=24 * 90)
+    #: conversation quality = this share of responsiveness + the rest of dialogue ratio
+    responsiveness_share: float = Field(default=0.5, ge=0, le=1)
+    #: representative sentiment: each author counts at most this many posts
+    sentiment_cap: int = Field(default=3, ge=1, le=1000)
+    #: labelled posts about a leader needed for a sentiment figure
+    min_sentiment_posts: int = Field(default=5, ge=1, le=100_000)
+    #: loud minority: the top ``loud_top_share`` of authors write over ``loud_negative_share``
+    #: of the negative posts
+    loud_top_share: float = Field(default=0.01, gt=0, lt=1)
+    loud_negative_share: float = Field(default=0.30, gt=0, lt=1)
+    #: interaction edge weights for centrality (DESIGN.md: reply 1, quote 1, repost 1,
+    #: mention 0.5)
+    edge_weights: dict[str, float] = {}
+    #: periods of history in the leader profile (this one included)
+    history: int = Field(default=4, ge=1, le=52)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not re.match(r"^\s*[1-9]\d*\s*[hdwm]\s*$", value):
+            raise ValueError(f"{value!r} is not a period length (e.g. 28d, 12w, 24h, 3m)")
+        return value.strip()
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _component_weights(cls, value: Any) -> dict[str, float]:
+        weights = _weights(value, INDEX_COMPONENTS, "component")
+        merged = {**DEFAULT_INDEX_WEIGHTS, **weights}
+        if sum(merged.values()) <= 0:
+            raise ValueError("at least one component needs a positive weight")
+        return weights
+
+    @field_validator("edge_weights", mode="before")
+    @classmethod
+    def _edge_weights(cls, value: Any) -> dict[str, float]:
+        return _weights(value, EDGE_KINDS, "interaction kind")
+
+    def component_weights(self) -> dict[str, float]:
+        return {**DEFAULT_INDEX_WEIGHTS, **self.weights}
+
+
 RISK_CATEGORIES = ("insults", "confidential", "market", "absolute")
 
 
@@ -210,6 +300,7 @@ class VeilleConfig(_Model):
     watches: list[Watch] = []
     objectives: list[Objective] = []
     stakeholders: dict[str, list[str] | float] = {}
+    index: IndexSection = IndexSection()
 
     @field_validator("stakeholders")
     @classmethod
