@@ -103,8 +103,12 @@ def build(root: Path) -> Path:
     for i in range(60):
         who, text = texts[i % len(texts)]
         did = ACCOUNTS[who][0]
+        alice = ACCOUNTS["alice"][0]
+        replying = who in ("fan", "bob") and i >= 5
         records.append(
             Post(
+                reply_to=f"at://{alice}/app.bsky.feed.post/p{i - i % 5:03d}" if replying else None,
+                mentions=[alice] if who in ("fan", "evil") else [],
                 uri=f"at://{did}/app.bsky.feed.post/p{i:03d}",
                 network="bluesky",
                 post_id=f"p{i:03d}",

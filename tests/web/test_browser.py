@@ -214,6 +214,30 @@ def test_create_a_watch_with_an_error_then_right(served: str, browser: Any) -> N
     watcher.check()
 
 
+def test_open_the_graph_and_check_a_draft(served: str, browser: Any) -> None:
+    page, watcher = new_page(browser, served)
+    log_in(page)
+    page.goto("/ecosystem?lang=en")
+    page.select_option("select[name=leader]", "camille-haddad")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/ecosystem?leader=camille-haddad*")
+    page.locator("#graph canvas").first.wait_for()
+    nodes = page.evaluate("window.veilleCy.nodes().length")
+    assert nodes > 10
+    assert page.locator("text=Who to engage").count() == 1
+    shot(page, "ecosystem-graph")
+    page.goto("/check?lang=en")
+    page.fill("#draft", "Fiers de lancer notre nouvelle offre ! #IA")
+    page.select_option("#network", "bluesky")
+    page.select_option("#leader", "camille-haddad")
+    page.click("form.stack button[type=submit]")
+    page.locator("#check-result table").wait_for()
+    assert "Verdict" in page.locator("#check-result h2").inner_text()
+    shot(page, "check-result")
+    assert axe_serious(page) == []
+    watcher.check()
+
+
 def test_digest_feed_and_api(served: str, browser: Any) -> None:
     page, watcher = new_page(browser, served)
     log_in(page)

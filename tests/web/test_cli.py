@@ -53,3 +53,20 @@ def test_tokens_list_and_revoke(ws_root: Path) -> None:
 def test_serve_help() -> None:
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--demo" in result.output
+
+
+def test_serve_collects_with_the_run_loop(tmp_path: Path) -> None:
+    import threading
+
+    from veille.web.server import collecting
+    from veille.workspace.workspace import init_workspace
+
+    init_workspace(tmp_path, '[workspace]\nname = "quiet"\n')  # no source to poll
+    cycles = threading.Event()
+    with Workspace.open(tmp_path) as ws:
+        with collecting(ws, interval=3600, after_cycle=cycles.set) as stop:
+            assert cycles.wait(60), "the run loop never finished a cycle"
+            assert not stop.is_set()
+        assert stop.is_set()
+    threads = [t.name for t in threading.enumerate()]
+    assert "veille-serve-collect" not in threads

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -270,3 +271,60 @@ def test_demo_needs_no_login_and_changes_nothing(demo: TestClient) -> None:
     assert "lecture seule" in demo.get("/").text
     assert demo.post("/listening", data={"id": "x", "query": "x"}).status_code == 403
     assert demo.get("/api/v1/leaders").status_code == 200
+
+
+def test_ecosystem_graph_page(admin: TestClient) -> None:
+    page = admin.get("/ecosystem?leader=alice-martin&period=90d")
+    assert page.status_code == 200
+    data = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page.text)
+    assert data
+    graph = json.loads(data.group(1))
+    assert graph["nodes"] and all(0 <= n["x"] <= 1 and 0 <= n["y"] <= 1 for n in graph["nodes"])
+    assert "leader:alice-martin" in {n["id"] for n in graph["nodes"]}
+    assert admin.get("/ecosystem?leader=alice").status_code == 404
+    assert admin.get("/ecosystem?period=never").status_code == 422
+
+
+def test_ecosystem_graph_api(demo: TestClient) -> None:
+    api = demo.get("/api/v1/graph?leader=alice-martin&top=5").json()
+    assert len(api["graph"]["nodes"]) <= 6 and api["leader"] == "alice-martin"
+
+
+def test_check_a_draft(admin: TestClient) -> None:
+    csrf = admin.headers["x-test-csrf"]
+    refused = admin.post("/check", data={"draft": "Bonjour", "network": "bluesky"})
+    assert refused.status_code == 403
+    checked = admin.post(
+        "/check",
+        data={
+            "draft": f"Bonjour {fixture_ws.SCRIPT}",
+            "network": "bluesky",
+            "leader": "alice-martin",
+            "csrf": csrf,
+        },
+        headers={"hx-request": "true"},
+    )
+    assert checked.status_code == 200
+    assert "Verdict" in checked.text and "length" in checked.text
+    assert fixture_ws.SCRIPT not in checked.text
+    bad = admin.post(
+        "/check",
+        data={"draft": "x", "network": "myspace", "csrf": csrf},
+        headers={"hx-request": "true"},
+    )
+    assert bad.status_code == 200 and "network" in bad.text and 'role="alert"' in bad.text
+
+
+def test_signals_page_and_story(admin: TestClient) -> None:
+    from veille.web.views import optional
+
+    page = admin.get("/signals?lang=en")
+    assert page.status_code == 200
+    if optional("veille.signals.workspace", "workspace_signals") is None:
+        assert "Not available yet" in page.text
+        assert admin.get("/signals/nothing").status_code == 404
+        return
+    ids = re.findall(r'href="/signals/([^"]+)"', page.text)
+    for signal_id in ids[:3]:
+        assert admin.get(f"/signals/{signal_id}").status_code == 200
+    assert admin.get("/signals/no-such-story").status_code == 404

@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.report_cmd",
 )
 
+
 @hookimpl
 def veille_commands(app: typer.Typer) -> None:
     for name in MODULES:

@@ -37,9 +37,13 @@ def _command(path: str, command: Any) -> list[str]:
 
 def reference() -> str:
     root: Any = get_command(app)
-    lines = ["# veille command reference", "",
-             "Generated from the commands by `python -m veille.cli.reference > docs/cli.md`;",
-             "`tests/test_docs.py` checks that it is up to date.", ""]
+    lines = [
+        "# veille command reference",
+        "",
+        "Generated from the commands by `python -m veille.cli.reference > docs/cli.md`;",
+        "`tests/test_docs.py` checks that it is up to date.",
+        "",
+    ]
     for name in sorted(root.commands):
         lines += _command(f"veille {name}", root.commands[name])
     return "\n".join(lines).rstrip() + "\n"

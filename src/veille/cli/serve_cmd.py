@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from veille.cli.common import WorkspaceOption, console, err
+from veille.cli.common import DataTable, WorkspaceOption, console, err
 from veille.errors import UsageError
 from veille.store import auth as store_auth
 from veille.workspace import Workspace
@@ -40,13 +39,19 @@ def serve(
         help="Folder of the demo workspace (default: ~/.cache/veille/demo).",
     ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    collect: bool = typer.Option(
+        False,
+        "--collect",
+        help="Also run the collection schedule of `veille run` in this process (polls "
+        "every --interval minutes, live streams continuously, enrichment after each poll).",
+    ),
+    interval: float = typer.Option(15.0, "--interval", min=0.1, help="Minutes between polls."),
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI at /openapi.json) of the workspace.
 
     This process owns the workspace while it runs. Log in with a user from `veille user
-    add`; the API needs a token from `veille token add` (except under --demo). This version
-    runs no collector inside the server: run `veille collect`/`veille run` when it is
-    stopped.
+    add`; the API needs a token from `veille token add` (except under --demo). With
+    --collect it also collects, as `veille run` does; otherwise stop it to collect.
     """
     from veille.web.server import LOOPBACK, open_demo
     from veille.web.server import serve as run_server
@@ -68,7 +73,26 @@ def serve(
             f"veille serves {escape(str(ws.root))} on http://{host}:{port}/"
             + (" (read-only demo, no login)" if demo else "")
         )
-        run_server(ws, host=host, port=port, demo=demo, log_level=log_level)
+        after_cycle = None
+        if collect:
+            from veille.cli.collect_cmd import _enrich
+            from veille.reports.digest_run import DigestJob
+
+            digest_job = DigestJob(ws)
+
+            def after_cycle() -> None:  # what `veille run` does after each cycle
+                _enrich(ws, retention=True)
+                digest_job()
+
+        run_server(
+            ws,
+            host=host,
+            port=port,
+            demo=demo,
+            log_level=log_level,
+            collect_every=interval * 60.0 if collect else None,
+            after_cycle=after_cycle,
+        )
     finally:
         ws.close()
 
@@ -114,9 +138,9 @@ def user_list(workspace: Path = WorkspaceOption) -> None:
     """List the users."""
     with Workspace.open(workspace, read_only=True) as ws, ws.store.con.cursor() as cur:
         users = store_auth.list_users(cur)
-    table = Table("name", "role", "created")
+    table = DataTable("name", "role", "created")
     for user in users:
-        table.add_row(escape(user.name), user.role, user.created_at.isoformat(timespec="seconds"))
+        table.add_row(user.name, user.role, user.created_at.isoformat(timespec="seconds"))
     console.print(table)
 
 
@@ -154,11 +178,11 @@ def token_list(workspace: Path = WorkspaceOption) -> None:
     """List the API tokens (ids and names, never the tokens)."""
     with Workspace.open(workspace, read_only=True) as ws, ws.store.con.cursor() as cur:
         tokens = store_auth.list_tokens(cur)
-    table = Table("id", "name", "role", "created", "revoked")
+    table = DataTable("id", "name", "role", "created", "revoked")
     for tok in tokens:
         table.add_row(
             tok.id,
-            escape(tok.name),
+            tok.name,
             tok.role,
             tok.created_at.isoformat(timespec="seconds"),
             tok.revoked_at.isoformat(timespec="seconds") if tok.revoked_at else "",

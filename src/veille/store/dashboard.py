@@ -182,6 +182,13 @@ def author_posts(
     return _page(con, ["(p.network || ':' || p.author_id) = ANY(?)"], [keys], limit, after)
 
 
+def posts_by_uri(con: duckdb.DuckDBPyConnection, uris: list[str]) -> list[PostRow]:
+    """The stored, not deleted posts among ``uris``, newest first."""
+    if not uris:
+        return []
+    return _page(con, ["p.uri = ANY(?)"], [list(uris)], len(uris), None)
+
+
 def account_profiles(
     con: duckdb.DuckDBPyConnection, accounts: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:

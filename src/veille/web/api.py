@@ -262,11 +262,20 @@ def presence(
     )
 
 
-@router.get("/signals", summary="Signals and stories")
-def signals(request: Request) -> dict[str, Any]:
-    return {**views.unavailable("signals"), "items": []}
+@router.get("/signals", responses=NOT_FOUND, summary="Signals and stories")
+def signals(
+    request: Request,
+    watch: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_:-]{0,80}$")] = None,
+    kind: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}$")] = None,
+) -> dict[str, Any]:
+    return views.signals(state_of(request), watch=watch, kind=kind)
 
 
-@router.get("/graph", summary="The ecosystem graph")
-def graph(request: Request) -> dict[str, Any]:
-    return {**views.unavailable("ecosystem graph"), "nodes": [], "edges": []}
+@router.get("/graph", responses=NOT_FOUND, summary="The ecosystem graph, laid out")
+def graph(
+    request: Request,
+    leader: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,80}$")] = None,
+    period: Annotated[str, Query(pattern=PERIOD)] = "90d",
+    top: Annotated[int, Query(ge=1, le=1000)] = 150,
+) -> dict[str, Any]:
+    return views.ecosystem(state_of(request), leader=leader, period=period.strip(), top=top)

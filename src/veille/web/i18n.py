@@ -70,10 +70,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Collection: {state}",
     ),
     "collectors.off": (
-        "ce serveur ne collecte pas (lancez `veille run` à part, ou attendez la boucle de "
-        "collecte intégrée)",
-        "this server does not collect (run `veille run` separately, or wait for the built-in "
-        "collection loop)",
+        "ce serveur ne collecte pas (relancez-le avec `veille serve --collect`, ou arrêtez-le "
+        "pour `veille run`)",
+        "this server does not collect (start it with `veille serve --collect`, or stop it "
+        "to `veille run`)",
+    ),
+    "collectors.on": (
+        "ce serveur collecte (le calendrier de `veille run`)",
+        "this server collects (the schedule of `veille run`)",
     ),
     "collectors.demo": (
         "démonstration en lecture seule : pas de collecte",
@@ -192,7 +196,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Raw and representative sentiment, stakeholder mix and share of voice: not available yet.",
     ),
     "signals.title": ("Signaux", "Signals"),
+    "signals.none": ("Aucun signal dans la période.", "No signal in the period."),
+    "signals.term": ("Sujet", "Term"),
+    "signals.first_seen": ("Vu pour la première fois", "First seen"),
+    "signals.authors": ("auteurs", "authors"),
+    "signals.why": ("Pourquoi", "Why"),
+    "signals.sample": ("Posts de l'histoire", "Posts of the story"),
+    "notfound.story": ("Aucune histoire « {id} ».", "No story “{id}”."),
     "ecosystem.title": ("Écosystème", "Ecosystem"),
+    "ecosystem.everyone": ("Tout l'écosystème", "The whole ecosystem"),
+    "ecosystem.shown": (
+        "{shown} comptes montrés sur {total}, {edges} liens",
+        "{shown} accounts shown of {total}, {edges} links",
+    ),
+    "ecosystem.caption": (
+        "Graphe des interactions (taille : PageRank, couleur : communauté). Cliquez un nœud "
+        "pour son nom ; les chiffres sont dans les tableaux ci-dessous.",
+        "Interaction graph (size: PageRank, colour: community). Click a node for its name; "
+        "the figures are in the tables below.",
+    ),
+    "ecosystem.communities": ("Communautés", "Communities"),
+    "ecosystem.size": ("Taille", "Size"),
+    "ecosystem.top": ("Comptes les plus centraux", "Most central accounts"),
+    "ecosystem.engage": ("Qui engager", "Who to engage"),
     "objectives.title": ("Objectifs", "Objectives"),
     "objectives.progress_na": (
         "Avancement et prévisions : pas encore disponibles.",
@@ -241,6 +267,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.admin_only": ("Réservé aux administrateurs.", "Admins only."),
     "digest.title": ("Digest", "Digest"),
     "check.title": ("Vérifier un brouillon", "Check a draft"),
+    "check.draft": ("Brouillon", "Draft"),
+    "check.submit": ("Vérifier", "Check"),
+    "check.verdict": ("Verdict", "Verdict"),
+    "check.rule": ("Règle", "Rule"),
+    "check.reason": ("Pourquoi", "Why"),
+    "digest.feed": ("Flux Atom du digest", "The digest's Atom feed"),
+    "digest.open": ("ouvrir", "open"),
+    "digest.none": (
+        "Aucun digest enregistré : `veille digest` en construit un chaque jour.",
+        "No digest stored yet: `veille digest` builds one a day.",
+    ),
     "table.toggle": ("Voir les chiffres", "Show the figures"),
     "error.title": ("Erreur", "Error"),
     "error.readonly": ("Démonstration en lecture seule.", "Read-only demo."),

@@ -10,12 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from veille.errors import UsageError
 from veille.query.parser import QuerySyntaxError, parse
 from veille.store import auth as store_auth
 from veille.web import feeds, views
-from veille.web.render import render, session_of, state_of
+from veille.web.i18n import tr
+from veille.web.render import lang_of, render, session_of, state_of
 from veille.web.security import CSRF_FIELD, CSRF_HEADER, Session, same
 from veille.workspace.watch_edit import save_watch
 from veille.workspace.workspace import CONFIG_NAME
@@ -354,13 +356,37 @@ def _decode_before(value: str | None) -> tuple[datetime, str] | None:
 
 
 @router.get("/signals", response_class=HTMLResponse)
-def signals(request: Request, session: PageSession) -> HTMLResponse:
-    return render(request, "pending.html", {"title": "signals.title", "what": "signals"})
+def signals(
+    request: Request,
+    session: PageSession,
+    watch: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_:-]{0,80}$|^$")] = None,
+    kind: Annotated[str | None, Query(pattern=r"^[a-z_]{0,20}$")] = None,
+) -> HTMLResponse:
+    data = views.signals(state_of(request), watch=watch or None, kind=kind or None)
+    return render(request, "signals.html", {"data": data})
+
+
+@router.get("/signals/{signal_id}", response_class=HTMLResponse)
+def story(request: Request, signal_id: str, session: PageSession) -> HTMLResponse:
+    item = views.story(state_of(request), signal_id)
+    with state_of(request).cursor() as cur:
+        from veille.store.dashboard import posts_by_uri
+
+        posts = [views.post_dict(p) for p in posts_by_uri(cur, item["uris"][:30])]
+    return render(request, "story.html", {"s": item, "posts": posts})
 
 
 @router.get("/ecosystem", response_class=HTMLResponse)
-def ecosystem(request: Request, session: PageSession) -> HTMLResponse:
-    return render(request, "pending.html", {"title": "ecosystem.title", "what": "ecosystem graph"})
+def ecosystem(
+    request: Request,
+    session: PageSession,
+    leader: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,80}$|^$")] = None,
+    period: Annotated[str, Query(pattern=PERIOD)] = "90d",
+) -> HTMLResponse:
+    state = state_of(request)
+    data = views.ecosystem(state, leader=leader or None, period=period.strip())
+    leaders = sorted(((x.id, x.name) for x in state.config.leaders), key=lambda p: p[1])
+    return render(request, "ecosystem.html", {"data": data, "leaders": leaders})
 
 
 @router.get("/presence", response_class=HTMLResponse)
@@ -404,14 +430,39 @@ def presence(
 
 @router.get("/digest", response_class=HTMLResponse)
 def digest(request: Request, session: PageSession) -> HTMLResponse:
-    return render(request, "pending.html", {"title": "digest.title", "what": "digest"})
+    return render(request, "digest.html", {"data": views.digests(state_of(request))})
 
 
 @router.get("/check", response_class=HTMLResponse)
 def check(request: Request, session: PageSession) -> HTMLResponse:
-    return render(
-        request, "pending.html", {"title": "check.title", "what": "pre-publication check"}
-    )
+    from veille.reports.check import NETWORKS
+
+    state = state_of(request)
+    leaders = sorted(((x.id, x.name) for x in state.config.leaders), key=lambda p: p[1])
+    return render(request, "check.html", {"networks": NETWORKS, "leaders": leaders})
+
+
+@router.post("/check", response_class=HTMLResponse)
+async def check_post(request: Request, session: PageSession) -> HTMLResponse:
+    """Checking changes nothing: a read-only demo may do it too (the CSRF token is still
+    required of a signed-in session)."""
+    form = await request.form()
+    state = state_of(request)
+    if not state.demo:
+        sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
+        if not same(sent if isinstance(sent, str) else None, session.csrf):
+            raise Forbidden("error.csrf")
+    values = {k: form.get(k) for k in ("draft", "network", "leader")}
+    draft, network, leader = (v if isinstance(v, str) else "" for v in values.values())
+    try:
+        result = await run_in_threadpool(views.check, state, draft, network, leader or None)
+    except views.InvalidParam as exc:
+        if not request.headers.get("hx-request"):
+            raise
+        lang = lang_of(request)
+        message = tr(lang, "error.invalid", field=exc.field, reason=exc.reason)
+        return render(request, "_check_result.html", {"error": message})
+    return render(request, "_check_result.html", {"result": result})
 
 
 @router.get("/objectives", response_class=HTMLResponse)

@@ -469,3 +469,108 @@ def _presence(
         ],
         "weekly": weekly,
     }
+
+
+# --- ecosystem ---------------------------------------------------------------------------
+
+
+def ecosystem(
+    state: ServerState, *, leader: str | None = None, period: str = "90d", top: int = 150
+) -> dict[str, Any]:
+    """The graph with its layout (``veille.graph.layout.graph_view``), its communities, and
+    for a leader who to engage (``veille.graph.engage``)."""
+    if leader is not None:
+        find_leader(state.config, leader)
+    return state.memo(
+        ("ecosystem", leader, period, top), lambda: _ecosystem(state, leader, period, top)
+    )
+
+
+def _ecosystem(state: ServerState, leader: str | None, period: str, top: int) -> dict[str, Any]:
+    from veille.graph.ecosystem import load
+    from veille.graph.engage import engage
+    from veille.graph.layout import graph_view
+
+    with state.analytics() as ctx:
+        try:
+            span = ctx.period(period)
+        except UsageError as exc:
+            raise InvalidParam("period", exc.message) from None
+        view = graph_view(ctx, span, leader=leader, top=top)
+        who = None
+        if leader is not None:
+            who = engage(load(ctx, span), leader, top=15)
+    return {"graph": view, "engage": who, "leader": leader, "period": period}
+
+
+# --- the leader's daily tools ----------------------------------------------------------
+
+
+def check(state: ServerState, draft: str, network: str, leader: str | None) -> dict[str, Any]:
+    """The pre-publication check of a draft (``veille.reports.check``), as ``veille check``
+    runs it in a workspace."""
+    from datetime import UTC
+
+    from veille.reports.check import check_draft, validate_draft, validate_network
+    from veille.reports.check_context import build_check_context
+
+    try:
+        network = validate_network(network)
+        draft = validate_draft(draft)
+    except UsageError as exc:
+        field = "network" if "network" in exc.message.lower() else "draft"
+        raise InvalidParam(field, exc.message) from None
+    if leader:
+        find_leader(state.config, leader)
+    with state.analytics() as ctx:
+        context = build_check_context(ctx, draft, leader or None, datetime.now(UTC))
+        result = check_draft(draft, network, leader or None, context)
+    return result.as_dict()
+
+
+def digests(state: ServerState) -> dict[str, Any]:
+    """The picks of the stored daily digests (``veille digest`` writes them)."""
+    from veille.reports.digest import digest_entries
+
+    return {"items": digest_entries(state)}
+
+
+# --- signals -----------------------------------------------------------------------------
+
+
+def signals(
+    state: ServerState, *, watch: str | None = None, kind: str | None = None
+) -> dict[str, Any]:
+    """Signals and stories (``veille.signals.workspace.workspace_signals``) where this
+    version has them."""
+    if watch is not None:
+        find_watch(state, watch)
+    return state.memo(("signals", watch, kind), lambda: _signals(state, watch, kind))
+
+
+def _signals(state: ServerState, watch: str | None, kind: str | None) -> dict[str, Any]:
+    found = optional("veille.signals.workspace", "workspace_signals")
+    if found is None:
+        return {**unavailable("signals"), "items": []}
+    with state.analytics() as ctx:
+        items = found(ctx, watch=watch, kind=kind)
+    return {
+        "available": True,
+        "items": [
+            {**s.as_json(), "reading": getattr(s, "reading", {}), "uris": getattr(s, "uris", [])}
+            for s in items
+        ],
+    }
+
+
+def story(state: ServerState, signal_id: str) -> dict[str, Any]:
+    data = signals(state)
+    for item in data["items"]:
+        if item["id"] == signal_id:
+            found: dict[str, Any] = item
+            return found
+    raise NotFound(
+        "story",
+        signal_id,
+        closest(signal_id, {i["id"]: i["term"] or i["id"] for i in data["items"]}),
+    )
