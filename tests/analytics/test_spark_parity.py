@@ -53,7 +53,7 @@ INPUTS: dict[str, Callable[[AnalyticsContext], None]] = {
 }
 #: Inputs a metric reads without declaring them in ``Metric.inputs`` (channels reads the
 #: period's edges that its view registers first).
-UNDECLARED: dict[str, tuple[str, ...]] = {"channels": ("period_edges",)}
+UNDECLARED: dict[str, tuple[str, ...]] = {}
 
 
 @pytest.fixture(scope="module")
