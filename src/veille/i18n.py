@@ -44,8 +44,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "nothing in {paths} could be read as {fmt}: {n} items rejected",
     ),
     "import.nothing.hint": (
-        "Vérifiez le nom du format (veille import --help).",
-        "Check the format name (veille import --help).",
+        "Les raisons sont ci-dessus et dans le fichier des rejets ; `veille import --help`"
+        " liste les formats, `-o` leurs options.",
+        "The reasons are above and in the rejects file; `veille import --help` lists the"
+        " formats, `-o` their options.",
+    ),
+    "import.empty": (
+        "rien à lire dans {paths} (fichier ou dossier vide)",
+        "nothing to read in {paths} (empty file or folder)",
     ),
     "import.rejected": ("rejeté", "rejected"),
     "import.more": ("... et {n} de plus", "... and {n} more"),
@@ -87,10 +93,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "store {store:.1f} MB, raw log {raw:.1f} MB, {rejects} rejected items",
     ),
     "rebuild.done": (
-        "Reconstruit depuis {items} éléments bruts : {posts} posts, {rejected} rejetés, "
-        "{enriched} posts enrichis.",
-        "Rebuilt from {items} raw items: {posts} posts, {rejected} rejected, "
-        "{enriched} posts enriched.",
+        "Reconstruit depuis {items} éléments bruts : {records} enregistrements, {posts} posts"
+        " dans la base, {rejected} rejetés, {enriched} posts enrichis.",
+        "Rebuilt from {items} raw items: {records} records mapped, {posts} posts in the store,"
+        " {rejected} rejected, {enriched} posts enriched.",
     ),
     "forget.done": (
         "Oublié {account} : {posts} posts purgés, {raw} éléments bruts expurgés. "

@@ -23,6 +23,14 @@ import msgspec
 
 Network = Literal["bluesky", "mastodon", "web", "x", "linkedin"]
 NETWORKS: tuple[str, ...] = get_args(Network)
+#: Networks that plugin connectors add (``veille.sources.base.Connector`` registers each
+#: connector's ``network`` here when its class is defined).
+PLUGIN_NETWORKS: set[str] = set()
+
+
+def known_networks() -> list[str]:
+    """Every network name a post can have: the built-in ones and those of plugins."""
+    return sorted({*NETWORKS, *PLUGIN_NETWORKS})
 
 
 class Account(msgspec.Struct, kw_only=True):
@@ -67,6 +75,10 @@ class Post(msgspec.Struct, kw_only=True):
     urls: list[str] = msgspec.field(default_factory=list)
     source: str = ""
     deleted_at: datetime | None = None
+    #: What ``created_at`` comes from when the source may not say: ``"entry"`` (the post's
+    #: own date), ``"feed"`` (a feed's channel date), ``"collected"`` (the time it was
+    #: collected); ``None`` where the network always dates its posts.
+    dated_by: str | None = None
 
 
 class PostMetrics(msgspec.Struct, kw_only=True):
@@ -186,7 +198,14 @@ class RawItem(msgspec.Struct, kw_only=True):
         )
 
     def value(self) -> Any:
-        return msgspec.json.decode(self.payload)
+        """The payload decoded. JSON nested deeper than the decoder recurses (about 1,000
+        levels) is a ``msgspec.DecodeError`` too, not a ``RecursionError``."""
+        try:
+            return msgspec.json.decode(self.payload)
+        except RecursionError:
+            raise msgspec.DecodeError(
+                f"{self.origin}: JSON nested too deeply (about 1,000 levels or more)"
+            ) from None
 
 
 class Reject(msgspec.Struct, kw_only=True):

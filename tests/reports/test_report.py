@@ -138,7 +138,12 @@ def test_profile_section_renders_the_analytics_profile() -> None:
         "ranked_among": 12,
         "components": {
             "reach": {"value": 5400, "percentile": 83.3, "rank": 3},
-            "engagement": {"value": None, "percentile": None, "rank": None},
+            "engagement": {
+                "value": None,
+                "percentile": None,
+                "rank": None,
+                "reason": "no followers",
+            },
         },
         "conversation": {"responsiveness": 0.42, "unanswered": [{"text": "<i>x</i>"}]},
         "what_others_say": {"posts": 0, "reason": "nobody mentioned the leader"},
@@ -151,7 +156,7 @@ def test_profile_section_renders_the_analytics_profile() -> None:
     assert figures["rank"] == "n/a (not enough posts)"
     assert section.tables[0].rows == [
         ["reach", "5,400", "83.3", "3"],
-        ["engagement", "n/a", "n/a", "n/a"],
+        ["engagement", "n/a (no followers)", "n/a", "n/a"],
     ]
     assert ["responsiveness", "0.42"] in section.tables[1].rows  # the list of examples is left out
     assert ["reason", "nobody mentioned the leader"] in section.tables[2].rows

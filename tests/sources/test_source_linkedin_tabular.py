@@ -53,6 +53,10 @@ def test_linkedin_export() -> None:
         ("jean-exemple-1a2b3c", OWNER),
         (OWNER, "claire-martin"),
         ("claire-martin", OWNER),
+        # a connection that hides its profile URL is kept by name (issue 9: import what
+        # is there), not dropped
+        (OWNER, "name:sans-profil"),
+        ("name:sans-profil", OWNER),
     }
     accounts = {a.account_id: a for a in of_type(records, Account)}
     assert accounts[OWNER].display_name == "Marie Dupont"
@@ -66,7 +70,7 @@ def test_linkedin_export() -> None:
 def test_linkedin_needs_the_owner() -> None:
     items, rejects = read_all(linkedin(EXPORT, None))
     assert not items and len(rejects) == 1
-    assert "--option account=SLUG" in rejects[0].reason and "Marie Dupont" in rejects[0].reason
+    assert "-o account=SLUG" in rejects[0].reason and "Marie Dupont" in rejects[0].reason
     with pytest.raises(ValidationError):
         LinkedInImporter.Options(account="https://www.linkedin.com/company/acme")
     assert LinkedInImporter.Options(account="linkedin.com/in/Marie-Dupont/").account == OWNER

@@ -110,7 +110,8 @@ def test_reply_to_rules() -> None:
     (post,) = of_type(map_status(other, "https://mastodon.social", NOW), Post)
     assert post.reply_to == "https://mastodon.social/api/v1/statuses/117020600000000000"
     (post,) = of_type(map_status(other, None, NOW), Post)
-    assert post.reply_to == "https://localhost:3000/api/v1/statuses/117020600000000000"
+    # the instance's own scheme (issue 9): http for a local development instance
+    assert post.reply_to == "http://localhost:3000/api/v1/statuses/117020600000000000"
     remote = copy.deepcopy(other)
     remote["account"]["acct"] = "bob@remote.example"
     remote["uri"] = "https://remote.example/users/bob/statuses/1"

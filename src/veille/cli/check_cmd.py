@@ -13,11 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veille.cli.common import Format, print_json
+from veille.cli.common import Format, console, print_json
 from veille.errors import UsageError
 from veille.i18n import t
 from veille.reports.check import MAX_DRAFT_BYTES, CheckContext, check_draft, validate_network
@@ -112,7 +111,7 @@ def check(
         for rule in result.rules:
             style = _STYLE[rule.status]
             table.add_row(rule.rule, f"[{style}]{rule.status}[/]", escape(rule.reason))
-        out = Console()
+        out = console
         out.print(table)
         style = _STYLE[result.verdict]
         out.print(f"[{style}]{escape(t('check.verdict', verdict=result.verdict))}[/]")

@@ -12,9 +12,18 @@ from types import FrameType
 
 import typer
 from rich.progress import Progress, TaskID
-from rich.table import Table
 
-from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.cli.common import (
+    DataTable,
+    Format,
+    WorkspaceOption,
+    console,
+    err,
+    markup,
+    print_json,
+    progress_bar,
+    warn,
+)
 from veille.errors import UsageError
 from veille.flow.ingest import IngestSummary
 from veille.flow.retention import apply_retention
@@ -65,8 +74,8 @@ def _enrich(ws: Workspace, progress: Progress | None = None, *, retention: bool 
     enrich_pending(ws, progress=progress)
 
 
-def _summaries_table(results: dict[str, IngestSummary]) -> Table:
-    table = Table("source", "read", "new", "duplicates", "deleted", "rejected", title="collect")
+def _summaries_table(results: dict[str, IngestSummary]) -> DataTable:
+    table = DataTable("source", "read", "new", "duplicates", "deleted", "rejected", title="collect")
     for key, s in results.items():
         table.add_row(
             key,
@@ -121,13 +130,12 @@ def collect(
     for key in results:
         row = state.get(key) or {}
         if row.get("last_error"):
-            err.print(f"[yellow]{key}[/]: {row['last_error']}", highlight=False)
+            err.print(markup("[yellow]{k}[/]: {e}", k=key, e=row["last_error"]), highlight=False)
         for host, limits in (row.get("rate_limits") or {}).items():
             if limits.get("remaining") is not None:
-                err.print(
+                warn(
                     f"{key} {host}: {limits['remaining']}/{limits.get('limit')} calls left, "
-                    f"reset {limits.get('reset_at')}",
-                    highlight=False,
+                    f"reset {limits.get('reset_at')}"
                 )
 
 

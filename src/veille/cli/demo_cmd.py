@@ -4,19 +4,21 @@ network needed."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import console, err
+from veille.cli.common import DataTable, console, err, markup, say, warn
 from veille.cli.import_cmd import run_import
 from veille.cli.workspace_cmd import workspace_status
 from veille.errors import UsageError
 from veille.flow.ingest import IngestSummary
+from veille.i18n import register as register_messages
 from veille.i18n import t
 from veille.workspace import Workspace
 from veille.workspace.workspace import CONFIG_NAME, DATA_NAME, init_workspace
@@ -30,6 +32,45 @@ DEMO_IMPORTS: tuple[tuple[str, str], ...] = (
     ("mastodon", "mastodon/*.jsonl"),
     ("rss-file", "web/*.xml"),
 )
+
+
+#: The file that marks a workspace as made by the demo (only those are ever replaced).
+DEMO_MARKER = ".veille-demo"
+
+register_messages(
+    {
+        "demo.not_demo": (
+            "{root} contient un espace de travail que la démo n'a pas créé : il n'est pas"
+            " remplacé, même avec --force",
+            "{root} holds a workspace the demo did not make: it is not replaced, even with"
+            " --force",
+        ),
+        "demo.not_demo.hint": (
+            "Choisissez un autre dossier avec --dir.",
+            "Choose another folder with --dir.",
+        ),
+        "demo.exists": (
+            "{root} contient déjà la démo",
+            "{root} already holds the demo",
+        ),
+        "demo.exists.hint": (
+            "--force la reconstruit, ou choisissez un autre --dir.",
+            "Use --force to rebuild it there, or another --dir.",
+        ),
+    }
+)
+
+
+def made_by_demo(root: Path) -> bool:
+    """Whether the workspace in ``root`` was made by the demo: its marker file, or (demos
+    made before the marker) a veille.toml that is still the simulator's registry."""
+    if (root / DEMO_MARKER).exists():
+        return True
+    registry = root / SIMULATED / "registry.toml"
+    try:
+        return registry.read_bytes() == (root / CONFIG_NAME).read_bytes()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -51,11 +92,11 @@ def build_demo(
     from veille.simulate import simulate
 
     if (root / CONFIG_NAME).exists():
+        if not made_by_demo(root):
+            # --force or not: a workspace the demo did not make may hold real data
+            raise UsageError(t("demo.not_demo", root=root), hint=t("demo.not_demo.hint"))
         if not force:
-            raise UsageError(
-                f"{root} already holds a workspace",
-                hint="Use --force to rebuild the demo there, or another --dir.",
-            )
+            raise UsageError(t("demo.exists", root=root), hint=t("demo.exists.hint"))
         for sub in (SIMULATED, DATA_NAME):
             shutil.rmtree(root / sub, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
@@ -63,6 +104,10 @@ def build_demo(
     simulate(sim_dir, seed=seed, posts=posts, weeks=weeks, progress=not quiet)
     registry = (sim_dir / "registry.toml").read_text(encoding="utf-8")
     init_workspace(root, registry, force=True)
+    (root / DEMO_MARKER).write_text(
+        "This workspace was made by `veille demo`; `veille demo --force` may replace it.\n",
+        encoding="utf-8",
+    )
     result = DemoResult(root)
     with Workspace.open(root) as ws:
         for fmt, pattern in DEMO_IMPORTS:
@@ -89,7 +134,7 @@ def demo(
     """Build a demo workspace from the simulator (no network needed), and show it."""
     root = (directory or Path(tempfile.mkdtemp(prefix="veille-demo-"))).resolve()
     result = build_demo(root, posts=posts, seed=seed, weeks=weeks, force=force, quiet=quiet)
-    table = Table(
+    table = DataTable(
         "format",
         t("col.read"),
         t("col.new"),
@@ -107,19 +152,33 @@ def demo(
         watches = [w.query for w in ws.config.watches][:1]
         leaders = len(ws.config.leaders)
     span = status["time_span"]
-    console.print(
-        f"[bold green]{t('demo.ready')}[/] {root}\n"
+    console.print(markup("[bold green]{ready}[/] {root}", ready=t("demo.ready"), root=root))
+    say(
         f"{status['posts']['total']:,} posts on {len(status['posts']['by_network'])} networks, "
         f"{leaders} leaders, from {span['first']} to {span['last']}; "
         f"{status['records']['enrichments']:,} enrichments, {status['records']['matches']:,} "
         f"watch matches."
     )
-    err.print(f"\n[bold]{t('demo.next')}[/]")
-    err.print(f"  veille status -w {root}")
+    command = veille_command()
+    err.print(markup("\n[bold]{next}[/]", next=t("demo.next")))
+    warn(f"  {command} status -w {shlex.quote(str(root))}")
     if watches:
-        err.print(f"  veille search '{watches[0]}' -w {root}")
-    err.print(f"  {root / CONFIG_NAME}  (the registry: leaders, organisations, watches)")
-    err.print(f"  {root / SIMULATED / 'ground_truth.json'}  (what the simulator planted)")
+        warn(f"  {command} search {shlex.quote(watches[0])} -w {shlex.quote(str(root))}")
+    warn(f"  {root / CONFIG_NAME}  (the registry: leaders, organisations, watches)")
+    warn(f"  {root / SIMULATED / 'ground_truth.json'}  (what the simulator planted)")
+
+
+def veille_command() -> str:
+    """How to run veille from the user's shell: ``veille`` when that is the one on the PATH,
+    else the script next to this Python (a virtual environment that is not activated), else
+    ``python -m veille``."""
+    here = Path(sys.executable).parent / "veille"
+    found = shutil.which("veille")
+    if found and (not here.exists() or Path(found).resolve() == here.resolve()):
+        return "veille"
+    if here.exists():
+        return shlex.quote(str(here))
+    return f"{shlex.quote(sys.executable)} -m veille"
 
 
 def register(app: typer.Typer) -> None:

@@ -8,12 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from veille.analytics.period import parse_time
-from veille.cli.common import Format, WorkspaceOption, err, print_json
+from veille.cli.common import Format, WorkspaceOption, console, err, print_json
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
@@ -84,7 +83,7 @@ def digest(
                 str(index), escape(pick.leader_name), f"{pick.score:.2f}",
                 escape("\n".join(pick.reasons)), escape(pick.uri),
             )  # fmt: skip
-        Console().print(table)
+        console.print(table)
     if fmt is Format.json and result.message:
         err.print(escape(result.message), highlight=False)
     if result.published:

@@ -10,7 +10,6 @@ versions (``veille.flow.enrich.enrich_pending``).
 from __future__ import annotations
 
 import io
-import json
 import math
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from veille.cli.common import WorkspaceOption, err, progress_bar
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
+from veille.jsonable import dumps
 
 #: Lines read and scored together.
 CHUNK = 4096
@@ -113,7 +113,7 @@ def enrich_text(source: Path, out: IO[str]) -> int:
         for lines in _chunks(stream, name):
             buf = io.StringIO()
             for obj in enrich_lines(lines):
-                buf.write(json.dumps(obj, ensure_ascii=False))
+                buf.write(dumps(obj, indent=None))
                 buf.write("\n")
             out.write(buf.getvalue())
             count += len(lines)

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from veille.analytics.context import AnalyticsContext, duckdb_context
-from veille.cli.common import err, print_json
+from veille.cli.common import console, err, print_json
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
@@ -80,7 +79,6 @@ def _window(ctx: AnalyticsContext, period: str, since: str | None, until: str | 
 
 
 def _print_graph(value: dict[str, Any]) -> None:
-    console = Console()
     scope = value["scope"]["kind"]
     if value["scope"].get("leader"):
         scope += f" {value['scope']['leader']}, depth {value['scope']['depth']}"
@@ -263,4 +261,4 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(c["rank"]), escape(c["handle"]), escape(c["stakeholder"] or "n/a"),
                           str(c["community"]), c["kind"], f"{c['score']:.2f}",
                           escape(c["reason"]))  # fmt: skip
-        Console().print(table)
+        console.print(table)

@@ -7,9 +7,18 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
-from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.cli.common import (
+    DataTable,
+    Format,
+    WorkspaceOption,
+    console,
+    err,
+    markup,
+    print_json,
+    progress_bar,
+    warn,
+)
 from veille.errors import UsageError
 from veille.flow.ingest import IngestSummary, ingest
 from veille.flow.retention import apply_retention
@@ -62,6 +71,7 @@ def run_import(
         raise UsageError(t("import.missing", path=missing[0]))
     cls = table[fmt]
     connector = cls(paths, parse_options(cls, options or []))
+    connector.configure(ws.config)
     with progress_bar(not quiet) as progress:
         task = progress.add_task(f"import {fmt}", total=None, detail="")
 
@@ -85,7 +95,7 @@ def run_import(
 
 
 def render_summary(summary: IngestSummary) -> None:
-    table = Table(
+    table = DataTable(
         t("col.read"),
         t("col.new"),
         t("col.duplicates"),
@@ -105,14 +115,18 @@ def report_rejects(summary: IngestSummary) -> None:
     """The first rejected items, with where and why, on stderr."""
     for reject in summary.reject_samples[:10]:
         err.print(
-            f"[yellow]{t('import.rejected')}[/] {reject.origin}: {reject.reason}",
+            markup(
+                "[yellow]{label}[/] {origin}: {reason}",
+                label=t("import.rejected"),
+                origin=reject.origin,
+                reason=reject.reason,
+            ),
             highlight=False,
-            markup=True,
         )
     if summary.rejected > 10:
-        err.print(t("import.more", n=f"{summary.rejected - 10:,}"))
+        warn(t("import.more", n=f"{summary.rejected - 10:,}"))
     if summary.rejects_path:
-        err.print(t("import.kept", path=summary.rejects_path))
+        warn(t("import.kept", path=summary.rejects_path))
 
 
 def import_(
@@ -135,6 +149,8 @@ def import_(
     else:
         render_summary(summary)
     report_rejects(summary)
+    if summary.read == 0 and summary.rejected == 0:
+        raise UsageError(t("import.empty", paths=", ".join(map(str, paths))))
     if (
         summary.rejected
         and summary.posts_new + summary.posts_duplicate == 0

@@ -16,11 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
-from veille.cli.common import print_json
+from veille.cli.common import DataTable, console, print_json
 
 
 class TableFormat(StrEnum):
@@ -81,7 +77,7 @@ def emit(
             ]
             sys.stdout.write("| " + " | ".join(values) + " |\n")
         return
-    table = Table(*(escape(h) for _, h in columns), title=escape(title) if title else None)
+    table = DataTable(*(h for _, h in columns), title=title or None)
     for row in rows:
-        table.add_row(*(escape(cell(row.get(k), k)) for k, _ in columns))
-    Console().print(table)
+        table.add_row(*(cell(row.get(k), k) for k, _ in columns))
+    console.print(table)

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from veille.cli.common import DataTable, console, print_json, print_jsonl
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
@@ -49,20 +48,20 @@ def _search(query: str, workspace: Path, limit: int, fmt: str) -> None:
     with Workspace.open(workspace, read_only=True) as ws:
         rows = search_posts(ws.store.con, compiled, limit)
     if fmt == "json":
-        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        print_json(rows)
     elif fmt == "jsonl":
         for row in rows:
-            print(json.dumps(row, ensure_ascii=False, default=str))
+            print_jsonl(row)
     elif not rows:
         print(t("query.cli.no_results"), file=sys.stderr)
     else:
-        table = Table("created_at", "network", "author", "text", "uri")
+        table = DataTable("created_at", "network", "author", "text", "uri")
         for row in rows:
             table.add_row(
                 str(row["created_at"] or ""), row["network"], row["author"] or "",
                 (row["text"] or "").replace("\n", " ")[:200], row["uri"],
             )  # fmt: skip
-        Console().print(table)
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from veille.cli.common import WorkspaceOption, console, err
+from veille.cli.common import DataTable, WorkspaceOption, console, err
 from veille.errors import UsageError
 from veille.store import auth as store_auth
 from veille.workspace import Workspace
@@ -139,9 +138,9 @@ def user_list(workspace: Path = WorkspaceOption) -> None:
     """List the users."""
     with Workspace.open(workspace, read_only=True) as ws, ws.store.con.cursor() as cur:
         users = store_auth.list_users(cur)
-    table = Table("name", "role", "created")
+    table = DataTable("name", "role", "created")
     for user in users:
-        table.add_row(escape(user.name), user.role, user.created_at.isoformat(timespec="seconds"))
+        table.add_row(user.name, user.role, user.created_at.isoformat(timespec="seconds"))
     console.print(table)
 
 
@@ -179,11 +178,11 @@ def token_list(workspace: Path = WorkspaceOption) -> None:
     """List the API tokens (ids and names, never the tokens)."""
     with Workspace.open(workspace, read_only=True) as ws, ws.store.con.cursor() as cur:
         tokens = store_auth.list_tokens(cur)
-    table = Table("id", "name", "role", "created", "revoked")
+    table = DataTable("id", "name", "role", "created", "revoked")
     for tok in tokens:
         table.add_row(
             tok.id,
-            escape(tok.name),
+            tok.name,
             tok.role,
             tok.created_at.isoformat(timespec="seconds"),
             tok.revoked_at.isoformat(timespec="seconds") if tok.revoked_at else "",

@@ -7,9 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from veille.cli.common import DataTable, console
 from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
@@ -104,7 +103,7 @@ def register(app: typer.Typer) -> None:
         files = summary.files
         jet = {k: v for k, v in files.items() if k.startswith("bluesky/jetstream-")}
         web = {k: v for k, v in files.items() if k.startswith("web/")}
-        table = Table(title=t("simulate.title", path=str(out_dir)))
+        table = DataTable(title=t("simulate.title", path=str(out_dir)))
         table.add_column(t("simulate.col.output"))
         table.add_column(t("simulate.col.files"), justify="right")
         table.add_column(t("simulate.col.records"), justify="right")
@@ -117,7 +116,6 @@ def register(app: typer.Typer) -> None:
         table.add_row(t("simulate.row.posts"), "", f"{summary.posts:,}")
         likes = summary.counts["bluesky_likes"] + summary.counts["mastodon_favourites"]
         table.add_row(t("simulate.row.likes"), "", f"{likes:,}")
-        console = Console()
         console.print(table)
         console.print(
             t(
@@ -129,4 +127,5 @@ def register(app: typer.Typer) -> None:
                 registry=str(summary.registry),
             ),
             highlight=False,
+            markup=False,
         )

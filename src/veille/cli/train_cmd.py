@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import console, err
+from veille.cli.common import DataTable, console, say, warn
 from veille.i18n import register as register_messages
 from veille.i18n import t
 
@@ -34,8 +33,16 @@ def sentiment(
         help="Sentiment data folder (holding xlm_t/ and optionally tweeteval/).",
         file_okay=False,
     ),
-    out: Path | None = typer.Option(
-        None, "--out", help="Where to write the model (default: the packaged model file)."
+    out: Path = typer.Option(
+        Path("sentiment_fr_en.npz"),
+        "--out",
+        help="Where to write the model (default: sentiment_fr_en.npz in the current folder).",
+        dir_okay=False,
+    ),
+    replace_packaged: bool = typer.Option(
+        False,
+        "--replace-packaged",
+        help="Write over the model that veille ships with (its developers only).",
     ),
     lexicon: Path | None = typer.Option(
         None, "--lexicon", help="VADER-FR fr_lexicon.txt (default: DATA/../lexicons/vader_fr)."
@@ -47,11 +54,11 @@ def sentiment(
 
     config = TrainConfig()
     model, scores, report = train_from_dir(data, config, lexicon)
-    target = out or MODEL_PATH
+    target = MODEL_PATH if replace_packaged else out
     model.save(target)
     if report.problems:
-        err.print(t("train.lexicon_problems", count=len(report.problems), first=report.problems[0]))
-    table = Table("split", "macro-F1", "macro-recall", title=f"sentiment {model.version}")
+        warn(t("train.lexicon_problems", count=len(report.problems), first=report.problems[0]))
+    table = DataTable("split", "macro-F1", "macro-recall", title=f"sentiment {model.version}")
     names = {
         "val_fr": "XLM-T French val",
         "val_en": "XLM-T English val",
@@ -62,7 +69,7 @@ def sentiment(
             recall = scores.get(f"{key}_recall")
             table.add_row(label, f"{scores[f'{key}_f1']:.1f}", f"{recall:.1f}" if recall else "")
     console.print(table)
-    console.print(t("train.saved", path=target))
+    say(t("train.saved", path=target))
 
 
 def register(app: typer.Typer) -> None:

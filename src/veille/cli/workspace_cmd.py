@@ -7,9 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from veille.cli.common import Format, WorkspaceOption, console, err, print_json, progress_bar
+from veille.cli.common import (
+    DataTable,
+    Format,
+    WorkspaceOption,
+    console,
+    err,
+    markup,
+    print_json,
+    progress_bar,
+    say,
+)
 from veille.flow.collect import states as source_states
 from veille.i18n import t
 from veille.store.read import status_counts
@@ -23,8 +32,8 @@ def init(
 ) -> None:
     """Create a workspace: a commented veille.toml and a data folder."""
     config = init_workspace(directory.resolve(), force=force)
-    console.print(t("init.done", config=config, data=config.parent / "data"))
-    console.print(t("init.next", name=CONFIG_NAME, dir=directory))
+    say(t("init.done", config=config, data=config.parent / "data"))
+    say(t("init.next", name=CONFIG_NAME, dir=directory))
 
 
 def workspace_status(ws: Workspace) -> dict[str, Any]:
@@ -49,10 +58,10 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
 
 
 def _render_status(status: dict[str, Any]) -> None:
-    console.print(f"[bold]veille[/] workspace {status['workspace']}")
+    console.print(markup("[bold]veille[/] workspace {w}", w=status["workspace"]))
     posts = status["posts"]
     span = status["time_span"]
-    console.print(
+    say(
         t(
             "status.posts",
             total=f"{posts['total']:,}",
@@ -61,7 +70,7 @@ def _render_status(status: dict[str, Any]) -> None:
             last=span["last"] or "-",
         )
     )
-    console.print(
+    say(
         t(
             "status.sizes",
             store=status["store_bytes"] / 1e6,
@@ -69,20 +78,20 @@ def _render_status(status: dict[str, Any]) -> None:
             rejects=f"{status['rejects']:,}",
         )
     )
-    table = Table(t("col.network"), "posts", title=t("status.by_network"))
+    table = DataTable(t("col.network"), "posts", title=t("status.by_network"))
     for network, count in posts["by_network"].items():
         table.add_row(network, f"{count:,}")
     console.print(table)
-    table = Table("source", "posts", title=t("status.by_source"))
+    table = DataTable("source", "posts", title=t("status.by_source"))
     for source, count in posts["by_source"].items():
         table.add_row(source, f"{count:,}")
     console.print(table)
-    table = Table("table", t("col.rows"), title=t("status.records"))
+    table = DataTable("table", t("col.rows"), title=t("status.records"))
     for name, count in status["records"].items():
         table.add_row(name, f"{count:,}")
     console.print(table)
     if status["last_imports"]:
-        table = Table(
+        table = DataTable(
             "source",
             t("col.when"),
             t("col.read"),
@@ -94,22 +103,20 @@ def _render_status(status: dict[str, Any]) -> None:
         )
         for row in status["last_imports"]:
             table.add_row(
-                row["source"],
-                row["finished_at"],
-                row["read"],
-                row["new"],
-                row["duplicates"],
-                row["rejected"],
-                row["status"],
+                *(
+                    f"{row[k]:,}" if isinstance(row[k], int) else str(row[k] or "")
+                    for k in ("source", "finished_at", "read", "new", "duplicates", "rejected")
+                ),
+                str(row["status"] or ""),
             )
         console.print(table)
     if status["cursors"]:
-        table = Table("source", t("col.cursor"), t("col.updated"), title=t("status.cursors"))
+        table = DataTable("source", t("col.cursor"), t("col.updated"), title=t("status.cursors"))
         for key, value in status["cursors"].items():
             table.add_row(key, str(value["cursor"])[:40], value["updated_at"])
         console.print(table)
     if status["sources"]:
-        table = Table(
+        table = DataTable(
             "source",
             t("col.last_success"),
             t("col.lag"),
@@ -165,14 +172,15 @@ def rebuild(
         summary = run_rebuild(
             ws,
             on_progress=lambda s: progress.update(
-                task, detail=f"{s.items:,} raw items, {s.posts:,} posts"
+                task, detail=f"{s.items:,} raw items, {s.records:,} records"
             ),
         )
         enriched = enrich_pending(ws, progress=progress)
-    console.print(
+    say(
         t(
             "rebuild.done",
             items=f"{summary.items:,}",
+            records=f"{summary.records:,}",
             posts=f"{summary.posts:,}",
             rejected=f"{summary.rejected:,}",
             enriched=f"{enriched:,}",
@@ -180,8 +188,12 @@ def rebuild(
     )
     for source, count in summary.unknown_sources.items():
         err.print(
-            f"[yellow]warning:[/] {count:,} raw items of source {source!r} skipped: no "
-            f"connector registered with that id (is its plugin installed?)"
+            markup(
+                "[yellow]warning:[/] {n} raw items of source {s} skipped: no connector"
+                " registered with that id (is its plugin installed?)",
+                n=f"{count:,}",
+                s=repr(source),
+            )
         )
 
 
@@ -195,7 +207,7 @@ def forget(
 
     with Workspace.open(workspace) as ws:
         done = run_forget(ws, account, reason=reason)
-    console.print(
+    say(
         t(
             "forget.done",
             account=f"{done.network}:{done.account_id}",

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from veille.errors import UsageError
 from veille.flow.ingest import IngestSummary
 from veille.i18n import register, t
+from veille.jsonable import dumps
 from veille.model import utcnow
 from veille.secrets import redact
 from veille.sources.base import Connector, RawItem, Reject
@@ -265,7 +266,7 @@ def save_state(ws: Workspace, stats: RunStats, connector: Connector | None, succ
         error=error,
         error_at=now if error else None,
         total=total,
-        detail=json.dumps(detail, default=str),
+        detail=dumps(detail, indent=None),
         next_allowed_at=next_allowed or None,
         now=now,
     )

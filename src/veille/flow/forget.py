@@ -9,13 +9,33 @@ tombstone stops any later import, collection or rebuild from bringing them back.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from veille.errors import UsageError
 from veille.flow.erase import redact_raw_log
+from veille.i18n import register, t
 from veille.model import NETWORKS, Tombstone, account_key, utcnow
 from veille.store.read import accounts_named, posts_with_text
 from veille.workspace import Workspace
+
+register(
+    {
+        "forget.unknown": (
+            "aucun compte « {spec} » dans la base : rien n'est oublié",
+            "no account '{spec}' in the store: nothing forgotten",
+        ),
+        "forget.ambiguous": (
+            "« {spec} » est ambigu : {listed}",
+            "'{spec}' is ambiguous: {listed}",
+        ),
+        "forget.hint": (
+            "Indiquez RÉSEAU:IDENTIFIANT, par ex. bluesky:did:plc:abc...",
+            "Give it as NETWORK:ACCOUNT_ID, e.g. bluesky:did:plc:abc...",
+        ),
+        "forget.closest": ("Les plus proches : {names}", "Closest: {names}"),
+    }
+)
 
 
 @dataclass
@@ -27,21 +47,45 @@ class ForgetSummary:
 
 
 def resolve_account(ws: Workspace, spec: str) -> tuple[str, str]:
-    """``network:account_id``, or a handle (with or without @) found in the store."""
+    """``network:account_id`` or a handle (with or without @) of an account the store knows
+    (as an account, or as the author of posts); ``UsageError`` with the closest names
+    otherwise: forgetting a misspelt id would write a tombstone for nobody."""
     network, sep, rest = spec.partition(":")
     if sep and network in NETWORKS and rest:
-        return network, rest
+        if _known(ws, network, rest):
+            return network, rest
+        raise UsageError(
+            t("forget.unknown", spec=spec), hint=_closest(ws, spec) or t("forget.hint")
+        )
     handle = spec.lstrip("@")
     rows = accounts_named(ws.store, handle)
     if not rows:
         raise UsageError(
-            f"no account {spec!r} in the store",
-            hint="Give it as NETWORK:ACCOUNT_ID, e.g. bluesky:did:plc:abc...",
+            t("forget.unknown", spec=spec), hint=_closest(ws, spec) or t("forget.hint")
         )
     if len(rows) > 1:
         listed = ", ".join(f"{n}:{a}" for n, a in rows)
-        raise UsageError(f"{spec!r} is ambiguous: {listed}", hint="Give NETWORK:ACCOUNT_ID.")
+        raise UsageError(t("forget.ambiguous", spec=spec, listed=listed), hint=t("forget.hint"))
     return str(rows[0][0]), str(rows[0][1])
+
+
+def _known(ws: Workspace, network: str, account_id: str) -> bool:
+    return bool(
+        ws.store.scalar(
+            "SELECT (SELECT count(*) FROM accounts WHERE network = ? AND account_id = ?)"
+            " + (SELECT count(*) FROM posts WHERE network = ? AND author_id = ?)",
+            [network, account_id, network, account_id],
+        )
+    )
+
+
+def _closest(ws: Workspace, spec: str) -> str | None:
+    rows = ws.store.con.execute(
+        "SELECT network || ':' || account_id, handle FROM accounts"
+    ).fetchall()
+    names = [str(r[0]) for r in rows] + [str(r[1]) for r in rows if r[1]]
+    close = difflib.get_close_matches(spec, names, n=3, cutoff=0.6)
+    return t("forget.closest", names=", ".join(close)) if close else None
 
 
 def forget(ws: Workspace, spec: str, *, reason: str = "forgotten on request") -> ForgetSummary:

@@ -28,6 +28,9 @@ from veille.workspace import Workspace
 @dataclass
 class RebuildSummary:
     items: int = 0
+    #: records mapped from the raw log (posts, accounts, metrics...), and posts in the
+    #: rebuilt store (a post seen twice, or a deleted one, is counted once or not at all)
+    records: int = 0
     posts: int = 0
     rejected: int = 0
     unknown_sources: dict[str, int] = field(default_factory=dict)
@@ -61,7 +64,7 @@ def rebuild(
                 if batch and source is not None:
                     records, rejects = map_items(source, batch)
                     summary.rejected += len(rejects)
-                    summary.posts += sum(1 for r in records if type(r).__name__ == "Post")
+                    summary.records += len(records)
                     writer.submit(records)
                     if on_progress:
                         on_progress(summary)
@@ -81,6 +84,7 @@ def rebuild(
                 batch.append(item)
             flush()
         new.con.execute("CHECKPOINT")
+        summary.posts = int(new.con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
     finally:
         new.close()
     ws.store.close()

@@ -167,10 +167,12 @@ def graph_of(merged: MergedEdges, entities: pa.Table | None = None) -> BuiltGrap
     # vertices in node-id order and edges sorted: the same store gives the same graph
     # whatever order the engine returned its rows in (so Leiden's seeded run is repeatable)
     both = pa.chunked_array([src, dst]).combine_chunks()
-    uniq = pc.unique(both)
-    uniq = uniq.take(pc.sort_indices(uniq))
-    codes = np.asarray(pc.index_in(both, value_set=uniq).to_numpy(zero_copy_only=False),
-                       dtype=np.int64)  # fmt: skip
+    encoded = pc.dictionary_encode(both)  # one hash pass over the ends
+    order = np.asarray(pc.sort_indices(encoded.dictionary).to_numpy(), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    uniq = encoded.dictionary.take(pa.array(order))
     m = len(src)
     grouped = (
         pa.table({"s": codes[:m], "t": codes[m:], "w": w})

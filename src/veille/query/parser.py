@@ -6,12 +6,14 @@ with the column, the query, a caret under the column and what was expected.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
 from veille.errors import UsageError
 from veille.i18n import register, t
+from veille.model import known_networks
 from veille.query import normalize
 from veille.query.ast import (
     FILTER_FIELDS,
@@ -116,12 +118,20 @@ register(
             "une valeur est attendue après {field}: ({example})",
             "expected a value after {field}: ({example})",
         ),
+        "query.unknown_network": (
+            "réseau inconnu « {value} » (connus : {known}){hint}",
+            "unknown network '{value}' (known: {known}){hint}",
+        ),
+        "query.did_you_mean": ("; vouliez-vous dire {name} ?", "; did you mean {name}?"),
         "query.bad_value": (
             "valeur invalide pour {field}: « {value} » ({example})",
             "invalid value for {field}: '{value}' ({example})",
         ),
     }
 )
+
+#: Names people use for a network that veille calls otherwise.
+NETWORK_ALIASES = {"twitter": "x", "rss": "web", "atom": "web", "bsky": "bluesky"}
 
 _EXAMPLES = {
     "lang": "lang:fr, lang:en, lang:pt-br",
@@ -439,6 +449,19 @@ class _Parser:
             value = value.lower()
         if not _VALUE_RE[name].fullmatch(value):
             self.fail(vpos, t("query.bad_value", field=field, value=value, example=example))
+        if name == "network" and value not in known_networks():
+            names = known_networks()
+            close = difflib.get_close_matches(value, names, n=1, cutoff=0.5)
+            hint = NETWORK_ALIASES.get(value) or (close[0] if close else None)
+            self.fail(
+                vpos,
+                t(
+                    "query.unknown_network",
+                    value=value,
+                    known=", ".join(names),
+                    hint=t("query.did_you_mean", name=f"network:{hint}") if hint else "",
+                ),
+            )
         return Filter(name, value)
 
 

@@ -208,7 +208,12 @@ def profile_section(data: dict[str, Any]) -> Section:
     components = data.get("components") or {}
     if components:
         rows = [
-            [str(name), fmt(c.get("value")), fmt(c.get("percentile")), fmt(c.get("rank"))]
+            [
+                str(name),
+                fmt({"value": c.get("value"), "reason": c.get("reason")}),
+                fmt(c.get("percentile")),
+                fmt(c.get("rank")),
+            ]
             for name, c in components.items()
             if isinstance(c, dict)
         ]

@@ -13,16 +13,35 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import msgspec
 from pydantic import BaseModel
+
+from veille.model import PLUGIN_NETWORKS, Record
 
 # RawItem and Reject live on the ground floor (the raw log and the rejects file of ``store/``
 # hold them); they stay importable from here, the connectors' module.
 from veille.model import RawItem as RawItem
-from veille.model import Record
 from veille.model import Reject as Reject
 
 #: Items larger than this are rejected before parsing (a 1 MB "post" is an attack or a bug).
 MAX_ITEM_BYTES = 512 * 1024
+
+#: What decoding untrusted JSON raises: bad syntax, a value of the wrong shape, and nesting
+#: deeper than the decoder recurses (msgspec and ``json`` raise ``RecursionError`` from
+#: about 1,000 levels: a 2 KB line). Every decoder of input catches all three.
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    RecursionError,
+)
+
+
+def decode_problem(exc: BaseException) -> str:
+    """What was wrong with JSON that did not decode, in words."""
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply (about 1,000 levels or more)"
+    return str(exc)
+
 
 ConnectorKind = Literal["stream", "poll", "import"]
 
@@ -51,6 +70,12 @@ class Connector(ABC):
     def __init__(self, options: BaseModel | None = None) -> None:
         self.options = options if options is not None else self.Options()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        network = cls.__dict__.get("network")
+        if isinstance(network, str) and network:
+            PLUGIN_NETWORKS.add(network)
+
     @abstractmethod
     def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
         """Yield raw items from ``cursor`` on; a connector that resumes exposes the cursor
@@ -75,6 +100,11 @@ class Importer(Connector):
     def fetch(self, cursor: str | None = None) -> Iterator[RawItem | Reject]:
         for path in self.paths:
             yield from self.read(path)
+
+    def configure(self, config: Any) -> None:
+        """Called with the workspace's ``VeilleConfig`` before reading, for options that
+        name something of the registry (``-o leader=ID``). Raise ``UsageError`` when the
+        options do not fit it. Default: nothing."""
 
     @abstractmethod
     def read(self, path: Path) -> Iterator[RawItem | Reject]:

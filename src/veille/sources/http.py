@@ -426,7 +426,7 @@ def json_of(response: httpx.Response) -> Any:
     raise_for_status(response)
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested ~1,000 levels deep
         raise HttpError(
             t("http.bad_json", url=redact_url(response.url), error=exc),
             status=response.status_code,

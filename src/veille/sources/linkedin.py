@@ -12,20 +12,29 @@ Files read (CSV with a header; names matched case-insensitively anywhere in the 
 ``Profile.csv``                ``First Name,Last Name,...,Headline,Summary,...``: the owner
 ============================  ===========================================================
 
-The owner: LinkedIn exports do not contain the owner's public profile slug (the part after
-``linkedin.com/in/``), so it must be given: ``--option account=marie-dupont`` (a profile URL
-is accepted too). ``Profile.csv`` gives the owner's name and headline. Without the option
-the export is rejected with a message that says so.
+The files are read whatever the year of the export: the encoding, the delimiter and the
+quoting are found from each file's head (2018's ``Shares.csv`` is UTF-16 LE and
+tab-separated; 2025's ``Comments.csv`` escapes quotes as ``\\"``), and column names are
+compared whatever their case and spaces (``Share Link`` is ``ShareLink``). See
+``veille.sources.io.csv_dialect``.
+
+The owner: most exports do not contain the owner's public profile slug (the part after
+``linkedin.com/in/``). It is taken from ``Profile.csv`` when that file gives the profile's
+address, else from ``--option account=marie-dupont`` (a profile URL is accepted too), else
+from ``--option leader=ID``: the LinkedIn account of that leader in veille.toml. Without
+any of them the export is rejected with a message that names both options.
 
 Keys: a post's URI is ``https://www.linkedin.com/feed/update/{urn}`` (the share link with its
-URN unescaped), ``post_id`` the URN. LinkedIn gives comments no link of their own: a
-comment's URI is the commented post's URI + ``#comment-`` + a hash of its date and text (so
-re-importing the same export adds nothing). A reaction's URI is the post's URI +
-``#reaction-`` + the owner (one reaction per member and post). A share without commentary
-whose shared URL is a LinkedIn post is a repost of it; with commentary, a quote. Hashtags
-are read from the text. A connection is an ``Account`` (slug from its URL, name, position
-and company as bio) and a ``Follow`` both ways (connections are mutual), created when
-connected; connections that hide their profile URL are skipped.
+URN unescaped), ``post_id`` the URN. A comment whose link names it (``?commentUrn=``) has the
+URI of that URN; older exports give comments no link of their own: then a comment's URI is
+the commented post's URI + ``#comment-`` + a hash of its date and text (so re-importing the
+same export adds nothing). A reaction's URI is its subject's URI + ``#reaction-`` + the
+owner; a reaction on a comment (``?commentUrn=`` in its link) is a reaction on the comment,
+not on the post. A share without commentary whose shared URL is a LinkedIn post is a repost
+of it; with commentary, a quote. Hashtags are read from the text. A connection is an
+``Account`` (slug from its URL; ``name:first-last`` when the export has no URL column, as in
+2018 and 2021, or the profile is hidden) with name, position and company as bio, and a
+``Follow`` both ways (connections are mutual), created when connected.
 
 Privacy: raw items keep only the columns above that veille maps; e-mail addresses, phone
 numbers, addresses and birth dates never enter the raw log.
@@ -36,16 +45,19 @@ export was available.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Account, Follow, Post, Reaction, Record, parse_time, utcnow
 from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
@@ -55,13 +67,28 @@ from veille.sources.io.members import member_csv_rows
 from veille.sources.io.streams import READ_ERRORS
 from veille.sources.values import decode_json
 
+if TYPE_CHECKING:
+    from veille.workspace.config import VeilleConfig
+
 register(
     {
         "li.no_owner": (
-            "{where} : le profil du propriétaire de l'export est inconnu ; indiquez"
-            " --option account=SLUG (la fin de l'adresse linkedin.com/in/SLUG){name}",
-            "{where}: the owner's profile is unknown; pass --option account=SLUG (the end of"
-            " the linkedin.com/in/SLUG address){name}",
+            "{where} : l'export ne dit pas le profil de son propriétaire{name} ; indiquez"
+            " -o account=SLUG (la fin de l'adresse linkedin.com/in/SLUG) ou -o leader=ID"
+            " (un dirigeant de veille.toml avec un compte linkedin)",
+            "{where}: the export does not give its owner's profile{name}; pass"
+            " -o account=SLUG (the end of the linkedin.com/in/SLUG address) or -o leader=ID"
+            " (a leader of veille.toml with a linkedin account)",
+        ),
+        "li.unknown_leader": (
+            "aucun dirigeant « {leader} » dans veille.toml",
+            "no leader '{leader}' in veille.toml",
+        ),
+        "li.closest": ("Les plus proches : {names}", "Closest: {names}"),
+        "li.leader_without_account": (
+            "le dirigeant « {leader} » n'a pas de compte linkedin dans veille.toml"
+            " (accounts.linkedin)",
+            "leader '{leader}' has no linkedin account in veille.toml (accounts.linkedin)",
         ),
         "li.no_files": (
             "{where} : ni Shares.csv, ni Comments.csv, ni Reactions.csv, ni Connections.csv",
@@ -77,9 +104,17 @@ register(
 NETWORK = "linkedin"
 SOURCE = "linkedin"
 
-#: file kind -> (file name, required columns, optional columns)
+#: Columns of Profile.csv that give the owner's profile address, in the exports that have one.
+PROFILE_URL_COLUMNS = ("Public Profile Url", "Profile Url", "Vanity Name")
+
+#: file kind -> (file name, required columns, optional columns); names are compared whatever
+#: their case and spaces (2018's ``Share Link`` is ``ShareLink``)
 FILES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    "profile": ("Profile.csv", ("First Name", "Last Name"), ("Headline", "Summary")),
+    "profile": (
+        "Profile.csv",
+        ("First Name", "Last Name"),
+        ("Headline", "Summary", *PROFILE_URL_COLUMNS),
+    ),
     "shares": (
         "Shares.csv",
         ("Date", "ShareLink", "ShareCommentary"),
@@ -87,10 +122,12 @@ FILES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ),
     "comments": ("Comments.csv", ("Date", "Link", "Message"), ()),
     "reactions": ("Reactions.csv", ("Date", "Type", "Link"), ()),
+    # 2018 and 2021 exports have no URL column: names, company, position and date are
+    # imported all the same
     "connections": (
         "Connections.csv",
-        ("First Name", "Last Name", "URL", "Connected On"),
-        ("Company", "Position"),
+        ("First Name", "Last Name", "Connected On"),
+        ("URL", "Company", "Position"),
     ),
 }
 
@@ -116,6 +153,17 @@ def profile_slug(value: str) -> str | None:
         text = parts[1]
     text = unquote(text).strip()
     return text.lower() if text and _SLUG.match(text) and "/" not in text else None
+
+
+def comment_uri(link: str) -> str | None:
+    """The URI of the comment a link points to (``...?commentUrn=urn:li:comment:(...)``):
+    ``https://www.linkedin.com/feed/update/{comment urn}``; ``None`` for a post's link."""
+    try:
+        query = parse_qs(urlsplit(link.strip()).query)
+    except ValueError:
+        return None
+    urn = (query.get("commentUrn") or [""])[0].strip()
+    return f"https://www.linkedin.com/feed/update/{urn}" if urn.startswith("urn:li:") else None
 
 
 def post_uri(link: str) -> tuple[str, str]:
@@ -149,6 +197,14 @@ def parse_date(value: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def name_key(name: str) -> str | None:
+    """The account id of a connection known only by name: ``name:jean-exemple`` (accents
+    and case folded), stable across exports of the same owner."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    return "name:" + "-".join(words) if words else None
 
 
 def _hashtags(text: str) -> list[str]:
@@ -219,7 +275,8 @@ def map_row(kind: str, owner: str, row: dict[str, str], observed_at: datetime) -
             )
         ]
     if kind == "comments":
-        parent, _urn = post_uri(row.get("Link", ""))
+        link = row.get("Link", "")
+        parent, _urn = post_uri(link)
         if not parent:
             raise MappingError(t("li.bad_row", file=kind, error="empty Link"))
         created = _need_date(row, "Date", kind)
@@ -227,12 +284,13 @@ def map_row(kind: str, owner: str, row: dict[str, str], observed_at: datetime) -
         digest = hashlib.sha1(
             f"{row.get('Date', '').strip()}|{message}".encode(), usedforsecurity=False
         ).hexdigest()[:16]
-        uri = f"{parent}#comment-{digest}"
+        own = comment_uri(link)  # newer exports link the comment itself
+        uri = own or f"{parent}#comment-{digest}"
         return [
             Post(
                 uri=uri,
                 network=NETWORK,
-                post_id=f"comment-{digest}",
+                post_id=own.rsplit("/", 1)[-1] if own else f"comment-{digest}",
                 author_id=owner,
                 created_at=created,
                 collected_at=observed_at,
@@ -243,7 +301,10 @@ def map_row(kind: str, owner: str, row: dict[str, str], observed_at: datetime) -
             )
         ]
     if kind == "reactions":
-        subject, _urn = post_uri(row.get("Link", ""))
+        link = row.get("Link", "")
+        subject, _urn = post_uri(link)
+        # a reaction on a comment (``?commentUrn=``) is kept on the comment, not the post
+        subject = comment_uri(link) or subject
         if not subject:
             raise MappingError(t("li.bad_row", file=kind, error="empty Link"))
         created = _need_date(row, "Date", kind)
@@ -259,10 +320,14 @@ def map_row(kind: str, owner: str, row: dict[str, str], observed_at: datetime) -
             )
         ]
     if kind == "connections":
-        slug = profile_slug(row.get("URL", ""))
-        if slug is None:
-            return []  # a connection that hides its profile: nothing to key it on
         name = " ".join(x for x in (row.get("First Name", ""), row.get("Last Name", "")) if x)
+        slug = profile_slug(row.get("URL", ""))
+        url: str | None = f"https://www.linkedin.com/in/{slug}" if slug else None
+        if slug is None:
+            # no profile address (exports before 2022, hidden profiles): keyed on the name
+            slug = name_key(name)
+            if slug is None:
+                raise MappingError(t("li.bad_row", file=kind, error="no URL and no name"))
         bio = ", ".join(x for x in (row.get("Position", ""), row.get("Company", "")) if x)
         connected = parse_date(row.get("Connected On", ""))
         return [
@@ -272,7 +337,7 @@ def map_row(kind: str, owner: str, row: dict[str, str], observed_at: datetime) -
                 handle=slug,
                 display_name=name or None,
                 bio=bio or None,
-                url=f"https://www.linkedin.com/in/{slug}",
+                url=url,
                 first_seen=observed_at,
             ),
             Follow(
@@ -300,7 +365,7 @@ class LinkedInImporter(Importer):
     network: ClassVar[str] = NETWORK
     description: ClassVar[str] = (
         "LinkedIn data export (zip or folder): the owner's shares, comments, reactions and "
-        "connections; needs --option account=SLUG"
+        "connections; the owner from Profile.csv, -o account=SLUG or -o leader=ID"
     )
 
     class Options(BaseModel):
@@ -309,6 +374,10 @@ class LinkedInImporter(Importer):
         account: str | None = Field(
             default=None,
             description="The owner's profile slug (linkedin.com/in/SLUG) or profile URL.",
+        )
+        leader: str | None = Field(
+            default=None,
+            description="The owner as a leader id of veille.toml (its linkedin account).",
         )
         max_item_bytes: int = Field(default=MAX_ITEM_BYTES, gt=0)
 
@@ -332,7 +401,7 @@ class LinkedInImporter(Importer):
         if not any(found[k] for k in ("shares", "comments", "reactions", "connections")):
             yield Reject(source=self.id, origin=str(path), reason=t("li.no_files", where=path))
             return
-        owner = options.account
+        owner = options.account or self.owner or self._profile_slug(container)
         if owner is None:
             name = self._owner_name(container)
             yield Reject(
@@ -361,6 +430,48 @@ class LinkedInImporter(Importer):
                     {"file": kind, "owner": owner, "row": kept},
                     received,
                 )
+
+    #: The owner found in the registry (``-o leader=ID``, see ``configure``).
+    owner: str | None = None
+
+    def configure(self, config: VeilleConfig) -> None:
+        """``-o leader=ID``: the owner is that leader's LinkedIn account in veille.toml."""
+        options = self.Options.model_validate(self.options.model_dump())
+        if options.leader is None or options.account:
+            return
+        leaders = {leader.id: leader for leader in config.leaders}
+        leader = leaders.get(options.leader)
+        if leader is None:
+            close = difflib.get_close_matches(options.leader, list(leaders), n=3)
+            raise UsageError(
+                t("li.unknown_leader", leader=options.leader),
+                hint=t("li.closest", names=", ".join(close)) if close else None,
+            )
+        slugs = [s for s in map(profile_slug, leader.accounts.get(NETWORK, [])) if s]
+        if not slugs:
+            raise UsageError(t("li.leader_without_account", leader=options.leader))
+        self.owner = slugs[0]
+
+    def _profile_slug(self, container: Container) -> str | None:
+        """The owner's slug from Profile.csv, in the exports that give the profile URL."""
+        member = container.find("Profile.csv")
+        if member is None:
+            return None
+        _name, required, optional = FILES["profile"]
+        try:
+            with member.open() as stream:
+                for entry in iter_csv_rows(
+                    stream, self.id, member.where, required, optional=optional
+                ):
+                    if isinstance(entry, tuple):
+                        for column in PROFILE_URL_COLUMNS:
+                            slug = profile_slug(entry[1].get(column, ""))
+                            if slug:
+                                return slug
+                        return None
+        except READ_ERRORS:
+            return None
+        return None
 
     def _owner_name(self, container: Container) -> str | None:
         member = container.find("Profile.csv")

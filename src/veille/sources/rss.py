@@ -4,7 +4,7 @@ files (``rss-file``).
 Raw item: one fetched feed document, exactly as it arrived::
 
     {"feed_url": ..., "fetched_at": ISO time, "status": 200, "etag": ..., "last_modified": ...,
-     "body": "<?xml ...>"}
+     "content_type": HTTP Content-Type or null, "body": "<?xml ..." | "body_base64": "..."}
 
 ``to_records`` parses it with feedparser and gives one ``Post`` (network ``web``) per entry,
 plus one ``Account`` for the feed. Choices (documented in docs/sources.md):
@@ -15,7 +15,14 @@ plus one ``Account`` for the feed. Choices (documented in docs/sources.md):
 - ``author_id`` = the feed URL (it is what ``accounts.web`` lists in veille.toml), except in
   aggregator feeds (Google News...) where an entry names its ``<source>``: then the source
   site's URL, so that share of voice counts publishers, not the aggregator.
-- ``text`` = title, a blank line, and the summary stripped of HTML; ``urls`` = [link].
+- ``text`` = title, a blank line, and the summary, each read by its declared content type:
+  HTML (sanitised by feedparser: no script or style) through an HTML parser
+  (``veille.sources.htmltext``), plain text as it is; ``urls`` = [link].
+- the bytes go to feedparser untouched (``body`` when they are UTF-8, ``body_base64``
+  otherwise), so that its encoding detection reads byte-order marks and declarations; bytes
+  that declare nothing and are not UTF-8 get an encoding from charset-normalizer.
+- ``created_at`` = the entry's date, else the feed's, else the time collected;
+  ``dated_by`` says which (``entry``, ``feed``, ``collected``).
 
 Conditional GET: the cursor is a JSON object ``{feed_url: {"etag", "last_modified"}}``; an
 unchanged feed answers 304 and costs nothing. The store is idempotent on ``uri``, so a
@@ -24,8 +31,9 @@ feed that is fetched again (entries seen before) writes nothing twice.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
-import html
 import io
 import json
 import re
@@ -42,7 +50,9 @@ from veille.i18n import register, t
 from veille.model import Account, Post, Record, parse_time, utcnow
 from veille.secrets import redact, redact_url
 from veille.sources.base import Connector, Importer, MappingError, RawItem, Reject, excerpt
+from veille.sources.htmltext import html_to_text, plain_text
 from veille.sources.http import HttpError, PoliteClient
+from veille.sources.io.containers import walk_files
 
 #: Largest feed document accepted (a feed is many posts, so above ``MAX_ITEM_BYTES``).
 MAX_FEED_BYTES = 8 * 1024 * 1024
@@ -72,21 +82,9 @@ def news_search_url(query: str, *, hl: str = "fr", gl: str = "FR", ceid: str = "
     )
 
 
-_TAG_RE = re.compile(r"<[^>]*>")
-_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
-_BLOCK_RE = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\b[^>]*>")
-
-
 def strip_html(text: str) -> str:
-    """Plain text of an HTML fragment: tags dropped, entities decoded, spaces folded."""
-    if not text:
-        return ""
-    text = re.sub(r"\s+", " ", text)  # in HTML a line break in the source is a space
-    text = _BLOCK_RE.sub("\n", text)
-    text = _TAG_RE.sub("", text)
-    text = html.unescape(text)
-    lines = [_SPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
-    return "\n".join(line for line in lines if line)
+    """Plain text of an HTML fragment (an HTML parser: ``veille.sources.htmltext``)."""
+    return html_to_text(text)
 
 
 def _lang(value: str | None) -> str | None:
@@ -113,34 +111,109 @@ def _self_link(feed: Any) -> str | None:
     return None
 
 
+def feed_bytes(raw: dict[str, Any], where: str) -> bytes:
+    """The feed document's bytes, exactly as they arrived: ``body`` (text, when the bytes
+    were valid UTF-8) or ``body_base64`` (any other bytes: UTF-16, legacy encodings...)."""
+    encoded = raw.get("body_base64")
+    if isinstance(encoded, str):
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MappingError(f"{where}: field 'body_base64' is not base64 ({exc})") from None
+    body = raw.get("body")
+    if not isinstance(body, str):
+        raise MappingError(f"{where}: field 'body' missing or not a string")
+    return body.encode("utf-8", "surrogatepass")
+
+
+def body_fields(content: bytes) -> dict[str, str]:
+    """How a raw item keeps ``content`` exactly: as text when it is valid UTF-8 (readable in
+    the raw log), else base64. Nothing is decoded for feedparser: it gets the bytes back."""
+    try:
+        return {"body": content.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body_base64": base64.b64encode(content).decode("ascii")}
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*['"]([A-Za-z0-9._:-]+)['"]""")
+
+
+def guessed_charset(content: bytes, content_type: str | None) -> str | None:
+    """An encoding for bytes that say nothing of their own: no byte-order mark, no XML
+    declaration, no HTTP charset, and not valid UTF-8. feedparser would then try
+    windows-1252 blindly; charset-normalizer looks at the bytes. ``None`` otherwise."""
+    if content.startswith(_BOMS) or (content_type and "charset=" in content_type.lower()):
+        return None
+    if _DECLARED.match(content[:512]):
+        return None
+    try:
+        content.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(content[:200_000]).best()
+    return best.encoding if best is not None else None
+
+
+def _headers(content: bytes, content_type: str | None) -> dict[str, str]:
+    guess = guessed_charset(content, content_type)
+    if guess is not None:
+        base = (content_type or "application/xml").split(";")[0].strip() or "application/xml"
+        return {"content-type": f"{base}; charset={guess}"}
+    return {"content-type": content_type} if content_type else {}
+
+
+def _text(detail: Any, fallback: Any = "") -> str:
+    """Plain text of a feedparser text construct, by its declared content type: HTML
+    (sanitised by feedparser) through the HTML parser, plain text as it is."""
+    if isinstance(detail, dict) and "value" in detail:
+        value = str(detail.get("value") or "")
+        kind = str(detail.get("type") or "text/html").lower()
+        return html_to_text(value) if "html" in kind else plain_text(value)
+    return html_to_text(str(fallback or ""))
+
+
+def is_feed(parsed: Any) -> bool:
+    """Whether feedparser recognised an RSS, Atom or CDF document (``version`` set): an
+    empty file or an HTML page is not a feed, whatever feedparser salvaged from it."""
+    return bool(parsed.get("version"))
+
+
 def parse_feed(raw: dict[str, Any], where: str) -> list[Record]:
     """Canonical records of one fetched feed document (see the module docstring)."""
-    for key in ("feed_url", "body"):
-        if not isinstance(raw.get(key), str):
-            raise MappingError(f"{where}: field '{key}' missing or not a string")
+    if not isinstance(raw.get("feed_url"), str):
+        raise MappingError(f"{where}: field 'feed_url' missing or not a string")
     feed_url: str = raw["feed_url"]
     fetched_at = parse_time(raw.get("fetched_at")) or utcnow()
-    body: str = raw["body"]
+    content = feed_bytes(raw, where)
+    content_type = raw.get("content_type") if isinstance(raw.get("content_type"), str) else None
     parsed = feedparser.parse(
-        io.BytesIO(body.encode("utf-8", "surrogatepass")),
-        sanitize_html=False,
+        io.BytesIO(content),
+        response_headers=_headers(content, content_type),
+        sanitize_html=True,
         resolve_relative_uris=False,
     )
     feed = parsed.get("feed", {})
     entries = parsed.get("entries", [])
-    if parsed.get("bozo") and not entries and not feed.get("title"):
-        error = parsed.get("bozo_exception", "no feed element")
+    if not is_feed(parsed):
+        error = parsed.get("bozo_exception") or "no rss, feed or rdf element"
+        if not content.strip():
+            error = "empty document"
         raise MappingError(t("rss.not_feed", where=where, error=str(error)[:200]))
     if feed_url.startswith("file:"):
         feed_url = _self_link(feed) or feed_url
     feed_lang = _lang(feed.get("language"))
+    feed_date = _time(feed.get("updated_parsed")) or _time(feed.get("published_parsed"))
     records: list[Record] = [
         Account(
             network="web",
             account_id=feed_url,
             handle=feed_url,
-            display_name=strip_html(feed.get("title", "")) or None,
-            bio=strip_html(feed.get("subtitle", "")) or None,
+            display_name=_text(feed.get("title_detail"), feed.get("title")) or None,
+            bio=_text(feed.get("subtitle_detail"), feed.get("subtitle")) or None,
             url=feed.get("link") or None,
             first_seen=fetched_at,
         )
@@ -148,14 +221,11 @@ def parse_feed(raw: dict[str, Any], where: str) -> list[Record]:
     for entry in entries:
         link = entry.get("link") or None
         guid = entry.get("id") or None
-        title = strip_html(entry.get("title", ""))
-        summary = str(entry.get("summary") or "")
-        if not summary and entry.get("content"):
-            summary = str(entry["content"][0].get("value") or "")
-        summary_text = strip_html(summary)
-        created = (
-            _time(entry.get("published_parsed")) or _time(entry.get("updated_parsed")) or fetched_at
-        )
+        title = _text(entry.get("title_detail"), entry.get("title"))
+        summary_text = _text(entry.get("summary_detail"), entry.get("summary"))
+        if not summary_text and entry.get("content"):
+            summary_text = _text(entry["content"][0])
+        created, dated_by = entry_date(entry, feed_date, fetched_at)
         key = str(guid or link) if (guid or link) else ""
         if not key:
             if not title and not summary_text:
@@ -177,9 +247,24 @@ def parse_feed(raw: dict[str, Any], where: str) -> list[Record]:
                 lang=_lang(entry.get("language")) or feed_lang,
                 urls=[link] if link else [],
                 source="rss",
+                dated_by=dated_by,
             )
         )
     return records
+
+
+def entry_date(
+    entry: Any, feed_date: datetime | None, fetched_at: datetime
+) -> tuple[datetime, str]:
+    """When an entry was written, and what says so: its own ``published``/``updated``
+    (``"entry"``), else the feed's ``lastBuildDate``/``updated``/``pubDate`` (``"feed"``),
+    else the time it was collected (``"collected"``); never a file's modification time."""
+    own = _time(entry.get("published_parsed")) or _time(entry.get("updated_parsed"))
+    if own is not None:
+        return own, "entry"
+    if feed_date is not None:
+        return feed_date, "feed"
+    return fetched_at, "collected"
 
 
 class RssOptions(BaseModel):
@@ -274,7 +359,8 @@ class RssConnector(Connector):
             "status": response.status_code,
             "etag": etag,
             "last_modified": last_modified,
-            "body": _decode(content, response.encoding),
+            "content_type": response.headers.get("content-type"),
+            **body_fields(content),
         }
         self.validators[url] = {"etag": etag, "last_modified": last_modified}
         self.cursor = json.dumps(self.validators, sort_keys=True)
@@ -288,21 +374,6 @@ class RssConnector(Connector):
         return parse_feed(value, raw.origin)
 
 
-def _decode(content: bytes, encoding: str | None) -> str:
-    """Feed bytes as text. The XML prolog's encoding wins over a missing HTTP charset."""
-    head = content[:200]
-    match = re.search(rb"encoding=['\"]([A-Za-z0-9._-]+)['\"]", head)
-    for candidate in ([match.group(1).decode("ascii")] if match else []) + [encoding or "utf-8"]:
-        try:
-            text = content.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-        if match:  # the text is decoded now: drop the declaration so nobody decodes twice
-            text = re.sub(r"encoding=['\"][A-Za-z0-9._-]+['\"]", 'encoding="utf-8"', text, count=1)
-        return text
-    return content.decode("utf-8", "replace")
-
-
 class RssFileImporter(Importer):
     """``veille import rss-file FEED.xml...``: local RSS/Atom files, mapped like live ones."""
 
@@ -311,7 +382,10 @@ class RssFileImporter(Importer):
     description: ClassVar[str] = "Local RSS/Atom files"
 
     def read(self, path: Path) -> Iterator[RawItem | Reject]:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = [path]
+        if path.is_dir():
+            files, problems = walk_files(path, self.id)
+            yield from problems
         for file in files:
             where = str(file)
             try:
@@ -327,16 +401,23 @@ class RssFileImporter(Importer):
             except OSError as exc:
                 yield Reject(source=self.id, origin=where, reason=f"{where}: {exc.strerror}")
                 continue
-            fetched_at = datetime.fromtimestamp(file.stat().st_mtime, UTC)
+            if not content.strip():
+                yield Reject(
+                    source=self.id,
+                    origin=where,
+                    reason=t("rss.not_feed", where=where, error="empty file"),
+                )
+                continue
+            fetched_at = utcnow()  # the time collected: a file's mtime dates nothing
             item = {
                 "feed_url": file.resolve().as_uri(),
                 "fetched_at": fetched_at.isoformat(),
                 "status": 200,
                 "etag": None,
                 "last_modified": None,
-                "body": _decode(content, None),
+                **body_fields(content),
             }
-            yield RawItem.of(self.id, where, item, received_at=utcnow())
+            yield RawItem.of(self.id, where, item, received_at=fetched_at)
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:

@@ -42,7 +42,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from veille.i18n import register, t
 from veille.model import NETWORKS, Account, Post, PostMetrics, Record, parse_time, utcnow
-from veille.sources.base import MAX_ITEM_BYTES, Importer, MappingError, RawItem, Reject
+from veille.sources.base import (
+    DECODE_ERRORS,
+    MAX_ITEM_BYTES,
+    Importer,
+    MappingError,
+    RawItem,
+    Reject,
+    decode_problem,
+)
 from veille.sources.io.containers import Member
 from veille.sources.io.members import (
     jsonl_members,
@@ -106,7 +114,10 @@ def parse_mapping(value: object) -> dict[str, str]:
         raise ValueError("expected field:column pairs or a JSON object")
     text = value.strip()
     if text.startswith("{"):
-        loaded = json.loads(text)
+        try:
+            loaded = json.loads(text)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
         if not isinstance(loaded, dict):
             raise ValueError("expected a JSON object")
         return {str(k): str(v) for k, v in loaded.items()}
@@ -240,7 +251,7 @@ def _items(value: Any, separator: str | None) -> list[str]:
         if text.startswith("["):
             try:
                 loaded = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 loaded = None
             if isinstance(loaded, list):
                 return _items(loaded, separator)
@@ -283,7 +294,7 @@ def _count(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     text = str(value).strip().replace("\u202f", "").replace(" ", "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None  # not "²"
 
 
 def map_row(
@@ -408,8 +419,10 @@ class _Tabular(Importer):
     def to_records(cls, raw: RawItem) -> list[Record]:
         try:
             item = _decode_item(raw.payload)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise MappingError(t("tab.bad_item", format=cls.id, error=exc)) from exc
+        except DECODE_ERRORS as exc:
+            raise MappingError(
+                t("tab.bad_item", format=cls.id, error=decode_problem(exc))
+            ) from None
         try:
             options = _options(bytes(item.options))
         except ValueError as exc:

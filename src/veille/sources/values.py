@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 import msgspec
 
 from veille.model import parse_time
-from veille.sources.base import MappingError
+from veille.sources.base import DECODE_ERRORS, MappingError, decode_problem
 
 _decode = msgspec.json.decode
 
@@ -23,8 +23,8 @@ def decode_json(payload: msgspec.Raw | bytes) -> Any:
     """The JSON value of a raw item's payload; ``MappingError`` when it is not JSON."""
     try:
         return _decode(payload)
-    except msgspec.DecodeError as exc:
-        raise MappingError(str(exc)) from exc
+    except DECODE_ERRORS as exc:
+        raise MappingError(decode_problem(exc)) from None
 
 
 def embed_json(meta: dict[str, Any], key: str, value: bytes) -> msgspec.Raw:
@@ -88,8 +88,8 @@ def int_or_digits(value: object, *, signed: bool = False) -> int | None:
 def numeric_id(value: object) -> str | None:
     """A numeric id (Twitter's snowflakes) as a string: a non-negative JSON integer, or a
     string of digits (surrounding blanks dropped); else ``None``."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return value.strip()
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return value.strip()  # ASCII: "²" and "٣" are digits to str.isdigit, not to an id
     if is_int(value) and value >= 0:
         return str(value)
     return None

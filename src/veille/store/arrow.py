@@ -34,6 +34,7 @@ SCHEMAS: dict[type[Any], pa.Schema] = {
             ("urls", LIST),
             ("source", STR),
             ("deleted_at", TS),
+            ("dated_by", STR),
         ]
     ),
     Account: pa.schema(

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from veille.jsonable import to_jsonable
+
 if TYPE_CHECKING:
     from veille.query.sql import CompiledSql
     from veille.store.store import Store
@@ -85,7 +87,7 @@ def status_counts(store: Store) -> dict[str, Any]:
             dict(
                 zip(
                     _IMPORT_COLUMNS,
-                    (str(v) if v is not None else None for v in row),
+                    (to_jsonable(v) for v in row),  # counts as numbers, times in ISO
                     strict=True,
                 )
             )

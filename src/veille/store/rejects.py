@@ -13,6 +13,17 @@ from veille.model import utcnow
 from veille.sources.base import Reject
 
 
+def printable(text: str) -> str:
+    """``text`` as valid UTF-8: lone surrogates (bytes that were not UTF-8, decoded with
+    ``surrogateescape``) become ``\\udcXX`` escapes, so no input can stop the rejects file
+    from being written."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class RejectLine(msgspec.Struct):
     at: str
     source: str
@@ -38,10 +49,10 @@ class RejectLog:
             for reject in rejects:
                 line = RejectLine(
                     at=at,
-                    source=reject.source,
-                    origin=reject.origin,
-                    reason=reject.reason,
-                    item=reject.item,
+                    source=printable(reject.source),
+                    origin=printable(reject.origin),
+                    reason=printable(reject.reason),
+                    item=printable(reject.item),
                 )
                 out.write(msgspec.json.encode(line) + b"\n")
             out.flush()

@@ -83,7 +83,11 @@ V2_WEB_AUTH = [
         role VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, revoked_at TIMESTAMPTZ)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH]
+
+#: What a post's ``created_at`` comes from where a source may not date it (feeds).
+V3_DATED_BY = ["""ALTER TABLE posts ADD COLUMN dated_by VARCHAR"""]
+
+MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_DATED_BY]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: What a rebuild carries over (not derivable from the raw log), table -> query.

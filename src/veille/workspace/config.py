@@ -100,6 +100,19 @@ class Watch(_Model):
     query: str = Field(min_length=1)
     alert: bool = False
 
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        """A watch that does not parse would match nothing without a word: it is an error
+        of the file, with the query language's caret message."""
+        from veille.query.parser import QuerySyntaxError, parse
+
+        try:
+            parse(value)
+        except QuerySyntaxError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
 
 #: The metrics an objective can target (``veille.analytics.objectives`` measures each).
 OBJECTIVE_METRICS: tuple[str, ...] = (

@@ -55,7 +55,7 @@ from veille.model import (
     Tombstone,
     account_key,
 )
-from veille.sources.base import MappingError, RawItem
+from veille.sources.base import DECODE_ERRORS, MappingError, RawItem, decode_problem
 from veille.sources.bluesky import atproto
 from veille.sources.bluesky.atproto import (
     FOLLOW,
@@ -150,15 +150,15 @@ def map_event_json(data: bytes | msgspec.Raw, *, source: str = "jetstream") -> l
     """Map one Jetstream event given as JSON bytes (the fast path)."""
     try:
         event = _decode_event(data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise MappingError(t("jetstream.bad_event", error=exc)) from exc
+    except DECODE_ERRORS as exc:
+        raise MappingError(t("jetstream.bad_event", error=decode_problem(exc))) from None
     if event.type == "message":
         if not len(event.payload):
             raise MappingError(t("jetstream.missing", field="payload"))
         try:
             event = _decode_event(event.payload)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            raise MappingError(t("jetstream.bad_event", error=exc)) from exc
+        except DECODE_ERRORS as exc:
+            raise MappingError(t("jetstream.bad_event", error=decode_problem(exc))) from None
         if event.type == "message":
             raise MappingError(t("jetstream.unknown_type", kind="message (nested)"))
     return _map(event, source)
@@ -327,8 +327,10 @@ def _map_commit(did: str, seen: datetime, commit: _Commit, source: str) -> list[
                 first_seen=seen,
             )
         ]
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise MappingError(t("jetstream.bad_record", collection=collection, error=exc)) from exc
+    except DECODE_ERRORS as exc:
+        raise MappingError(
+            t("jetstream.bad_record", collection=collection, error=decode_problem(exc))
+        ) from None
 
 
 class JetstreamImporter(JsonLinesImporter):

@@ -47,7 +47,7 @@ from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Record, parse_time, utcnow
 from veille.secrets import redact
-from veille.sources.base import Connector, RawItem, Reject, excerpt
+from veille.sources.base import DECODE_ERRORS, Connector, RawItem, Reject, decode_problem, excerpt
 from veille.sources.bluesky.poller import (
     DEFAULT_APPVIEW,
     AppView,
@@ -129,6 +129,10 @@ _V1_DECODER = msgspec.json.Decoder(_V1Event)
 
 class FrameError(ValueError):
     pass
+
+
+#: What reading a frame may raise: bad JSON, nested too deep, not a Jetstream frame.
+_FRAME_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, FrameError)
 
 
 class StreamOptions(BaseModel):
@@ -227,7 +231,13 @@ class BlueskyJetstream(Connector):
             value = json.loads(cursor)
         except ValueError:
             value = cursor
-        if isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit():
+        text = str(value)
+        if (
+            isinstance(value, int | str)
+            and not isinstance(value, bool)
+            and text.isascii()
+            and text.isdigit()
+        ):
             number = int(value)
             if _sane_time_us(number):
                 self.time_us = number
@@ -519,12 +529,12 @@ class BlueskyJetstream(Connector):
                     raise FrameError("event without did, time_us or kind")
                 if self.time_us is None or event.time_us > self.time_us:
                     self.time_us = event.time_us
-        except (msgspec.DecodeError, msgspec.ValidationError, FrameError) as exc:
+        except _FRAME_ERRORS as exc:  # a frame nested 5,000 deep too
             self.rejected += 1
             return Reject(
                 source=self.id,
                 origin=origin,
-                reason=t("bsky.bad_frame", error=str(exc)[:200]),
+                reason=t("bsky.bad_frame", error=decode_problem(exc)[:200]),
                 item=excerpt(frame, 2000),
             )
         return RawItem(

@@ -59,6 +59,10 @@ register(
             "{where} : fichier illisible ({error})",
             "{where}: cannot read the file ({error})",
         ),
+        "files.unreadable_folder": (
+            "{where} : dossier illisible ({error}) ; ses fichiers ne sont pas importés",
+            "{where}: cannot read the folder ({error}); its files are not imported",
+        ),
         "files.missing": (
             "{where} : fichier ou dossier introuvable",
             "{where}: no such file or folder",
@@ -73,10 +77,10 @@ register(
             "line {line}: the JSON document ends in the middle of a value",
         ),
         "files.csv_missing_columns": (
-            "{where} : colonnes obligatoires absentes : {columns} (en-tête lu : {header}) ;"
-            " les lignes de ce fichier sont ignorées",
-            "{where}: missing required columns: {columns} (header read: {header});"
-            " the rows of this file are skipped",
+            "{where} : colonnes obligatoires absentes : {columns} (en-tête lu ligne {line} :"
+            " {header}) ; les lignes de ce fichier sont ignorées",
+            "{where}: missing required columns: {columns} (header read on line {line}:"
+            " {header}); the rows of this file are skipped",
         ),
         "files.csv_empty": (
             "{where} : fichier CSV vide (pas d'en-tête)",

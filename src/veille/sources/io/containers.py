@@ -7,6 +7,7 @@ the archive.
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 import zipfile
@@ -73,13 +74,35 @@ def _natural_key(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
+def walk_files(folder: Path, source: str) -> tuple[list[Path], list[Reject]]:
+    """Every file under ``folder`` (sorted), and a ``Reject`` for each subfolder that
+    cannot be read (permissions, a folder removed while walking): never skipped silently."""
+    files: list[Path] = []
+    problems: list[Reject] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename or str(folder)
+        problems.append(
+            Reject(
+                source=source,
+                origin=str(where),
+                reason=t("files.unreadable_folder", where=where, error=exc.strerror or exc),
+            )
+        )
+
+    for top, _dirs, names in os.walk(folder, onerror=unreadable):
+        files.extend(Path(top) / name for name in names if (Path(top) / name).is_file())
+    return sorted(files), problems
+
+
 def open_container(path: Path, source: str) -> Container:
     """Open ``path`` (a zip archive, a folder, or a plain file) as a container. A damaged zip
     is salvaged: ``problems`` holds a ``Reject`` naming it, ``members`` what could be read.
     A missing path gives a container with no member and one problem."""
     container = Container(path=path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
+        files, problems = walk_files(path, source)
+        container.problems.extend(problems)
         for file in files:
             rel = file.relative_to(path).as_posix()
             container.members.append(

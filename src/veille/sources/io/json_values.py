@@ -107,9 +107,11 @@ def iter_json_values(
     depth = 0  # inside how many unwrapped top-level arrays (0 or 1)
     eof = False
 
+    shifted = False  # whether the buffer no longer starts at the start of the stream
+
     def fill() -> int | None:
         """Read more; returns how far the buffer shifted left, or ``None`` at the end."""
-        nonlocal buf, pos, eof
+        nonlocal buf, pos, eof, shifted
         if eof:
             return None
         try:
@@ -123,6 +125,7 @@ def iter_json_values(
         shift = pos
         buf = buf[pos:] + data
         pos = 0
+        shifted = shifted or shift > 0
         return shift
 
     try:
@@ -183,6 +186,13 @@ def iter_json_values(
                     scanner.pos -= shift
             if end <= pos:  # a stray delimiter (``]`` or ``}`` outside any value)
                 end = pos + 1
+            line_start = buf.rfind(b"\n", 0, pos) + 1
+            column = pos - line_start + 1 if line_start or not shifted else None
+            if scanner.scalar and json_error(buf[pos:end]) is not None:
+                # text that is no JSON value (a random file): one reject for the rest of
+                # the line, not one per word
+                eol = buf.find(b"\n", end)
+                end = eol if eol >= 0 else len(buf)
             value = buf[pos:end]
             line_end = line + value.count(b"\n")
             size = skipped + len(value)
@@ -208,7 +218,7 @@ def iter_json_values(
             elif line_end > start_line:
                 reason = t("files.bad_json_range", line=start_line, end=line_end, error=error)
             else:
-                reason = t("files.bad_json", line=start_line, error=error)
+                reason = t("files.bad_json", line=start_line, error=at_column(error or "", column))
             line = line_end
             yield Reject(
                 source=source,
@@ -222,6 +232,17 @@ def iter_json_values(
             origin=f"{where}:{line}",
             reason=t("files.unreadable", where=where, line=line, error=describe_error(exc.cause)),
         )
+
+
+_BYTE_AT = re.compile(r"\(byte (\d+)\)")
+
+
+def at_column(error: str, column: int | None) -> str:
+    """msgspec's ``(byte N)``, counted from the start of the value, as the 1-based column of
+    the line the value is on (when known)."""
+    if column is None:
+        return error
+    return _BYTE_AT.sub(lambda m: f"(column {column + int(m.group(1))})", error)
 
 
 class _Unreadable(Exception):

@@ -14,7 +14,14 @@ import msgspec
 
 from veille.i18n import t
 from veille.model import utcnow
-from veille.sources.base import MAX_ITEM_BYTES, RawItem, Reject, excerpt
+from veille.sources.base import (
+    DECODE_ERRORS,
+    MAX_ITEM_BYTES,
+    RawItem,
+    Reject,
+    decode_problem,
+    excerpt,
+)
 from veille.sources.io.streams import CHUNK, READ_ERRORS
 
 # --------------------------------------------------------------------------- lines
@@ -135,8 +142,8 @@ def json_error(data: bytes) -> str | None:
     """Why ``data`` is not exactly one JSON value, or ``None`` when it is one."""
     try:
         _decode_raw(data)
-    except msgspec.DecodeError as exc:
-        return str(exc)
+    except DECODE_ERRORS as exc:  # RecursionError too: a 2 KB line can nest 1,000 deep
+        return decode_problem(exc)
     return None
 
 
@@ -157,13 +164,12 @@ def iter_json_lines(
             continue
         lineno, line = entry
         line = one_line(line)
-        try:
-            _decode_raw(line)
-        except msgspec.DecodeError as exc:
+        error = json_error(line)
+        if error is not None:
             yield Reject(
                 source=source,
                 origin=f"{where}:{lineno}",
-                reason=t("files.bad_json", line=lineno, error=str(exc)),
+                reason=t("files.bad_json", line=lineno, error=error),
                 item=excerpt(line),
             )
             continue

@@ -106,7 +106,7 @@ def member_csv_rows(
     *,
     optional: Sequence[str] = (),
     max_bytes: int = MAX_ITEM_BYTES,
-    delimiter: str = ",",
+    delimiter: str | None = None,
 ) -> Iterator[tuple[int, dict[str, str]] | Reject]:
     """``iter_csv_rows`` over one member, opened here (a ``Reject`` if it cannot be)."""
     stream = open_member(member, source)

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -226,12 +226,39 @@ def map_account(
     return records
 
 
-def _reply_to(status: dict[str, Any], author: dict[str, Any], host: str | None) -> str | None:
-    parent = status.get("in_reply_to_id")
-    if isinstance(parent, int) and not isinstance(parent, bool):
-        parent = str(parent)
-    if not isinstance(parent, str) or not parent:
+def base_of(value: str | None) -> str | None:
+    """``scheme://host`` of an instance given as a host (``https`` then) or a base URL
+    (``http://localhost:3000`` keeps its scheme and port)."""
+    host = host_of(value)
+    if host is None:
         return None
+    scheme = "https"
+    text = (value or "").strip()
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower() or "https"
+    return f"{scheme}://{host}"
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) and value else None
+
+
+def _reply_to(
+    status: dict[str, Any],
+    author: dict[str, Any],
+    base: str | None,
+    parents: Mapping[str, str],
+) -> str | None:
+    """The parent's URI: from statuses of the same response (``parents``: id -> uri), else
+    exact for a self-reply to a local status, else the API locator on the instance the data
+    came from (in its own scheme), else nothing."""
+    parent = _id_of(status.get("in_reply_to_id"))
+    if parent is None:
+        return None
+    if parent in parents:
+        return parents[parent]
     own_id = str(status.get("id") or "")
     uri = str(status.get("uri") or "")
     if (
@@ -240,9 +267,35 @@ def _reply_to(status: dict[str, Any], author: dict[str, Any], host: str | None) 
         and uri.endswith("/" + own_id)
     ):
         return uri[: -len(own_id)] + parent
-    if host is None:
+    if base is None:
         return None
-    return f"https://{host}/api/v1/statuses/{parent}"
+    return f"{base}/api/v1/statuses/{parent}"
+
+
+def status_uris(value: Any, into: dict[str, str] | None = None, _depth: int = 0) -> dict[str, str]:
+    """``{id: uri}`` of every status held in a Mastodon value (statuses, boosts, quotes,
+    notifications, conversations, contexts, lists of them): replies to one of them get
+    its URI rather than a locator."""
+    found: dict[str, str] = {} if into is None else into
+    if _depth > MAX_NESTING * 4:
+        return found
+    if isinstance(value, list):
+        for item in value:
+            status_uris(item, found, _depth + 1)
+        return found
+    if not isinstance(value, dict):
+        return found
+    if _is_status(value):
+        sid, uri = _id_of(value.get("id")), nonempty_str(value.get("uri"))
+        if sid and uri:
+            found.setdefault(sid, uri)
+        for key in ("reblog",):
+            status_uris(value.get(key), found, _depth + 1)
+        status_uris(as_dict(as_dict(value.get("quote")).get("quoted_status")), found, _depth + 1)
+        return found
+    for key in (*STATUS_KEYS, *STATUS_LISTS):
+        status_uris(value.get(key), found, _depth + 1)
+    return found
 
 
 def map_status(
@@ -251,10 +304,13 @@ def map_status(
     observed_at: datetime,
     *,
     source: str = "mastodon",
+    parents: Mapping[str, str] | None = None,
     _depth: int = 0,
 ) -> list[Record]:
     """Records of a Mastodon Status entity: the ``Post``, its ``PostMetrics``, its author's
-    ``Account`` (and snapshot), and the same for a boosted or quoted status."""
+    ``Account`` (and snapshot), and the same for a boosted or quoted status. ``parents``
+    (status id -> URI, on the instance the data came from) names reply parents exactly."""
+    known: Mapping[str, str] = parents if parents is not None else status_uris(status)
     if not isinstance(status, dict):
         raise MappingError(t("mastodon_file.bad_status", error="not an object"))
     uri = nonempty_str(status.get("uri"))
@@ -273,14 +329,16 @@ def map_status(
         raise MappingError(t("mastodon_file.bad_status", error=f"{uri}: no readable created_at"))
     post_id = str(status.get("id") or uri.rstrip("/").rsplit("/", 1)[-1])
     # the instance the data came from, for bare accts and reply locators
-    local_host = host or (
-        host_of(nonempty_str(author.get("url")))
+    local_base = base_of(instance) or (
+        base_of(nonempty_str(author.get("url")))
         if "@" not in str(author.get("acct", "@"))
         else None
     )
     reblog = status.get("reblog")
     if isinstance(reblog, dict) and _depth < MAX_NESTING:
-        inner = map_status(reblog, instance, observed_at, source=source, _depth=_depth + 1)
+        inner = map_status(
+            reblog, instance, observed_at, source=source, parents=known, _depth=_depth + 1
+        )
         boosted = nonempty_str(reblog.get("uri"))
         records.append(
             Post(
@@ -304,7 +362,9 @@ def map_status(
         # a quote of a removed or partial status still names it
         with contextlib.suppress(MappingError):
             records.extend(
-                map_status(quoted, instance, observed_at, source=source, _depth=_depth + 1)
+                map_status(
+                    quoted, instance, observed_at, source=source, parents=known, _depth=_depth + 1
+                )
             )
     text, links = html_to_text(nonempty_str(status.get("content")) or "")
     spoiler = nonempty_str(status.get("spoiler_text"))
@@ -340,7 +400,7 @@ def map_status(
             collected_at=observed_at,
             text=text,
             lang=language,
-            reply_to=_reply_to(status, author, local_host),
+            reply_to=_reply_to(status, author, local_base, known),
             quote_of=quote_of,
             mentions=mentions,
             hashtags=hashtags,
@@ -370,34 +430,73 @@ def _is_account(value: dict[str, Any]) -> bool:
     return "acct" in value and "username" in value and "content" not in value
 
 
+#: Keys of non-status entities that hold one status (notification, notification request,
+#: conversation), a list of statuses (context, search result, grouped notifications), one
+#: account or a list of accounts.
+STATUS_KEYS = ("status", "last_status")
+STATUS_LISTS = ("ancestors", "descendants", "statuses")
+ACCOUNT_KEYS = ("account",)
+ACCOUNT_LISTS = ("accounts",)
+
+
 def map_entity(
-    value: Any, instance: str | None, observed_at: datetime, *, source: str = "mastodon"
+    value: Any,
+    instance: str | None,
+    observed_at: datetime,
+    *,
+    source: str = "mastodon",
+    parents: Mapping[str, str] | None = None,
 ) -> list[Record]:
-    """Records of any Mastodon value veille reads from files: a status, an account, a
-    notification, a search result, a thread context, or a list of those."""
+    """Records of any Mastodon value veille reads from files: a status, an account, or any
+    entity that holds statuses or accounts (a notification, a notification request, a
+    conversation, a search result, a thread context, grouped notifications), or a list of
+    those. Replies to a status of the same value get its URI. A value holding neither a
+    status nor an account is a ``MappingError`` naming its keys."""
+    known = dict(parents or {})
+    status_uris(value, known)
+    return _map_entity(value, instance, observed_at, source, known)
+
+
+def _map_entity(
+    value: Any, instance: str | None, observed_at: datetime, source: str, known: dict[str, str]
+) -> list[Record]:
     if isinstance(value, list):
         records: list[Record] = []
         for item in value:
-            records.extend(map_entity(item, instance, observed_at, source=source))
+            records.extend(_map_entity(item, instance, observed_at, source, known))
         return records
     if not isinstance(value, dict):
         raise MappingError(t("mastodon_file.not_entity", keys=type(value).__name__))
     if _is_status(value):
-        return map_status(value, instance, observed_at, source=source)
+        return map_status(value, instance, observed_at, source=source, parents=known)
     if _is_account(value):
         return map_account(value, instance, observed_at)
-    if "type" in value and isinstance(value.get("account"), dict):  # a notification
-        records = map_account(value["account"], instance, observed_at)
-        if isinstance(value.get("status"), dict):
-            records.extend(map_status(value["status"], instance, observed_at, source=source))
-        return records
-    containers = ("ancestors", "descendants", "statuses", "accounts")
-    if any(isinstance(value.get(k), list) for k in containers):
-        records = []
-        for key in containers:
-            for item in as_list(value.get(key)):
-                if isinstance(item, dict):
-                    records.extend(map_entity(item, instance, observed_at, source=source))
+    if "content" in value or "reblog" in value:  # a status without its uri or account
+        keys = ", ".join(sorted(str(k) for k in value)[:12])
+        raise MappingError(t("mastodon_file.not_entity", keys=keys))
+    records = []
+    held = 0
+    for key in ACCOUNT_KEYS:
+        if isinstance(value.get(key), dict):
+            held += 1
+            records.extend(map_account(value[key], instance, observed_at))
+    for key in ACCOUNT_LISTS:
+        for item in as_list(value.get(key)):
+            if isinstance(item, dict):
+                held += 1
+                records.extend(map_account(item, instance, observed_at))
+    for key in STATUS_KEYS:
+        if isinstance(value.get(key), dict):
+            held += 1
+            records.extend(
+                map_status(value[key], instance, observed_at, source=source, parents=known)
+            )
+    for key in STATUS_LISTS:
+        for item in as_list(value.get(key)):
+            if isinstance(item, dict):
+                held += 1
+                records.extend(_map_entity(item, instance, observed_at, source, known))
+    if held or any(isinstance(value.get(k), list) for k in (*STATUS_LISTS, *ACCOUNT_LISTS)):
         return records
     keys = ", ".join(sorted(str(k) for k in value)[:12]) or "none"
     raise MappingError(t("mastodon_file.not_entity", keys=keys))
@@ -430,7 +529,8 @@ class MastodonImporter(Importer):
             host = host_of(value)
             if host is None or "/" in host or " " in host:
                 raise ValueError(f"not an instance host: {value!r}")
-            return host
+            # a base URL keeps its scheme (``http://localhost:3000``): locators use it
+            return base_of(value) if "://" in value else host
 
     def read(self, path: Path) -> Iterator[RawItem | Reject]:
         options = self.Options.model_validate(self.options.model_dump())
@@ -439,28 +539,66 @@ class MastodonImporter(Importer):
             if isinstance(member, Reject):
                 yield member
                 continue
+            # first pass: the statuses of the whole file (a timeline lists replies before
+            # their parents), so that a reply names its parent's URI, not a locator
+            index: dict[str, str] = {}
+            for entry in iter_json_items(member, self.id, max_bytes=options.max_item_bytes):
+                if not isinstance(entry, Reject):
+                    with contextlib.suppress(MappingError):
+                        status_uris(decode_json(entry[1]), index)
             for entry in iter_json_items(member, self.id, max_bytes=options.max_item_bytes):
                 if isinstance(entry, Reject):
                     yield entry
                     continue
                 line, value = entry
                 origin = f"{member.where}:{line}"
-                # the instance travels with the item: ``to_records`` depends on nothing else
-                payload = (
-                    embed_json({"instance": options.instance}, "item", value)
-                    if options.instance
-                    else msgspec.Raw(value)
-                )
+                meta: dict[str, Any] = {"instance": options.instance} if options.instance else {}
+                with contextlib.suppress(MappingError):
+                    decoded = decode_json(value)
+                    own = status_uris(decoded)
+                    parents = {
+                        pid: index[pid]
+                        for pid in reply_ids(decoded)
+                        if pid in index and pid not in own
+                    }
+                    if parents:
+                        meta["parents"] = parents
+                # what ``to_records`` needs travels with the item: it depends on nothing else
+                payload = embed_json(meta, "item", value) if meta else msgspec.Raw(value)
                 yield RawItem(source=self.id, origin=origin, received_at=received, payload=payload)
 
     @classmethod
     def to_records(cls, raw: RawItem) -> list[Record]:
         value = decode_json(raw.payload)
         instance: str | None = None
-        if isinstance(value, dict) and set(value) == {"instance", "item"}:
-            instance = value["instance"] if isinstance(value["instance"], str) else None
+        parents: dict[str, str] = {}
+        if isinstance(value, dict) and "item" in value and set(value) <= _WRAPPER:
+            instance = value.get("instance") if isinstance(value.get("instance"), str) else None
+            parents = {
+                str(k): v for k, v in as_dict(value.get("parents")).items() if isinstance(v, str)
+            }
             value = value["item"]
-        return map_entity(value, instance, raw.received_at, source=cls.id)
+        return map_entity(value, instance, raw.received_at, source=cls.id, parents=parents)
+
+
+_WRAPPER = frozenset({"instance", "parents", "item"})
+
+
+def reply_ids(value: Any, _depth: int = 0) -> set[str]:
+    """The ``in_reply_to_id`` of every status held in a Mastodon value."""
+    found: set[str] = set()
+    if _depth > MAX_NESTING * 4:
+        return found
+    if isinstance(value, list):
+        for item in value:
+            found |= reply_ids(item, _depth + 1)
+    elif isinstance(value, dict):
+        parent = _id_of(value.get("in_reply_to_id")) if _is_status(value) else None
+        if parent:
+            found.add(parent)
+        for key in ("reblog", "quote", "quoted_status", *STATUS_KEYS, *STATUS_LISTS):
+            found |= reply_ids(value.get(key), _depth + 1)
+    return found
 
 
 CONNECTORS = [MastodonImporter]

@@ -24,7 +24,7 @@ from veille.errors import UsageError
 from veille.i18n import t
 from veille.model import Record, utcnow
 from veille.secrets import redact, redact_url
-from veille.sources.base import Connector, RawItem, Reject, excerpt
+from veille.sources.base import DECODE_ERRORS, Connector, RawItem, Reject, decode_problem, excerpt
 from veille.sources.http import HttpError, PoliteClient, host_of
 from veille.sources.mastodon.poller import (
     Instance,
@@ -39,6 +39,10 @@ from veille.sources.polling import (
 )
 
 log = logging.getLogger("veille.sources.mastodon")
+
+
+#: What reading a streaming event may raise (bad JSON, nested too deep, not a status).
+_EVENT_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, ValueError)
 
 
 class StreamSpec(BaseModel):
@@ -330,12 +334,12 @@ class MastodonStream(Connector):
                 status = msgspec.json.decode(data)
                 if not isinstance(status, dict) or not status.get("id"):
                     raise ValueError("not a status object")
-            except (msgspec.DecodeError, ValueError) as exc:
+            except _EVENT_ERRORS as exc:  # RecursionError too: nested too deep
                 self.rejected += 1
                 return Reject(
                     source=self.id,
                     origin=origin,
-                    reason=f"unreadable {event} event: {exc}",
+                    reason=f"unreadable {event} event: {decode_problem(exc)}",
                     item=excerpt(data, 2000),
                 )
             status_id = str(status["id"])

@@ -22,6 +22,12 @@ unescaped. Languages ``und``, ``zxx`` and Twitter's ``q*`` pseudo-codes are left
 the line was read); ``includes.users`` (and flattened
 ``author`` objects) give ``Account`` and ``AccountSnapshot`` (followers, following, tweets).
 Referenced tweets present in ``includes.tweets`` are mapped as posts too.
+
+Edited tweets: every version lists the ids of all versions, oldest first
+(``edit_history_tweet_ids``). The versions are one post, keyed by the original tweet's URI
+(X's own URL for it shows the latest version); within a line the latest version is the one
+mapped, with ``post_id`` its own id. A page whose objects are neither tweets nor users (a
+lists page, spaces...) is rejected with what it holds, instead of importing nothing silently.
 """
 
 from __future__ import annotations
@@ -58,6 +64,12 @@ register(
         "tw.unknown": (
             "ni une page de l'API v2 (data), ni un tweet, ni un compte",
             "neither an API v2 page (data), nor a tweet, nor a user",
+        ),
+        "tw.not_tweets": (
+            "page de {n} objet(s) qui ne sont ni des tweets ni des comptes (clés : {keys}) :"
+            " rien à importer",
+            "page of {n} object(s) that are neither tweets nor users (keys: {keys}):"
+            " nothing to import",
         ),
         "tw.bad_tweet": (
             "tweet {id} invalide : {error}",
@@ -190,7 +202,10 @@ def map_tweet(
         url = nonempty_str(link.get("unwound_url") or link.get("expanded_url") or link.get("url"))
         if url and url not in urls:
             urls.append(url)
-    uri = tweet_uri(tweet_id)
+    # every version of an edited tweet is one post, keyed by the original tweet (its URL on X
+    # shows the latest version); ``post_id`` is the id of the version mapped
+    history = edit_history(tweet)
+    uri = tweet_uri(history[0] if history else tweet_id)
     post = Post(
         uri=uri,
         network=NETWORK,
@@ -225,6 +240,40 @@ def map_tweet(
     return records
 
 
+def edit_history(tweet: dict[str, Any]) -> list[str]:
+    """The ids of every version of a tweet, oldest first (``edit_history_tweet_ids``); the
+    tweet's own id alone when it was never edited."""
+    history = [
+        i for i in (numeric_id(x) for x in as_list(tweet.get("edit_history_tweet_ids"))) if i
+    ]
+    own = numeric_id(tweet.get("id"))
+    if own and own not in history:
+        history.append(own)
+    return history
+
+
+def latest_versions(tweets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One object per edited tweet, the latest version (the one furthest in its edit
+    history), in the order of first appearance; unedited tweets as they are."""
+    best: dict[str, tuple[int, dict[str, Any]]] = {}
+    order: list[str] = []
+    for tweet in tweets:
+        history = edit_history(tweet)
+        if not history:
+            order.append(str(id(tweet)))
+            best[str(id(tweet))] = (0, tweet)
+            continue
+        original = history[0]
+        own = numeric_id(tweet.get("id"))
+        rank = history.index(own) if own in history else -1
+        if original not in best:
+            order.append(original)
+            best[original] = (rank, tweet)
+        elif rank > best[original][0]:
+            best[original] = (rank, tweet)
+    return [best[k][1] for k in order]
+
+
 def _is_tweet(value: dict[str, Any]) -> bool:
     return "id" in value and ("text" in value or "note_tweet" in value)
 
@@ -246,14 +295,20 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
     if "data" in value:
         data = value["data"]
         items = data if isinstance(data, list) else [data]
+        others: list[Any] = []
         for item in items:
-            item = as_dict(item)
-            if "tweet_count" in item and "start" in item:
+            if isinstance(item, dict) and "tweet_count" in item and "start" in item:
                 raise MappingError(t("tw.counts"))
-            if _is_tweet(item):
+            if isinstance(item, dict) and _is_tweet(item):
                 tweets.append(item)
-            elif _is_user(item):
+            elif isinstance(item, dict) and _is_user(item):
                 users.append(item)
+            else:
+                others.append(item)
+        if others and not tweets and not users:  # a lists, spaces or media page...
+            keys = sorted({str(k) for o in others if isinstance(o, dict) for k in o})
+            kind = ", ".join(keys[:10]) or type(others[0]).__name__
+            raise MappingError(t("tw.not_tweets", n=len(others), keys=kind))
     elif _is_tweet(value):
         tweets.append(value)
     elif _is_user(value):
@@ -287,17 +342,16 @@ def map_line(value: Any, received_at: datetime, *, source: str = "twitter-v2") -
             by_name[name.lower()] = user_id
         records.extend(map_user(user, observed_at))
     seen_tweets: set[str] = set()
+    tweets = latest_versions(tweets)
+    context = latest_versions(context)
     for tweet in tweets:
-        tweet_id = numeric_id(tweet.get("id"))
-        if tweet_id is not None and tweet_id in seen_tweets:
-            continue
         records.extend(map_tweet(tweet, observed_at, source=source, users=by_name))
-        seen_tweets.add(str(tweet_id))
+        seen_tweets.update(edit_history(tweet))
     for tweet in context:
         tweet_id = numeric_id(tweet.get("id"))
         if tweet_id is None or tweet_id in seen_tweets:
             continue
-        seen_tweets.add(tweet_id)
+        seen_tweets.update(edit_history(tweet))
         try:
             records.extend(map_tweet(tweet, observed_at, source=source, users=by_name))
         except MappingError:
