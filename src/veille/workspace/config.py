@@ -275,6 +275,8 @@ class IndexSection(_Model):
 
     def component_weights(self) -> dict[str, float]:
         return {**DEFAULT_INDEX_WEIGHTS, **self.weights}
+
+
 RISK_CATEGORIES = ("insults", "confidential", "market", "absolute")
 
 
