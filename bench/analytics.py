@@ -1,5 +1,6 @@
-"""Leader analytics speed: the ranking, a leader profile and the previous-period
-comparison on a large store, p50/p95 over N warm runs, and the first call after a start.
+"""Analytics speed: the ranking, a leader profile, the previous-period comparison, and the
+listening, presence, channels, ambassadors and objectives views on a large store, p50/p95
+over N warm runs, and the first call after a start.
 
 The large store is the demo workspace copied K times back in time: copy k has every post,
 metrics snapshot, enrichment and follower snapshot of the demo moved back k * 6 weeks, its
@@ -48,8 +49,8 @@ def build(demo: Path, out: Path, copies: int) -> int:
         f"""INSERT INTO posts SELECT {sfx("uri")}, network, post_id || '~' || k, author_id,
         created_at - {shift}, collected_at - {shift}, text, lang, {sfx("reply_to")},
         {sfx("reply_root")}, {sfx("quote_of")}, {sfx("repost_of")}, mentions, hashtags, urls,
-        source, CASE WHEN deleted_at IS NULL THEN NULL ELSE deleted_at - {shift} END
-        FROM p0, k ORDER BY created_at - {shift}"""
+        source, CASE WHEN deleted_at IS NULL THEN NULL ELSE deleted_at - {shift} END,
+        dated_by FROM p0, k ORDER BY created_at - {shift}"""
     )
     con.execute(
         f"""INSERT INTO post_metrics SELECT {sfx("uri")}, observed_at - {shift}, likes,
@@ -102,9 +103,14 @@ def main() -> None:
         total = build(args.demo, args.out, args.copies)
         print(f"built {total:,} posts in {time.perf_counter() - start:.1f} s")
 
+    from veille.analytics.ambassadors import ambassadors
+    from veille.analytics.channels import channels
     from veille.analytics.context import build_context
     from veille.analytics.engine import DuckDBEngine
     from veille.analytics.index import rank
+    from veille.analytics.listening import Scope, listening
+    from veille.analytics.objectives import objectives
+    from veille.analytics.presence import presence_at
     from veille.analytics.profile import profile
     from veille.workspace import Workspace
 
@@ -118,12 +124,23 @@ def main() -> None:
         setup = (time.perf_counter() - start) * 1000
         period = ctx.period("28d")
         leader = ws.config.leaders[0].id
+        org = ws.config.organisations[0].id
+        watch = ws.config.watches[0].id
         print(f"{posts:,} posts; period {period.label()}; context {setup:.0f} ms")
         cases: list[tuple[str, Callable[[], object]]] = [
             ("ranking (28d, no comparison)", lambda: rank(ctx, period, compare=False)),
             ("previous-period ranking", lambda: rank(ctx, period.previous(), compare=False)),
             ("ranking with rank change", lambda: rank(ctx, period)),
             (f"leader profile ({leader}, 4 periods)", lambda: profile(ctx, leader, period)),
+            (f"listening, organisation {org}", lambda: listening(ctx, Scope("organisation", org),
+                                                               period)),
+            (f"listening, watch {watch}", lambda: listening(ctx, Scope("watch", watch), period)),
+            ("presence (cohort, at the anchor)", lambda: presence_at(ctx, ws.config.leaders,
+                                                                     period.until)),
+            (f"channels ({leader}, 90 days)", lambda: channels(ctx, ws.config.leaders[0],
+                                                               ctx.period("90d"))),
+            (f"ambassadors ({org})", lambda: ambassadors(ctx, org, period)),
+            ("objectives (all, 26 weekly values)", lambda: objectives(ctx)),
         ]
         print("| view | first call (ms) | p50 (ms) | p95 (ms) |\n| --- | ---: | ---: | ---: |")
         for name, fn in cases:

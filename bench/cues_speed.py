@@ -37,6 +37,7 @@ import pyarrow as pa  # noqa: E402
 import enrich  # noqa: E402  (sets one thread per library and pins core 0)
 from veille.pipeline.cues import CueStage  # noqa: E402
 from veille.pipeline.stakeholders import StakeholderConfig, StakeholderStage  # noqa: E402
+from veille.workspace.config import VeilleConfig  # noqa: E402
 
 Stage = Callable[[pa.RecordBatch], pa.RecordBatch]
 
@@ -106,7 +107,7 @@ def main() -> None:
         ),
         "stakeholders": (
             old_stakeholders.StakeholderStage(old_config),
-            StakeholderStage(StakeholderConfig.from_mapping(reg)),
+            StakeholderStage(StakeholderConfig.from_config(VeilleConfig.model_validate(reg))),
             ("stakeholder", "stakeholder_reason"),
         ),
     }

@@ -271,13 +271,15 @@ def stage_factories(
     from veille.pipeline.sentiment import SentimentStage
     from veille.pipeline.stakeholders import StakeholderConfig, StakeholderStage
     from veille.pipeline.watches import WatchMatcher
+    from veille.workspace.config import VeilleConfig
 
     reg = {k: v for k, v in registry.items() if k in ("organisations", "leaders")}
+    validated = VeilleConfig.model_validate(reg)
     return [
         ("language", LanguageStage),
         ("sentiment", SentimentStage),
         ("watches", lambda: WatchMatcher(watches, strict=True)),
-        ("stakeholders", lambda: StakeholderStage(StakeholderConfig.from_mapping(reg))),
+        ("stakeholders", lambda: StakeholderStage(StakeholderConfig.from_config(validated))),
         ("cues", CueStage),
     ]
 

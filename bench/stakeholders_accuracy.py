@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from veille.pipeline.stakeholders import CLASSES, StakeholderConfig, StakeholderStage
 from veille.simulate import simulate
+from veille.workspace.config import VeilleConfig
 
 BY_KIND = {
     "leader": "self",
@@ -82,7 +83,7 @@ def evaluate(folder: Path) -> dict[str, Any]:
     registry = tomllib.loads((folder / "registry.toml").read_text(encoding="utf-8"))
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     org_kinds = {o["id"]: o.get("kind", "own") for o in registry.get("organisations", [])}
-    stage = StakeholderStage(StakeholderConfig.from_mapping(registry))
+    stage = StakeholderStage(StakeholderConfig.from_config(VeilleConfig.model_validate(registry)))
     accounts = truth["accounts"]
     out = stage(account_rows(accounts))
     got = out.column("stakeholder").to_pylist()

@@ -46,6 +46,7 @@ from veille.pipeline.stakeholders import (
     StakeholderStage,
     builtin_lexicons,
 )
+from veille.workspace.config import VeilleConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = (ROOT / ".." / "shared" / "data" / "rumours").resolve()
@@ -234,12 +235,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     n, repeat = args.rows, args.repeat
     registry = {
         "organisations": [
-            {"id": "acme", "name": "Acme", "domains": ["acme.fr"], "competitors": ["globex"]},
+            {
+                "id": "acme",
+                "name": "Acme",
+                "kind": "own",
+                "domains": ["acme.fr"],
+                "competitors": ["globex"],
+            },
             {"id": "globex", "name": "Globex", "kind": "competitor", "domains": ["globex.com"]},
         ],
-        "leaders": [{"id": "marie", "accounts": {"bluesky": "marie.bsky.social"}}],
+        "leaders": [{"id": "marie", "name": "Marie", "accounts": {"bluesky": "marie.bsky.social"}}],
     }
-    stakeholders = StakeholderStage(StakeholderConfig.from_mapping(registry))
+    stakeholders = StakeholderStage(
+        StakeholderConfig.from_config(VeilleConfig.model_validate(registry))
+    )
     cues = CueStage()
     profiles = profile_batch(n, n)
     repeated = profile_batch(n, n // 5)

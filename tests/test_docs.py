@@ -44,3 +44,12 @@ def test_cli_reference_is_up_to_date() -> None:
 
     current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert current == reference(), "run: python -m veille.cli.reference > docs/cli.md"
+
+
+def test_connector_reference_is_up_to_date() -> None:
+    """``docs/importers.md`` holds the reference generated from the registered connectors."""
+    from veille.sources.reference import BEGIN, END, rewrite
+
+    current = (ROOT / "docs" / "importers.md").read_text(encoding="utf-8")
+    assert BEGIN in current and END in current
+    assert current == rewrite(current), "run: python -m veille.sources.reference"

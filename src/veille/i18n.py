@@ -29,6 +29,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Attendez qu'il termine ou arrêtez-le : un seul processus possède un espace.",
         "Wait for it to finish or stop it; one process owns a workspace at a time.",
     ),
+    "ws.read_only": (
+        "l'espace {root} est en lecture seule ({error}) : seules les commandes de lecture "
+        "(status, search...) y fonctionnent",
+        "the workspace {root} is read-only ({error}): only read commands (status, search...) "
+        "work on it",
+    ),
+    "ws.read_only.hint": (
+        "Copiez l'espace dans un dossier où vous pouvez écrire pour le modifier.",
+        "Copy the workspace to a folder you can write to in order to change it.",
+    ),
     "ws.exists": ("{path} existe déjà", "{path} already exists"),
     "ws.exists.hint": ("Utilisez --force pour l'écraser.", "Use --force to overwrite it."),
     "init.done": ("Créé {config} et {data}/", "Created {config} and {data}/"),

@@ -32,6 +32,19 @@ def known_networks() -> list[str]:
     """Every network name a post can have: the built-in ones and those of plugins."""
     return sorted({*NETWORKS, *PLUGIN_NETWORKS})
 
+#: Classes whose built-in lexicon users may extend in ``[stakeholders]``, plus the two
+#: modifier lists ``ignore`` and ``former``.
+EXTENSIBLE_STAKEHOLDER_CLASSES: tuple[str, ...] = (
+    "journalist",
+    "public_sector",
+    "investor",
+    "peer_leader",
+    "bot",
+    "customer",
+    "ignore",
+    "former",
+)
+
 
 class Account(msgspec.Struct, kw_only=True):
     network: str

@@ -13,6 +13,8 @@ import pluggy
 from veille.hookspecs import PROJECT, VeilleSpec, hookimpl, hookspec
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from veille.pipeline.base import Stage
     from veille.sources.base import Connector
     from veille.workspace.config import VeilleConfig
@@ -27,6 +29,7 @@ __all__ = [
     "hookspec",
     "manager",
     "register_commands",
+    "source_sections",
     "stages",
 ]
 
@@ -55,6 +58,18 @@ def connectors() -> dict[str, type[Connector]]:
     for group in manager().hook.veille_connectors():
         for cls in group:
             found[cls.id] = cls
+    return found
+
+
+def source_sections() -> dict[str, list[type[BaseModel]]]:
+    """The settings models of the live connectors, by the ``[sources.<section>]`` they
+    read (connectors sharing a section normally share one model)."""
+    found: dict[str, list[type[BaseModel]]] = {}
+    for cls in connectors().values():
+        if cls.section is not None:
+            models = found.setdefault(cls.section, [])
+            if cls.Settings not in models:
+                models.append(cls.Settings)
     return found
 
 

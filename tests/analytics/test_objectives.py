@@ -155,3 +155,56 @@ def test_demo_followers_objective_has_the_planted_values(demo_workspace: Path) -
     start = planted["followers_at_start"]
     assert start <= got["first_observed"]["value"] <= start * 1.01
     assert got["trend_per_week"] > 0 and got["on_track"] is not None
+
+
+SENTIMENT_REGISTRY = """
+[[organisations]]
+id = "acme"
+name = "Acme"
+accounts = { bluesky = ["did:acme"] }
+
+[[leaders]]
+id = "ana"
+name = "Ana"
+accounts = { bluesky = ["did:ana"] }
+
+[[objectives]]
+id = "image"
+leader = "ana"
+dimension = "image"
+metric = "net_sentiment"
+target = 0.5
+deadline = 2026-12-10
+
+[[objectives]]
+id = "sov"
+leader = "ana"
+dimension = "image"
+metric = "share_of_voice"
+target = 0.5
+deadline = 2026-12-10
+"""
+GOOD = "Excellent travail, bravo, j'adore !"
+BAD = "Nul, honteux, je déteste."
+
+
+def test_net_sentiment_objective_by_hand(tmp_path: Path) -> None:
+    # weeks ending at days -18, -11 and -4 (the anchor: the midnight after the newest post):
+    # posts by others mentioning Ana, one author each
+    texts = [[GOOD], [GOOD, BAD], [BAD, BAD]]
+    records = [Account(network="bluesky", account_id="did:ana", handle="ana.example"),
+               post("did:ana", 0, at(days=-20))]  # fmt: skip
+    n = 1
+    for week, batch in enumerate(texts):
+        for text in batch:
+            records.append(post(f"did:u{n}", n, at(days=-20 + 7 * week + 1), text=text,
+                                mentions=["did:ana"]))  # fmt: skip
+            n += 1
+    with tiny(tmp_path, SENTIMENT_REGISTRY, records, enrich=True) as ctx:
+        image = evaluate(ctx, ctx.config.objectives[0])
+        sov = evaluate(ctx, ctx.config.objectives[1])
+    assert [p["value"] for p in image["series"]] == [1.0, 0.0, -1.0]
+    assert image["trend_per_week"] == pytest.approx(-1.0)
+    assert image["projected"] == -1.0  # kept within [-1, 1]
+    assert image["on_track"] is False
+    assert sov["current"] is None and "applies to a organisation" in sov["reason"]

@@ -39,14 +39,21 @@ def _period_edges(ctx: AnalyticsContext) -> None:
     ctx.engine.register(PERIOD_EDGES, edges)
 
 
+def _listening_posts(ctx: AnalyticsContext) -> None:
+    from veille.analytics.listening import Scope, heard_posts
+
+    heard_posts(ctx, Scope("organisation", ctx.config.organisations[0].id), ctx.period("7d"))
+
+
 #: How to hand each engine the registered inputs a metric needs besides entity_accounts.
 INPUTS: dict[str, Callable[[AnalyticsContext], None]] = {
     "author_classes": _author_classes,
     "period_edges": _period_edges,
+    "listening_posts": _listening_posts,
 }
 #: Inputs a metric reads without declaring them in ``Metric.inputs`` (channels reads the
 #: period's edges that its view registers first).
-UNDECLARED: dict[str, tuple[str, ...]] = {"channels": ("period_edges",)}
+UNDECLARED: dict[str, tuple[str, ...]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +92,7 @@ def _params(ctx: AnalyticsContext, m: Metric) -> dict[str, Any]:
         "leader_watch": watch,
         "organisation_watch": watch,
         "watch": watch,
+        "bucket": "day",
     }
 
 

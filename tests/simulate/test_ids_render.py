@@ -271,9 +271,21 @@ def test_feeds_round_trip_through_feedparser(fmt: str, entries: list[tuple[str, 
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.feed.title == "T & <co>"
     got = {e.id: e.title for e in parsed.entries}
-    assert got == {f"g{i}": title.strip() for i, (title, _) in enumerate(entries)} or all(
-        got[f"g{i}"] == " ".join(title.split()) for i, (title, _) in enumerate(entries)
+    want = [_as_feedparser_reads(title) for title, _ in entries]
+    assert got == {f"g{i}": title.strip() for i, title in enumerate(want)} or all(
+        got[f"g{i}"] == " ".join(title.split()) for i, title in enumerate(want)
     )
+
+
+def _as_feedparser_reads(text: str) -> str:
+    """feedparser "repairs" UTF-8 text that looks double-encoded: a string that encodes to
+    ISO-8859-1 and then decodes as UTF-8 (``Â¡`` -> ``¡``) is replaced by the decoding
+    (``feedparser/mixin.py``, "address common error"). The simulator writes the text it is
+    given; this is what any reader built on feedparser sees of it."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 @given(st.text(max_size=12))

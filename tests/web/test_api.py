@@ -115,3 +115,18 @@ def test_api_leaders_is_the_ranking_of_veille_rank(ws_root: Path) -> None:
         demo = TestClient(create_app(ServerState(ro, demo=True)), base_url="https://127.0.0.1")
         items = demo.get("/api/v1/leaders?limit=500").json()["items"]
     assert [{k: item[k] for k in ranked[0]} for item in items] == ranked
+
+
+def test_check_a_draft_through_the_api(demo: TestClient) -> None:
+    ok = demo.post(
+        "/api/v1/check",
+        json={"draft": "Bonjour à tous", "network": "mastodon", "leader": "alice-martin"},
+    )
+    assert ok.status_code == 200 and ok.json()["verdict"] in ("pass", "warn", "fail")
+    assert {r["rule"] for r in ok.json()["rules"]} >= {"length"}
+    bad = demo.post("/api/v1/check", json={"draft": "x", "network": "myspace"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "network"
+    assert (
+        demo.post("/api/v1/check", json={"draft": "x", "network": "x", "leader": "bob"}).status_code
+        == 404
+    )

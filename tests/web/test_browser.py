@@ -167,12 +167,12 @@ def test_leaderboard_filter_sort_and_profile(served: str, browser: Any) -> None:
     assert f"country={country}" in page.url
     filtered = rows.count()
     assert 0 < filtered < everyone
-    cells = page.locator("table.board tbody tr td:nth-child(5)").all_inner_texts()
+    cells = page.locator("table.board td.c-country").all_inner_texts()
     assert set(cells) == {country}
     page.click("th >> text=Name")
     page.wait_for_load_state("networkidle")
     assert page.get_attribute("th[aria-sort]", "aria-sort") == "ascending"
-    names = page.locator("table.board tbody tr td:nth-child(1)").all_inner_texts()
+    names = page.locator("table.board td.c-name").all_inner_texts()
     assert names == sorted(names, key=sort_key)
     page.click("th[aria-sort] a")
     page.wait_for_load_state("networkidle")
@@ -180,7 +180,7 @@ def test_leaderboard_filter_sort_and_profile(served: str, browser: Any) -> None:
     with page.expect_download() as download:
         page.click("text=Export as CSV")
     assert download.value.suggested_filename == "leaders.csv"
-    page.locator("table.board tbody tr td a").first.click()
+    page.locator("table.board td.c-name a").first.click()
     page.wait_for_load_state("networkidle")
     assert "/leaders/" in page.url and page.locator("h1").inner_text()
     shot(page, "leader-profile")

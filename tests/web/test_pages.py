@@ -172,15 +172,22 @@ def test_oversized_bodies_are_refused(admin: TestClient) -> None:
 
 
 def test_leaderboard_filters_sorts_and_exports(admin: TestClient) -> None:
-    names = re.findall(r'<td><a href="/leaders/([^"]+)">', admin.get("/leaders?sort=name").text)
+    names = re.findall(
+        r'<td class="c-name"><a href="/leaders/([^"]+)">', admin.get("/leaders?sort=name").text
+    )
     assert names == ["evil", "alice-martin", "bob-durand"]  # "<script>..." sorts first
     desc = re.findall(
-        r'<td><a href="/leaders/([^"]+)">', admin.get("/leaders?sort=name&order=desc").text
+        r'<td class="c-name"><a href="/leaders/([^"]+)">',
+        admin.get("/leaders?sort=name&order=desc").text,
     )
     assert desc == list(reversed(names))
-    cac = re.findall(r'<td><a href="/leaders/([^"]+)">', admin.get("/leaders?cohort=cac40").text)
+    cac = re.findall(
+        r'<td class="c-name"><a href="/leaders/([^"]+)">', admin.get("/leaders?cohort=cac40").text
+    )
     assert cac == ["alice-martin"]
-    be = re.findall(r'<td><a href="/leaders/([^"]+)">', admin.get("/leaders?country=BE").text)
+    be = re.findall(
+        r'<td class="c-name"><a href="/leaders/([^"]+)">', admin.get("/leaders?country=BE").text
+    )
     assert be == ["bob-durand"]
     exported = admin.get("/leaders.csv?cohort=tech&sort=name")
     assert exported.headers["content-type"].startswith("text/csv")

@@ -9,6 +9,7 @@ from veille.analytics.channels import CHANNELS
 from veille.analytics.conversation import LEADER_CONVERSATION, LEADER_UNANSWERED
 from veille.analytics.ecosystem import METRICS as ECOSYSTEM
 from veille.analytics.edges import INTERACTION_EDGES
+from veille.analytics.listening import METRICS as LISTENING
 from veille.analytics.objectives import (
     EARLIEST_POST,
     FIRST_SNAPSHOT,
@@ -41,4 +42,5 @@ def veille_metrics() -> list[Metric]:
         JOURNALISTS,
         CHANNELS,
         *ECOSYSTEM,
+        *LISTENING,
     ]

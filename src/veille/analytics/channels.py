@@ -76,7 +76,7 @@ CHANNELS = Metric(
     sql=CHANNELS_SQL,
     description="Per network: a leader's stakeholders, how many were active in the last 30 "
     "days, and their posts.",
-    inputs=("entity_accounts",),
+    inputs=("entity_accounts", PERIOD_EDGES),
     order=("network",),
 )
 

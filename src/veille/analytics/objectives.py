@@ -133,13 +133,73 @@ def _accounts(ctx: AnalyticsContext, target: Target) -> set[tuple[str, str]]:
     }
 
 
+def _leader_figures(ctx: AnalyticsContext, target: Target, week: Period) -> Any:
+    from veille.analytics.cohort import leader
+    from veille.analytics.figures import gather
+
+    if target.kind != "leader":
+        return None
+    item = leader(ctx.config, target.entity)
+    return gather(ctx, week, [item])[item.id]
+
+
+def engagement_rate(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """The leader's engagement rate over the week (median over original posts, as in the
+    Leader Index), on the objective's network or all of them."""
+    figures = _leader_figures(ctx, target, week)
+    row = figures.activity.get(target.network or "all") if figures else None
+    value = row.get("engagement_rate") if row else None
+    return float(value) if value is not None else None
+
+
+def responsiveness(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """The share of the week's mentioners the leader answered within the response window."""
+    figures = _leader_figures(ctx, target, week)
+    return figures.conversation.responsiveness if figures else None
+
+
+def net_sentiment(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """The representative net sentiment (each author capped) of what others said about
+    the leader or organisation in the week: the troll-robust figure."""
+    from veille.analytics.listening import Scope, listening
+
+    view = listening(ctx, Scope(target.kind, target.entity), week)
+    value = view["net_sentiment"]["representative"]
+    return float(value) if value is not None else None
+
+
+def share_of_voice(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """The organisation's share of the posts about its competitor set in the week."""
+    from veille.analytics.listening import Scope, listening
+
+    if target.kind != "organisation":
+        return None
+    view = listening(ctx, Scope("organisation", target.entity), week)
+    own = next((r for r in view["share_of_voice"] if r["organisation"] == target.entity), None)
+    value = own["posts_share"] if own else None
+    return float(value) if value is not None else None
+
+
 #: metric -> how to measure it for one week; metrics not here are reported as not measured
 MEASURES: dict[str, Measure] = {
     "followers": followers,
     "journalist_mentions": journalist_mentions,
+    "engagement_rate": engagement_rate,
+    "responsiveness": responsiveness,
+    "net_sentiment": net_sentiment,
+    "share_of_voice": share_of_voice,
 }
 NOT_MEASURED: dict[str, str] = {
     "information_lead_time": "needs the signals' stories and reference news feeds",
+}
+#: metrics that only apply to one kind of entity
+ONLY_FOR = {"engagement_rate": "leader", "responsiveness": "leader",
+            "share_of_voice": "organisation"}  # fmt: skip
+#: the range a projection stays in (a share cannot pass 1, a count cannot go below 0)
+BOUNDS: dict[str, tuple[float, float | None]] = {
+    "net_sentiment": (-1.0, 1.0),
+    "share_of_voice": (0.0, 1.0),
+    "responsiveness": (0.0, 1.0),
 }
 #: metrics measured at the end of each week (a level), not over it (a flow)
 LEVELS = {"followers"}
@@ -221,6 +281,10 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
         "series": [],
     }
     measure = MEASURES.get(objective.metric)
+    only = ONLY_FOR.get(objective.metric)
+    if only is not None and target.kind != only:
+        out["reason"] = f"not measured: {objective.metric} applies to a {only}"
+        return out
     if measure is None:
         out["reason"] = "not measured yet: " + NOT_MEASURED.get(
             objective.metric, "its measure is not built yet"
@@ -240,8 +304,10 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
     if objective.metric in LEVELS:
         out["first_observed"] = first_observed(ctx, target)
     weeks_left = (deadline - series[-1][0]) / timedelta(weeks=1)
-    start = objective.baseline if objective.baseline is not None else series[0][1]
-    direction = 1.0 if objective.target >= start else -1.0
+    # every metric here is better higher; a baseline above the target says the goal is to
+    # bring it down (e.g. from 150 to 50)
+    lower = objective.baseline is not None and objective.baseline > objective.target
+    direction = -1.0 if lower else 1.0
     if weeks_left > 0:
         out["needed_per_week"] = (objective.target - current) / weeks_left
     if len(series) < MIN_POINTS:
@@ -256,7 +322,9 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
         out["reason"] = "the deadline has passed: on track means the target is reached"
         out["on_track"] = direction * (current - objective.target) >= 0
         return out
-    projected = current + slope * weeks_left
+    low, high = BOUNDS.get(objective.metric, (0.0, None))
+    projected = max(low, current + slope * weeks_left)
+    projected = min(high, projected) if high is not None else projected
     out["projected"] = projected
     out["on_track"] = direction * (projected - objective.target) >= 0
     return out

@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.graph_cmd",
     "veille.cli.cohort_cmd",
     "veille.cli.objectives_cmd",
+    "veille.cli.listening_cmd",
     "veille.cli.serve_cmd",
     "veille.cli.check_cmd",
     "veille.cli.digest_cmd",

@@ -35,6 +35,18 @@ def _command(path: str, command: Any) -> list[str]:
     return lines
 
 
+#: What every command's exit status means (``veille.errors``).
+EXIT_CODES = (
+    "- `0`: done.",
+    "- `1`: an error (a network that failed for good, a damaged store...), said in one line.",
+    "- `2`: bad usage or input: an unknown option, source or id, a `veille.toml` error (with",
+    "  its line), a query syntax error, or a write command on a read-only workspace.",
+    "- `3`: the workspace is owned by another process (`veille run`, `listen`, an import):",
+    "  the message names it (pid, command, since). Read commands on a read-only copy take",
+    "  no exclusive lock.",
+)
+
+
 def reference() -> str:
     root: Any = get_command(app)
     lines = [
@@ -46,6 +58,7 @@ def reference() -> str:
     ]
     for name in sorted(root.commands):
         lines += _command(f"veille {name}", root.commands[name])
+    lines += ["## Exit codes", "", *EXIT_CODES, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

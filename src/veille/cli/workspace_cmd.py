@@ -23,7 +23,7 @@ from veille.flow.collect import states as source_states
 from veille.i18n import t
 from veille.store.read import status_counts
 from veille.workspace import Workspace
-from veille.workspace.workspace import CONFIG_NAME, init_workspace
+from veille.workspace.workspace import CONFIG_NAME, init_workspace, writable
 
 
 def init(
@@ -151,7 +151,8 @@ def status(
 ) -> None:
     """Report the workspace: counts per network and source, time span, sizes, imports,
     cursors and sources."""
-    with Workspace.open(workspace) as ws:
+    # a read-only copy (a backup, a shared folder) is reported as it is: no migration
+    with Workspace.open(workspace, read_only=not writable(workspace)) as ws:
         data = workspace_status(ws)
     if format is Format.json:
         print_json(data)

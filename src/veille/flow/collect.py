@@ -14,9 +14,12 @@ error (redacted), items in total, and in ``rate_limit`` a JSON object with the r
 state of every host (remaining calls, reset, next allowed call), the lag behind the live
 tip and the items per minute of the last run. ``states(ws)`` reads it back with the cursor.
 
-Source names on the command line: ``bluesky``, ``mastodon``, ``rss`` (a network: its poll
-connector for ``collect``, its stream connector for ``listen``) or a connector id
-(``bluesky``, ``bluesky-stream``, ``mastodon-live``, ``mastodon-stream``, ``rss``).
+Connectors are found through the plugin hook only: every registered connector of kind
+``poll`` or ``stream`` that reads a ``[sources.<section>]`` of ``veille.toml`` builds itself
+from it (``Connector.from_config``) and says whether it is configured (``wanted``), so a
+third-party connector is collected like a built-in one. Source names on the command line: a
+section (``bluesky``, ``mastodon``, ``rss``: its poll connector for ``collect``, its stream
+connector for ``listen``) or a connector id (``bluesky-stream``, ``mastodon-live``...).
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ from veille.i18n import register, t
 from veille.jsonable import dumps
 from veille.model import utcnow
 from veille.secrets import redact
-from veille.sources.base import Connector, RawItem, Reject
-from veille.store.read import mastodon_status_uri
+from veille.sources.base import Connector, RawItem, Reject, SourceContext
+from veille.store.read import post_uri_by_id
 from veille.store.source_state import source_state_rows
 from veille.store.writes import SourceStateJob
 
@@ -48,9 +51,6 @@ if TYPE_CHECKING:
     from veille.workspace import Workspace
 
 log = logging.getLogger("veille.collect")
-
-POLL = {"bluesky": "bluesky", "mastodon": "mastodon-live", "rss": "rss"}
-STREAM = {"bluesky": "bluesky-stream", "mastodon": "mastodon-stream"}
 
 register(
     {
@@ -63,8 +63,8 @@ register(
             "no source configured to collect (see [sources] and the accounts in veille.toml)",
         ),
         "collect.not_stream": (
-            "{source} n'a pas de flux en direct (sources en direct : bluesky, mastodon)",
-            "{source} has no live stream (live sources: bluesky, mastodon)",
+            "{source} n'a pas de flux en direct (sources en direct : {known})",
+            "{source} has no live stream (live sources: {known})",
         ),
     }
 )
@@ -79,6 +79,41 @@ def cache_dir(ws: Workspace) -> Path:
     return path
 
 
+def live_connectors(kind: str) -> dict[str, type[Connector]]:
+    """The registered connectors of ``kind`` (``poll`` or ``stream``) that read a
+    ``[sources.<section>]`` of ``veille.toml``, by id: built-in and third-party alike."""
+    from veille.plugins import connectors
+
+    return {
+        cid: cls
+        for cid, cls in connectors().items()
+        if cls.kind == kind and cls.section is not None
+    }
+
+
+def context_for(
+    ws: Workspace,
+    cls: type[Connector],
+    *,
+    since: datetime | None = None,
+    max_seconds: float | None = None,
+    stop: threading.Event | None = None,
+    **extra: Any,
+) -> SourceContext:
+    """What ``cls`` builds itself from: its validated section, the registry's accounts."""
+    assert cls.section is not None
+    return SourceContext(
+        settings=ws.config.source_settings(cls.section, cls.Settings),
+        tracked=ws.config.tracked_accounts(),
+        cache_dir=cache_dir(ws),
+        since=since,
+        max_seconds=max_seconds,
+        stop=stop,
+        extra=extra,
+        find_post=_post_finder(ws),
+    )
+
+
 def connector_for(
     ws: Workspace,
     connector_id: str,
@@ -89,121 +124,55 @@ def connector_for(
     **extra: Any,
 ) -> Connector:
     """The connector ``connector_id`` configured from the workspace's ``veille.toml``."""
-    from veille.sources import rss
-    from veille.sources.bluesky import poller as bluesky_poller
-    from veille.sources.bluesky import stream as bluesky_stream
-    from veille.sources.mastodon import poller as mastodon_poller
-    from veille.sources.mastodon import stream as mastodon_stream
-
-    cfg = ws.config
-    src = cfg.sources
-    tracked = cfg.tracked_accounts()
-    bsky_cache = str(cache_dir(ws) / "bluesky_handles.json")
-    if connector_id == "bluesky":
-        return bluesky_poller.BlueskyAppView(
-            bluesky_poller.AppViewOptions(
-                appview_url=src.bluesky.appview_url,
-                actors=sorted(tracked.get("bluesky", set())),
-                since=since,
-                cache_path=bsky_cache,
-                **extra,
-            )
-        )
-    if connector_id == "bluesky-stream":
-        return bluesky_stream.BlueskyJetstream(
-            bluesky_stream.StreamOptions(
-                jetstream_url=src.bluesky.jetstream_url,
-                appview_url=src.bluesky.appview_url,
-                actors=sorted(tracked.get("bluesky", set())),
-                mode="network" if src.bluesky.listen_all_posts else "tracked",
-                cache_path=bsky_cache,
-                max_seconds=max_seconds,
-                **extra,
-            ),
-            stop=stop,
-        )
-    instances = [
-        mastodon_poller.Instance(url=i.url, token_env=i.token_env, streaming=i.streaming)
-        for i in src.mastodon.instances
-    ]
-    if connector_id == "mastodon-live":
-        return mastodon_poller.MastodonRest(
-            mastodon_poller.MastodonOptions(
-                instances=instances,
-                accounts=sorted(tracked.get("mastodon", set())),
-                hashtags=list(src.mastodon.hashtags),
-                since=since,
-                **extra,
-            )
-        )
-    if connector_id == "mastodon-stream":
-        return mastodon_stream.MastodonStream(
-            mastodon_stream.MastodonStreamOptions(
-                instances=instances,
-                hashtags=list(src.mastodon.hashtags),
-                max_seconds=max_seconds,
-                **extra,
-            ),
-            stop=stop,
-            resolve_uri=_uri_resolver(ws),
-        )
-    if connector_id == "rss":
-        lang, country = src.rss.news_language, src.rss.news_country
-        return rss.RssConnector(
-            rss.RssOptions(
-                feeds=list(dict.fromkeys([*src.rss.feeds, *sorted(tracked.get("web", set()))])),
-                news_queries=list(src.rss.news_queries),
-                news_hl=lang,
-                news_gl=country,
-                news_ceid=f"{country}:{lang}",
-                **extra,
-            )
-        )
-    known = ", ".join(sorted({*POLL, *POLL.values(), *STREAM.values()}))
-    raise UsageError(t("collect.unknown", source=connector_id, known=known))
+    table = {**live_connectors("poll"), **live_connectors("stream")}
+    cls = table.get(connector_id)
+    if cls is None:
+        known = ", ".join(sorted(table))
+        raise UsageError(t("collect.unknown", source=connector_id, known=known))
+    context = context_for(ws, cls, since=since, max_seconds=max_seconds, stop=stop, **extra)
+    return cls.from_config(context)
 
 
-def _uri_resolver(ws: Workspace) -> Callable[[str, str], str | None]:
-    """For Mastodon deletes (which carry only a local id): the URI of a stored status."""
+def _post_finder(ws: Workspace) -> Callable[[str, str], str | None]:
+    """For deletes that carry only a local id (Mastodon): the URI of a stored post."""
     lock = threading.Lock()
 
-    def resolve(instance: str, status_id: str) -> str | None:
+    def find(network: str, post_id: str) -> str | None:
         with lock:
             con = ws.store.con.cursor()
             try:
-                return mastodon_status_uri(con, status_id)
+                return post_uri_by_id(con, network, post_id)
             finally:
                 con.close()
 
-    return resolve
+    return find
+
+
+def configured_sources(ws: Workspace, kind: str) -> list[str]:
+    """The connectors of ``kind`` that ``veille.toml`` asks for (enabled, something to
+    follow), by id."""
+    return [cid for cid, cls in live_connectors(kind).items() if cls.wanted(context_for(ws, cls))]
 
 
 def configured_poll_sources(ws: Workspace) -> list[str]:
-    cfg = ws.config
-    src = cfg.sources
-    tracked = cfg.tracked_accounts()
-    found = []
-    if src.bluesky.enabled and tracked.get("bluesky"):
-        found.append("bluesky")
-    if src.mastodon.enabled and (
-        tracked.get("mastodon") or (src.mastodon.instances and src.mastodon.hashtags)
-    ):
-        found.append("mastodon-live")
-    if src.rss.enabled and (src.rss.feeds or src.rss.news_queries or tracked.get("web")):
-        found.append("rss")
-    return found
+    return configured_sources(ws, "poll")
 
 
-def resolve_sources(names: list[str] | None, table: dict[str, str]) -> list[str]:
+def resolve_sources(names: list[str] | None, kind: str) -> list[str]:
+    """Source names of the command line as connector ids: a connector id, or the name of a
+    ``[sources.<section>]`` read by one connector of ``kind``."""
+    table = live_connectors(kind)
+    by_section: dict[str, list[str]] = {}
+    for cid, cls in table.items():
+        by_section.setdefault(str(cls.section), []).append(cid)
     out = []
-    valid = {*table.values()}
     for name in names or []:
         if name in table:
-            out.append(table[name])
-        elif name in valid:
             out.append(name)
+        elif len(by_section.get(name, [])) == 1:
+            out.append(by_section[name][0])
         else:
-            known = ", ".join(sorted({*table, *valid}))
+            known = ", ".join(sorted({*table, *by_section}))
             raise UsageError(t("collect.unknown", source=name, known=known))
     return list(dict.fromkeys(out))
 
@@ -307,7 +276,7 @@ def collect_once(
 ) -> dict[str, IngestSummary]:
     """Poll each source once. ``connectors`` replaces the configured ones (tests). A
     source that fails is reported in its state and the others go on."""
-    chosen = resolve_sources(sources, POLL) if sources else configured_poll_sources(ws)
+    chosen = resolve_sources(sources, "poll") if sources else configured_sources(ws, "poll")
     if not chosen and not connectors:
         raise UsageError(t("collect.nothing"))
     results: dict[str, IngestSummary] = {}
@@ -348,9 +317,12 @@ def listen(
     and matches (unless ``enrich`` is false)."""
     stop = stop or threading.Event()
     if connector is None:
-        if source not in (*STREAM, *STREAM.values()):
-            raise UsageError(t("collect.not_stream", source=source))
-        key = resolve_sources([source], STREAM)[0]
+        streams = live_connectors("stream")
+        sections = {str(cls.section) for cls in streams.values()}
+        if source not in {*streams, *sections}:
+            known = ", ".join(sorted(sections | set(streams)))
+            raise UsageError(t("collect.not_stream", source=source, known=known))
+        key = resolve_sources([source], "stream")[0]
         connector = connector_for(ws, key, max_seconds=max_seconds, stop=stop)
     else:
         key = connector.id
@@ -537,14 +509,8 @@ def run(
     """The schedule: poll sources every ``interval`` seconds, live sources continuously
     (one thread each), until ``stop`` or ``max_seconds``."""
     stop = stop or threading.Event()
-    cfg = ws.config.sources
-    tracked = ws.config.tracked_accounts()
     lock = threading.Lock()
-    live = []
-    if cfg.bluesky.enabled and (tracked.get("bluesky") or cfg.bluesky.listen_all_posts):
-        live.append("bluesky-stream")
-    if cfg.mastodon.enabled and cfg.mastodon.instances and cfg.mastodon.hashtags:
-        live.append("mastodon-stream")
+    live = configured_sources(ws, "stream")
     threads = []
     for key in live:
 
@@ -563,7 +529,7 @@ def run(
     try:
         while not stop.is_set():
             started = time.monotonic()
-            polls = configured_poll_sources(ws)
+            polls = configured_sources(ws, "poll")
             if polls:
                 collect_once(ws, polls, on_progress=on_progress, lock=lock, stop=stop)
             if enrich is not None:

@@ -18,11 +18,10 @@ def veille_stages(config: VeilleConfig) -> list[Stage]:
     from veille.pipeline.stakeholders import StakeholderConfig, StakeholderStage
     from veille.pipeline.watches import WatchMatcher
 
-    registry = config.model_dump(mode="json", include={"organisations", "leaders", "stakeholders"})
     return [
         LanguageStage(),
         SentimentStage(),
         WatchMatcher({**{w.id: w.query for w in config.watches}, **entity_watch_queries(config)}),
-        StakeholderStage(StakeholderConfig.from_mapping(registry)),
+        StakeholderStage(StakeholderConfig.from_config(config)),
         CueStage(),
     ]

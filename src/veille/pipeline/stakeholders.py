@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from veille.errors import ConfigError
+from veille.model import EXTENSIBLE_STAKEHOLDER_CLASSES
 from veille.pipeline.base import append_columns
 from veille.pipeline.lexmatch import (
     Matcher,
@@ -54,6 +55,9 @@ from veille.pipeline.lexmatch import (
     normalize,
     normalize_terms,
 )
+
+if TYPE_CHECKING:
+    from veille.workspace.config import VeilleConfig
 
 __all__ = [
     "CLASSES",
@@ -75,18 +79,8 @@ CLASSES: tuple[str, ...] = (
     "bot",
     "customer",
 )
-#: Classes whose built-in lexicon users may extend in ``[stakeholders]``, plus the two
-#: modifier lists ``ignore`` and ``former``.
-EXTENSIBLE: tuple[str, ...] = (
-    "journalist",
-    "public_sector",
-    "investor",
-    "peer_leader",
-    "bot",
-    "customer",
-    "ignore",
-    "former",
-)
+#: Classes whose built-in lexicon users may extend in ``[stakeholders]`` (``veille.model``).
+EXTENSIBLE = EXTENSIBLE_STAKEHOLDER_CLASSES
 ROLE_CLASSES: tuple[str, ...] = (
     "journalist",
     "public_sector",
@@ -191,7 +185,7 @@ class LeaderRef:
 class StakeholderConfig:
     """Registry and lexicon extensions for :class:`StakeholderStage`.
 
-    Build it with :meth:`from_mapping` over the plain-dict form of ``veille.toml``.
+    Build it with :meth:`from_config` from the validated ``veille.toml``.
     """
 
     organisations: tuple[OrgRef, ...] = ()
@@ -208,122 +202,44 @@ class StakeholderConfig:
         return tuple(o for o in self.organisations if o.kind == "competitor")
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> StakeholderConfig:
-        """Build from a mapping shaped like ``veille.toml``: optional ``organisations``
-        (list of tables with id, name, kind, domains, aliases, accounts, competitors),
-        ``leaders`` (id, accounts) and ``stakeholders`` (class -> list of extra terms, and
-        optionally ``bot_posts_per_day``). Raises :class:`ConfigError` naming the field."""
-        if not isinstance(data, Mapping):
-            raise ConfigError("stakeholder configuration: expected a table")
-        orgs_raw = _list(data.get("organisations"), "organisations")
-        competitor_ids: set[str] = set()
-        for i, org in enumerate(orgs_raw):
-            where = f"organisations[{i}]"
-            org = _table(org, where)
-            if org.get("kind", "own") == "own":
-                competitor_ids.update(_strings(org.get("competitors"), f"{where}.competitors"))
-        organisations: list[OrgRef] = []
-        for i, org in enumerate(orgs_raw):
-            where = f"organisations[{i}]"
-            org = _table(org, where)
-            org_id = _string(org.get("id"), f"{where}.id")
-            name = _string(org.get("name", org_id), f"{where}.name")
-            kind = _string(org.get("kind", "own"), f"{where}.kind")
-            if kind not in ("own", "competitor", "partner", "media", "other"):
-                raise ConfigError(
-                    f"{where}.kind: {kind!r} is not one of own, competitor, partner, media, other"
-                )
-            if kind != "own" and org_id in competitor_ids:
-                kind = "competitor"
-            organisations.append(
-                OrgRef(
-                    id=org_id,
-                    names=(name, *_strings(org.get("aliases"), f"{where}.aliases")),
-                    domains=tuple(_strings(org.get("domains"), f"{where}.domains")),
-                    handles=_accounts(org.get("accounts"), f"{where}.accounts"),
-                    kind=kind,
-                )
+    def from_config(cls, config: VeilleConfig) -> StakeholderConfig:
+        """From the validated registry of ``veille.toml`` (organisations, leaders, and the
+        ``[stakeholders]`` lexicon extensions). An organisation's ``kind`` is the config's
+        (default ``other``); one that is not ``own`` but that an ``own`` organisation lists
+        in ``competitors`` counts as a competitor. Raises :class:`ConfigError` for an
+        extension term that has no letter or digit (it could never match)."""
+        competitor_ids = {c for o in config.organisations if o.kind == "own" for c in o.competitors}
+        organisations = tuple(
+            OrgRef(
+                id=org.id,
+                names=(org.name, *org.aliases),
+                domains=tuple(org.domains),
+                handles=_pairs(org.accounts),
+                kind="competitor" if org.kind != "own" and org.id in competitor_ids else org.kind,
             )
-        leaders: list[LeaderRef] = []
-        for i, leader in enumerate(_list(data.get("leaders"), "leaders")):
-            where = f"leaders[{i}]"
-            leader = _table(leader, where)
-            leaders.append(
-                LeaderRef(
-                    id=_string(leader.get("id"), f"{where}.id"),
-                    handles=_accounts(leader.get("accounts"), f"{where}.accounts"),
-                )
-            )
+            for org in config.organisations
+        )
+        leaders = tuple(
+            LeaderRef(id=leader.id, handles=_pairs(leader.accounts)) for leader in config.leaders
+        )
         extra: dict[str, tuple[str, ...]] = {}
         rate = DEFAULT_BOT_POSTS_PER_DAY
-        lexicon = data.get("stakeholders") or {}
-        lexicon = _table(lexicon, "stakeholders")
-        for key, value in lexicon.items():
+        for key, value in config.stakeholders.items():
             if key == "bot_posts_per_day":
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                    raise ConfigError("stakeholders.bot_posts_per_day: expected a positive number")
-                rate = float(value)
+                rate = float(cast(float, value))
                 continue
-            if key not in EXTENSIBLE:
-                hint = (
-                    "employee and competitor come from the registry: list the names in "
-                    "[[organisations]] aliases"
-                    if key in ("employee", "competitor", "self")
-                    else None
-                )
-                raise ConfigError(
-                    f"stakeholders.{key}: unknown class (known: {', '.join(EXTENSIBLE)})",
-                    hint=hint,
-                )
-            terms = _strings(value, f"stakeholders.{key}")
+            terms = list(cast(list[str], value))
             for j, (term, norm) in enumerate(zip(terms, normalize_terms(terms), strict=True)):
                 if not norm:
                     raise ConfigError(
                         f"stakeholders.{key}[{j}]: term {term!r} has no letter or digit"
                     )
             extra[key] = tuple(terms)
-        return cls(tuple(organisations), tuple(leaders), extra, rate)
+        return cls(organisations, leaders, extra, rate)
 
 
-def _list(value: Any, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list | tuple):
-        raise ConfigError(f"{where}: expected a list")
-    return list(value)
-
-
-def _table(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a table")
-    return value
-
-
-def _string(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a non-empty string")
-    return value.strip()
-
-
-def _strings(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list | tuple):
-        raise ConfigError(f"{where}: expected a list of strings")
-    return [_string(v, f"{where}[{i}]") for i, v in enumerate(value)]
-
-
-def _accounts(value: Any, where: str) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    table = _table(value, where)
-    pairs: list[tuple[str, str]] = []
-    for network, handles in table.items():
-        for handle in _strings(handles, f"{where}.{network}"):
-            pairs.append((str(network), handle))
-    return tuple(pairs)
+def _pairs(accounts: Mapping[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((network, handle) for network, handles in accounts.items() for handle in handles)
 
 
 # --------------------------------------------------------------------------- lexicons
@@ -854,8 +770,3 @@ def _rate_column(batch: pa.RecordBatch) -> pa.Array | None:
         return None
     # NaN and negative rates carry no information
     return pc.if_else(pc.greater_equal(rate, _float(0.0)), rate, pa.scalar(None, pa.float64()))
-
-
-def stage_from_mapping(data: Mapping[str, Any]) -> StakeholderStage:
-    """A stage configured from the plain-dict form of ``veille.toml``."""
-    return StakeholderStage(StakeholderConfig.from_mapping(data))

@@ -8,14 +8,18 @@ nothing but the raw item, so that ``veille rebuild`` can replay the raw log thro
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import msgspec
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from veille.errors import UsageError
 from veille.model import PLUGIN_NETWORKS, Record
 
 # RawItem and Reject live on the ground floor (the raw log and the rejects file of ``store/``
@@ -51,17 +55,62 @@ class MappingError(ValueError):
     item of its format (missing field, wrong type, unknown event type...)."""
 
 
+class SourceSettings(BaseModel):
+    """A ``[sources.<section>]`` table of ``veille.toml``, validated by the model of the
+    connectors that read it (connectors reading one section share its model). Errors name
+    the line, like every error of ``veille.toml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(default=True, description="Collect from this source.")
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a live connector builds itself from: its validated ``[sources.<section>]``, the
+    registry's accounts per network, and what the command asks for."""
+
+    settings: SourceSettings
+    tracked: Mapping[str, set[str]]
+    cache_dir: Path
+    since: datetime | None = None
+    max_seconds: float | None = None
+    stop: threading.Event | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: ``(network, post_id) -> uri`` of a stored post (deletes that carry only a local id).
+    find_post: Callable[[str, str], str | None] | None = None
+
+
 class Connector(ABC):
     """Base of every connector. Subclasses set the class attributes and implement both
-    methods. Register them through the ``veille_connectors`` plugin hook."""
+    methods. Register them through the ``veille_connectors`` plugin hook.
+
+    A live connector (kind ``poll`` or ``stream``) also names the ``section`` of
+    ``veille.toml`` it reads (``[sources.<section>]``), its ``Settings`` model, and
+    implements ``from_config`` (and ``wanted``, for ``collect``, ``listen`` and ``run``
+    without a source named): the flows find it through the plugin hook only."""
 
     id: ClassVar[str]
     kind: ClassVar[ConnectorKind]
     network: ClassVar[str]
     description: ClassVar[str] = ""
+    #: The ``[sources.<section>]`` table this connector reads (None: it reads none).
+    section: ClassVar[str | None] = None
+    Settings: ClassVar[type[SourceSettings]] = SourceSettings
 
     class Options(BaseModel):
         """Options of this connector (from ``veille.toml`` or the command line)."""
+
+    @classmethod
+    def wanted(cls, context: SourceContext) -> bool:
+        """Whether ``veille collect`` or ``run`` (or ``listen`` for a stream) collects from
+        this connector when no source is named: enabled and something to follow."""
+        return False
+
+    @classmethod
+    def from_config(cls, context: SourceContext) -> Connector:
+        """The connector configured from its ``[sources.<section>]`` and the registry."""
+        raise UsageError(f"the source {cls.id!r} cannot be collected from veille.toml")
 
     #: The cursor to save once everything fetched so far is committed (None: nothing to
     #: resume from). Connectors that resume update it as they yield.

@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import quote_plus
 
 import feedparser
@@ -49,7 +49,16 @@ from pydantic import BaseModel, Field
 from veille.i18n import register, t
 from veille.model import Account, Post, Record, parse_time, utcnow
 from veille.secrets import redact, redact_url
-from veille.sources.base import Connector, Importer, MappingError, RawItem, Reject, excerpt
+from veille.sources.base import (
+    Connector,
+    Importer,
+    MappingError,
+    RawItem,
+    Reject,
+    SourceContext,
+    SourceSettings,
+    excerpt,
+)
 from veille.sources.htmltext import html_to_text, plain_text
 from veille.sources.http import HttpError, PoliteClient
 from veille.sources.io.containers import walk_files
@@ -253,6 +262,17 @@ def parse_feed(raw: dict[str, Any], where: str) -> list[Record]:
     return records
 
 
+class RssSettings(SourceSettings):
+    """``[sources.rss]`` in ``veille.toml``."""
+
+    feeds: list[str] = Field(default=[], description="Feed URLs (RSS or Atom).")
+    news_queries: list[str] = Field(
+        default=[], description="Names, each searched in a Google News RSS feed."
+    )
+    news_language: str = Field(default="fr", description="Language of the news search.")
+    news_country: str = Field(default="FR", description="Country edition of the news search.")
+
+
 def entry_date(
     entry: Any, feed_date: datetime | None, fetched_at: datetime
 ) -> tuple[datetime, str]:
@@ -287,6 +307,31 @@ class RssConnector(Connector):
     network: ClassVar[str] = "web"
     description: ClassVar[str] = "RSS/Atom feeds: blogs, comment feeds, news search feeds"
     Options = RssOptions  # type: ignore[assignment]
+    section: ClassVar[str | None] = "rss"
+    Settings = RssSettings
+
+    @classmethod
+    def wanted(cls, context: SourceContext) -> bool:
+        settings = cast(RssSettings, context.settings)
+        return settings.enabled and bool(
+            settings.feeds or settings.news_queries or context.tracked.get("web")
+        )
+
+    @classmethod
+    def from_config(cls, context: SourceContext) -> RssConnector:
+        settings = cast(RssSettings, context.settings)
+        lang, country = settings.news_language, settings.news_country
+        feeds = [*settings.feeds, *sorted(context.tracked.get("web", set()))]
+        return cls(
+            RssOptions(
+                feeds=list(dict.fromkeys(feeds)),
+                news_queries=list(settings.news_queries),
+                news_hl=lang,
+                news_gl=country,
+                news_ceid=f"{country}:{lang}",
+                **context.extra,
+            )
+        )
 
     def __init__(
         self, options: BaseModel | None = None, *, client: PoliteClient | None = None

@@ -32,7 +32,7 @@ from typing import IO, cast
 import msgspec
 import zstandard
 
-from veille.sources.base import RawItem
+from veille.model import RawItem
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(RawItem)

@@ -104,11 +104,12 @@ def status_counts(store: Store) -> dict[str, Any]:
     }
 
 
-def mastodon_status_uri(con: duckdb.DuckDBPyConnection, status_id: str) -> str | None:
-    """The URI of a stored Mastodon status from its local id (deletes carry only that)."""
+def post_uri_by_id(con: duckdb.DuckDBPyConnection, network: str, post_id: str) -> str | None:
+    """The URI of a stored post from its network's local id (Mastodon deletes carry only
+    that)."""
     row = con.execute(
-        "SELECT uri FROM posts WHERE network = 'mastodon' AND post_id = ? LIMIT 1",
-        [status_id],
+        "SELECT uri FROM posts WHERE network = ? AND post_id = ? LIMIT 1",
+        [network, post_id],
     ).fetchone()
     return str(row[0]) if row else None
 

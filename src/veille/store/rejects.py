@@ -9,8 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from veille.model import utcnow
-from veille.sources.base import Reject
+from veille.model import Reject, utcnow
 
 
 def printable(text: str) -> str:

@@ -227,6 +227,17 @@ def query_check(body: QueryCheck) -> QueryCheckResult:
     return QueryCheckResult(ok=True)
 
 
+class DraftCheck(BaseModel):
+    draft: str = Field(min_length=1, max_length=20000)
+    network: str = Field(pattern=r"^[a-z]{1,20}$", description="bluesky, mastodon, x, linkedin")
+    leader: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,80}$")
+
+
+@router.post("/check", responses=NOT_FOUND, summary="The pre-publication check of a draft")
+def check(request: Request, body: DraftCheck) -> dict[str, Any]:
+    return views.check(state_of(request), body.draft, body.network, body.leader)
+
+
 @router.get("/sources", summary="Collection status of every source")
 def sources(request: Request) -> dict[str, Any]:
     return views.sources(state_of(request))

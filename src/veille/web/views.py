@@ -511,8 +511,8 @@ def check(state: ServerState, draft: str, network: str, leader: str | None) -> d
     runs it in a workspace."""
     from datetime import UTC
 
-    from veille.reports.check import check_draft, validate_draft, validate_network
-    from veille.reports.check_context import build_check_context
+    from veille.reports.check import validate_draft, validate_network
+    from veille.reports.check_context import run_check
 
     try:
         network = validate_network(network)
@@ -523,8 +523,7 @@ def check(state: ServerState, draft: str, network: str, leader: str | None) -> d
     if leader:
         find_leader(state.config, leader)
     with state.analytics() as ctx:
-        context = build_check_context(ctx, draft, leader or None, datetime.now(UTC))
-        result = check_draft(draft, network, leader or None, context)
+        result = run_check(ctx, draft, network, leader or None, datetime.now(UTC))
     return result.as_dict()
 
 

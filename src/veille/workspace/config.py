@@ -8,23 +8,23 @@ Every error names the file, the line and the field, and says what is expected, e
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from veille.errors import ConfigError
-from veille.model import NETWORKS
+from veille.model import EXTENSIBLE_STAKEHOLDER_CLASSES, NETWORKS
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
-DEFAULT_APPVIEW = "https://public.api.bsky.app"
-DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
+S = TypeVar("S", bound=BaseModel)
 
 
 class _Model(BaseModel):
@@ -154,39 +154,6 @@ class Objective(_Model):
         return value
 
 
-class BlueskySource(_Model):
-    enabled: bool = True
-    appview_url: str = DEFAULT_APPVIEW
-    jetstream_url: str = DEFAULT_JETSTREAM
-    listen_all_posts: bool = False
-
-
-class MastodonInstance(_Model):
-    url: str = Field(pattern=r"^https?://")
-    token_env: str | None = None
-    streaming: bool = True
-
-
-class MastodonSource(_Model):
-    enabled: bool = True
-    instances: list[MastodonInstance] = []
-    hashtags: list[str] = []
-
-
-class RssSource(_Model):
-    enabled: bool = True
-    feeds: list[str] = []
-    news_queries: list[str] = []
-    news_language: str = "fr"
-    news_country: str = "FR"
-
-
-class Sources(_Model):
-    bluesky: BlueskySource = BlueskySource()
-    mastodon: MastodonSource = MastodonSource()
-    rss: RssSource = RssSource()
-
-
 #: Leader Index components, in display order, with DESIGN.md's default weights (growth
 #: is shown and ranked but weighs nothing unless ``[index.weights]`` gives it a weight).
 INDEX_COMPONENTS: tuple[str, ...] = (
@@ -275,6 +242,8 @@ class IndexSection(_Model):
 
     def component_weights(self) -> dict[str, float]:
         return {**DEFAULT_INDEX_WEIGHTS, **self.weights}
+
+
 RISK_CATEGORIES = ("insults", "confidential", "market", "absolute")
 
 
@@ -349,24 +318,45 @@ class VeilleConfig(_Model):
     @field_validator("stakeholders")
     @classmethod
     def _lexicons(cls, value: dict[str, list[str] | float]) -> dict[str, list[str] | float]:
-        from veille.pipeline.stakeholders import EXTENSIBLE
-
         for key, terms in value.items():
             if key == "bot_posts_per_day":
                 if not isinstance(terms, float | int) or terms <= 0:
                     raise ValueError("bot_posts_per_day: expected a positive number")
-            elif key not in EXTENSIBLE:
+            elif key not in EXTENSIBLE_STAKEHOLDER_CLASSES:
                 raise ValueError(
-                    f"{key}: unknown stakeholder class (extensible: {', '.join(EXTENSIBLE)}; "
-                    "employees and competitors come from [[organisations]])"
+                    f"{key}: unknown stakeholder class (extensible: "
+                    f"{', '.join(EXTENSIBLE_STAKEHOLDER_CLASSES)}; employees and competitors "
+                    "come from [[organisations]] and their aliases)"
                 )
             elif not isinstance(terms, list):
                 raise ValueError(f"{key}: expected a list of terms")
         return value
 
-    sources: Sources = Sources()
     check: CheckSection = CheckSection()
     digest: DigestSection = DigestSection()
+    #: ``[sources.<section>]`` tables as written: each is validated by the settings model
+    #: of the connectors that read it (``source_settings``), found through the plugins.
+    sources: dict[str, dict[str, Any]] = {}
+
+    _path: Path = PrivateAttr(default=Path("veille.toml"))
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+    _settings: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+
+    def source_settings(self, section: str, model: type[S]) -> S:
+        """``[sources.<section>]`` validated by ``model`` (defaults when absent); a
+        ``ConfigError`` names the line and the field."""
+        done = self._settings.get(section)
+        if isinstance(done, model):
+            return done
+        try:
+            value = model.model_validate(self.sources.get(section, {}))
+        except ValidationError as exc:
+            raise ConfigError(
+                "\n".join(_problems(exc, self._path, self._lines, ("sources", section))),
+                hint="Fix the file, then run the command again.",
+            ) from None
+        self._settings[section] = value
+        return value
 
     def organisation(self, org_id: str) -> Organisation | None:
         return next((o for o in self.organisations if o.id == org_id), None)
@@ -444,8 +434,29 @@ def _explain(error: dict[str, Any]) -> str:
     return message
 
 
-def parse_config(text: str, path: Path) -> VeilleConfig:
-    """Parse and validate ``text`` (the content of ``path``)."""
+def _problems(
+    exc: ValidationError,
+    path: Path,
+    lines: dict[tuple[str | int, ...], int],
+    prefix: tuple[str | int, ...] = (),
+) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        loc = prefix + tuple(
+            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
+        line = _line_of(loc, lines)
+        where = f"{path}:{line}" if line else str(path)
+        problems.append(f"{where}: {_dotted(loc) or '(top level)'}: {_explain(dict(error))}")
+    return problems
+
+
+def parse_config(
+    text: str, path: Path, sections: Mapping[str, Sequence[type[BaseModel]]] | None = None
+) -> VeilleConfig:
+    """Parse and validate ``text`` (the content of ``path``). ``sections``: the settings
+    models of the registered connectors by ``[sources.<section>]`` name; each table present
+    is validated by them, and an unknown one is an error (``None``: checked when used)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -454,17 +465,10 @@ def parse_config(text: str, path: Path) -> VeilleConfig:
     try:
         config = VeilleConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(
-                p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-            )
-            line = _line_of(loc, lines)
-            where = f"{path}:{line}" if line else str(path)
-            problems.append(f"{where}: {_dotted(loc) or '(top level)'}: {_explain(dict(error))}")
         raise ConfigError(
-            "\n".join(problems), hint="Fix the file, then run the command again."
+            "\n".join(_problems(exc, path, lines)), hint="Fix the file, then run the command again."
         ) from None
+    config._path, config._lines = path, lines
     references = _cross_check(config)
     if references:
         raise ConfigError(
@@ -473,7 +477,24 @@ def parse_config(text: str, path: Path) -> VeilleConfig:
                 for loc, msg in references
             )
         )
+    if sections is not None:
+        _check_sources(config, sections)
     return config
+
+
+def _check_sources(config: VeilleConfig, sections: Mapping[str, Sequence[type[BaseModel]]]) -> None:
+    for name in config.sources:
+        if name not in sections:
+            close = difflib.get_close_matches(name, list(sections), n=1)
+            line = _line_of(("sources", name), config._lines)
+            where = f"{config._path}:{line}" if line else str(config._path)
+            raise ConfigError(
+                f"{where}: sources.{name}: unknown source "
+                f"(known: {', '.join(sorted(sections)) or 'none'})",
+                hint=f"Did you mean [sources.{close[0]}]?" if close else None,
+            )
+        for model in sections[name]:
+            config.source_settings(name, model)
 
 
 def _cross_check(config: VeilleConfig) -> list[tuple[tuple[str | int, ...], str]]:
@@ -529,7 +550,9 @@ def _cross_check(config: VeilleConfig) -> list[tuple[tuple[str | int, ...], str]
     return problems
 
 
-def load_config(path: Path) -> VeilleConfig:
+def load_config(
+    path: Path, sections: Mapping[str, Sequence[type[BaseModel]]] | None = None
+) -> VeilleConfig:
     if not path.exists():
         raise ConfigError(
             f"{path}: no such file", hint="Create a workspace with `veille init DIR`."
@@ -538,4 +561,4 @@ def load_config(path: Path) -> VeilleConfig:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
-    return parse_config(text, path)
+    return parse_config(text, path, sections)

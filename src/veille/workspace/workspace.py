@@ -8,6 +8,10 @@ Layout::
     DIR/data/raw/SOURCE/DAY.jsonl.zst   the raw log (append-only, compressed)
     DIR/data/rejects/DAY.jsonl    input that was set aside, with where and why
     DIR/data/owner.lock           held (flock) by the owning process; says who it is
+
+A workspace on a read-only folder (a backup, a shared copy) opens for reading: the lock file
+is opened read-only and held shared (or not at all when there is none: nobody can own a
+folder that nobody can write), and the store is opened read-only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import IO, Any
 from veille.errors import UsageError, WorkspaceBusy
 from veille.i18n import t
 from veille.model import utcnow
+from veille.plugins import source_sections
 from veille.store import Store
 from veille.store.rawlog import RawLog
 from veille.store.rejects import RejectLog
@@ -43,7 +48,7 @@ def init_workspace(root: Path, config_text: str | None = None, *, force: bool = 
     if config.exists() and not force:
         raise UsageError(t("ws.exists", path=config), hint=t("ws.exists.hint"))
     text = config_text if config_text is not None else TEMPLATE
-    parse_config(text, config)
+    parse_config(text, config, source_sections())
     config.write_text(text, encoding="utf-8")
     (root / DATA_NAME).mkdir(exist_ok=True)
     return config
@@ -52,7 +57,9 @@ def init_workspace(root: Path, config_text: str | None = None, *, force: bool = 
 class Workspace:
     """An open workspace. Use ``Workspace.open(path)`` as a context manager."""
 
-    def __init__(self, root: Path, config: VeilleConfig, lock: IO[str], read_only: bool) -> None:
+    def __init__(
+        self, root: Path, config: VeilleConfig, lock: IO[str] | None, read_only: bool
+    ) -> None:
         self.root = root
         self.config = config
         self.data_dir = root / DATA_NAME
@@ -81,10 +88,11 @@ class Workspace:
             raise UsageError(
                 t("ws.not_workspace", root=root, name=CONFIG_NAME), hint=t("ws.not_workspace.hint")
             )
-        config = load_config(config_path)
+        config = load_config(config_path, source_sections())
         data = root / DATA_NAME
-        data.mkdir(exist_ok=True)
-        lock = acquire_owner_lock(data / "owner.lock")
+        if not data.exists():
+            data.mkdir()
+        lock = acquire_owner_lock(data / "owner.lock", read_only=read_only)
         try:
             return cls(root, config, lock, read_only)
         except BaseException:
@@ -106,21 +114,36 @@ class Workspace:
         self.close()
 
 
-def acquire_owner_lock(path: Path) -> IO[str]:
+def writable(root: Path | str) -> bool:
+    """Whether the workspace's folder can be written (False on a read-only mount or copy)."""
+    base = Path(root).resolve()
+    data = base / DATA_NAME
+    return os.access(data if data.exists() else base, os.W_OK)
+
+
+def acquire_owner_lock(path: Path, *, read_only: bool = False) -> IO[str] | None:
     """Take the workspace lock or raise ``WorkspaceBusy`` naming the owner. The lock is an
-    ``flock``: the kernel releases it when the owner dies, even by kill -9."""
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while owned
+    ``flock``: the kernel releases it when the owner dies, even by kill -9.
+
+    ``read_only``: on a folder that cannot be written, the lock file is opened read-only and
+    locked shared (``None`` when there is no lock file: no process can own such a folder);
+    elsewhere the lock is exclusive, as for a writer."""
+    try:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while owned
+    except OSError as exc:
+        if not read_only:
+            raise UsageError(
+                t("ws.read_only", root=path.parent.parent, error=exc.strerror or exc),
+                hint=t("ws.read_only.hint"),
+            ) from None
+        return _shared_lock(path)
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
         owner = _read_owner(handle.read())
         handle.close()
-        pid, command, since = (owner.get(k, "?") for k in ("pid", "command", "since"))
-        raise WorkspaceBusy(
-            t("ws.busy", root=path.parent.parent, pid=pid, command=command, since=since),
-            hint=t("ws.busy.hint"),
-        ) from None
+        raise _busy(path, owner) from None
     handle.seek(0)
     handle.truncate()
     handle.write(
@@ -136,6 +159,28 @@ def acquire_owner_lock(path: Path) -> IO[str]:
     return handle
 
 
+def _shared_lock(path: Path) -> IO[str] | None:
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - kept open while reading
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = _read_owner(handle.read())
+        handle.close()
+        raise _busy(path, owner) from None
+    return handle
+
+
+def _busy(path: Path, owner: dict[str, Any]) -> WorkspaceBusy:
+    pid, command, since = (owner.get(k, "?") for k in ("pid", "command", "since"))
+    return WorkspaceBusy(
+        t("ws.busy", root=path.parent.parent, pid=pid, command=command, since=since),
+        hint=t("ws.busy.hint"),
+    )
+
+
 def _read_owner(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -144,7 +189,9 @@ def _read_owner(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def release_owner_lock(handle: IO[str]) -> None:
+def release_owner_lock(handle: IO[str] | None) -> None:
+    if handle is None:
+        return
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     finally:

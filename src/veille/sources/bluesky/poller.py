@@ -23,14 +23,15 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic import BaseModel, Field
 
 from veille.i18n import register, t
 from veille.model import Record, parse_time, utcnow
 from veille.secrets import redact_url
-from veille.sources.base import Connector, MappingError, RawItem, Reject, excerpt
+from veille.sources.base import Connector, MappingError, RawItem, Reject, SourceContext, excerpt
+from veille.sources.bluesky.settings import DEFAULT_APPVIEW, BlueskySettings
 from veille.sources.http import HttpError, PoliteClient, host_of, json_of
 from veille.sources.polling import (
     due,
@@ -42,7 +43,6 @@ from veille.sources.polling import (
 
 log = logging.getLogger("veille.sources.bluesky")
 
-DEFAULT_APPVIEW = "https://public.api.bsky.app"
 
 register(
     {
@@ -187,6 +187,25 @@ class BlueskyAppView(Connector):
     network: ClassVar[str] = "bluesky"
     description: ClassVar[str] = "Bluesky AppView: profiles, author feeds, threads, follows"
     Options = AppViewOptions  # type: ignore[assignment]
+    section: ClassVar[str | None] = "bluesky"
+    Settings = BlueskySettings
+
+    @classmethod
+    def wanted(cls, context: SourceContext) -> bool:
+        return context.settings.enabled and bool(context.tracked.get("bluesky"))
+
+    @classmethod
+    def from_config(cls, context: SourceContext) -> BlueskyAppView:
+        settings = cast(BlueskySettings, context.settings)
+        return cls(
+            AppViewOptions(
+                appview_url=settings.appview_url,
+                actors=sorted(context.tracked.get("bluesky", set())),
+                since=context.since,
+                cache_path=str(context.cache_dir / "bluesky_handles.json"),
+                **context.extra,
+            )
+        )
 
     def __init__(
         self,

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeGuard
+from typing import Any, ClassVar, Literal, TypeGuard, cast
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import msgspec
@@ -47,21 +47,28 @@ from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Record, parse_time, utcnow
 from veille.secrets import redact
-from veille.sources.base import DECODE_ERRORS, Connector, RawItem, Reject, decode_problem, excerpt
+from veille.sources.base import (
+    DECODE_ERRORS,
+    Connector,
+    RawItem,
+    Reject,
+    SourceContext,
+    decode_problem,
+    excerpt,
+)
 from veille.sources.bluesky.poller import (
-    DEFAULT_APPVIEW,
     AppView,
     AppViewOptions,
     BlueskyAppView,
     HandleCache,
     appview_records,
 )
+from veille.sources.bluesky.settings import DEFAULT_APPVIEW, DEFAULT_JETSTREAM, BlueskySettings
 from veille.sources.http import HttpError, PoliteClient, host_of
 from veille.sources.values import is_int
 
 log = logging.getLogger("veille.sources.bluesky")
 
-DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
 V2_PATH = "/xrpc/network.bsky.jetstream.subscribeEvents"
 V2_SUBPROTOCOL = "xrpc.v1.json"
 V2_TYPE_PREFIX = "network.bsky.jetstream.subscribeEvents#"
@@ -169,6 +176,31 @@ class BlueskyJetstream(Connector):
         "Bluesky live stream from Jetstream (tracked accounts or all posts)"
     )
     Options = StreamOptions  # type: ignore[assignment]
+    section: ClassVar[str | None] = "bluesky"
+    Settings = BlueskySettings
+
+    @classmethod
+    def wanted(cls, context: SourceContext) -> bool:
+        settings = cast(BlueskySettings, context.settings)
+        return settings.enabled and bool(
+            context.tracked.get("bluesky") or settings.listen_all_posts
+        )
+
+    @classmethod
+    def from_config(cls, context: SourceContext) -> BlueskyJetstream:
+        settings = cast(BlueskySettings, context.settings)
+        return cls(
+            StreamOptions(
+                jetstream_url=settings.jetstream_url,
+                appview_url=settings.appview_url,
+                actors=sorted(context.tracked.get("bluesky", set())),
+                mode="network" if settings.listen_all_posts else "tracked",
+                cache_path=str(context.cache_dir / "bluesky_handles.json"),
+                max_seconds=context.max_seconds,
+                **context.extra,
+            ),
+            stop=context.stop,
+        )
 
     def __init__(
         self,

@@ -38,7 +38,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -48,8 +48,9 @@ from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Record, Tombstone, parse_time, utcnow
 from veille.secrets import register_secret
-from veille.sources.base import Connector, MappingError, RawItem, Reject, excerpt
+from veille.sources.base import Connector, MappingError, RawItem, Reject, SourceContext, excerpt
 from veille.sources.http import HttpError, PoliteClient, host_of, json_of
+from veille.sources.mastodon.settings import MastodonSettings
 from veille.sources.polling import (
     due,
     load_state,
@@ -110,6 +111,14 @@ class Instance(BaseModel):
 
     def env_name(self) -> str:
         return self.token_env or token_env_for(self.url)
+
+
+def instances_of(settings: MastodonSettings) -> list[Instance]:
+    """The instances of ``[sources.mastodon]`` as the connectors' options take them."""
+    return [
+        Instance(url=i.url, token_env=i.token_env, streaming=i.streaming)
+        for i in settings.instances
+    ]
 
 
 class MastodonOptions(BaseModel):
@@ -196,6 +205,28 @@ class MastodonRest(Connector):
     network: ClassVar[str] = "mastodon"
     description: ClassVar[str] = "Mastodon REST: accounts, statuses, hashtags, threads"
     Options = MastodonOptions  # type: ignore[assignment]
+    section: ClassVar[str | None] = "mastodon"
+    Settings = MastodonSettings
+
+    @classmethod
+    def wanted(cls, context: SourceContext) -> bool:
+        settings = cast(MastodonSettings, context.settings)
+        return settings.enabled and bool(
+            context.tracked.get("mastodon") or (settings.instances and settings.hashtags)
+        )
+
+    @classmethod
+    def from_config(cls, context: SourceContext) -> MastodonRest:
+        settings = cast(MastodonSettings, context.settings)
+        return cls(
+            MastodonOptions(
+                instances=instances_of(settings),
+                accounts=sorted(context.tracked.get("mastodon", set())),
+                hashtags=list(settings.hashtags),
+                since=context.since,
+                **context.extra,
+            )
+        )
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -24,7 +24,15 @@ from veille.errors import UsageError
 from veille.i18n import t
 from veille.model import Record, utcnow
 from veille.secrets import redact, redact_url
-from veille.sources.base import DECODE_ERRORS, Connector, RawItem, Reject, decode_problem, excerpt
+from veille.sources.base import (
+    DECODE_ERRORS,
+    Connector,
+    RawItem,
+    Reject,
+    SourceContext,
+    decode_problem,
+    excerpt,
+)
 from veille.sources.http import HttpError, PoliteClient, host_of
 from veille.sources.mastodon.poller import (
     Instance,
@@ -32,8 +40,10 @@ from veille.sources.mastodon.poller import (
     MastodonRest,
     _Api,
     _max_id,
+    instances_of,
     mastodon_records,
 )
+from veille.sources.mastodon.settings import MastodonSettings
 from veille.sources.polling import (
     response_payload,
 )
@@ -75,6 +85,32 @@ class MastodonStream(Connector):
     network: ClassVar[str] = "mastodon"
     description: ClassVar[str] = "Mastodon streaming API (hashtags, public, user)"
     Options = MastodonStreamOptions  # type: ignore[assignment]
+    section: ClassVar[str | None] = "mastodon"
+    Settings = MastodonSettings
+
+    @classmethod
+    def wanted(cls, context: SourceContext) -> bool:
+        settings = cast(MastodonSettings, context.settings)
+        return settings.enabled and bool(settings.instances and settings.hashtags)
+
+    @classmethod
+    def from_config(cls, context: SourceContext) -> MastodonStream:
+        settings = cast(MastodonSettings, context.settings)
+        find = context.find_post
+
+        def resolve(instance: str, status_id: str) -> str | None:
+            return find("mastodon", status_id) if find is not None else None
+
+        return cls(
+            MastodonStreamOptions(
+                instances=instances_of(settings),
+                hashtags=list(settings.hashtags),
+                max_seconds=context.max_seconds,
+                **context.extra,
+            ),
+            stop=context.stop,
+            resolve_uri=resolve,
+        )
 
     def __init__(
         self,
