@@ -165,13 +165,18 @@ def test_rebuild_reports_records_and_stored_posts(ws: Path, tmp_path: Path) -> N
         ],
         "includes": {"users": [{"id": "42", "username": "ceo", "name": "CEO"}]},
     }
-    data.write_text(json.dumps(page) + "\n" + json.dumps(page) + "\n")
+    again = json.loads(json.dumps(page))
+    again["data"][0]["public_metrics"] = {"like_count": 3}
+    # the same tweet seen twice with different counts: two raw items (the raw log keeps
+    # byte-identical items once, so the second copy must differ to be a second item)
+    data.write_text(json.dumps(page) + "\n" + json.dumps(again) + "\n")
     assert veille_cli("import", "twitter-v2", str(data), "-w", str(ws), "-q").code == 0
     ran = veille_cli("rebuild", "-w", str(ws), "-q", env={"COLUMNS": "300"})
     assert ran.code == 0, ran.output
-    # two raw items, each a post and an account: 4 records mapped, one post stored (the same
-    # tweet twice; the fixture's post written without a raw item is not in the raw log)
-    assert "4 records mapped, 1 posts in the store" in ran.stdout
+    # two raw items: a post and an account each, plus the metrics snapshot of the second copy
+    # (5 records mapped), one post stored (the same tweet twice; the fixture's post written
+    # without a raw item is not in the raw log)
+    assert "Rebuilt from 2 raw items: 5 records mapped, 1 posts in the store" in ran.stdout
 
 
 def test_train_sentiment_does_not_overwrite_the_shipped_model_by_default() -> None:
