@@ -131,6 +131,21 @@ def test_option_paths_are_the_callers(owned: Path, tmp_path: Path) -> None:
     assert length["reason"].startswith("48 of 300 graphemes")
 
 
+def test_stdin_goes_to_the_owner(owned: Path) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "veille", "check", "--network", "x", "--format", "json", "-"],
+        cwd=owned,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input="Bonjour à tous",
+    )
+    assert ran.returncode in (0, 1), ran.stderr
+    length = next(r for r in json.loads(ran.stdout)["rules"] if r["rule"] == "length")
+    assert length["reason"].startswith("14 of 280")
+
+
 def test_commands_that_must_own_the_workspace_say_so(owned: Path, tmp_path: Path) -> None:
     data = tmp_path / "t.jsonl"
     data.write_text("{}\n")

@@ -54,6 +54,8 @@ def run_cli(argv: list[str], *, delegate: bool = True) -> int:
     is true."""
     from veille.cli import owner
 
+    if delegate:
+        owner.keep_stdin(argv)
     try:
         app(args=argv, prog_name="veille")
     except SystemExit as exc:

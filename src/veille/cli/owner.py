@@ -20,13 +20,16 @@ Paths given as options (``--out report.html``, ``--file draft.txt``) are made ab
 before they are sent, since the owner's current folder is not the caller's; a command with
 a path *argument* is not sent.
 
-The protocol is one JSON object a line over TCP. Request: ``{"token", "argv", "lang"}``.
+The protocol is one JSON object a line over TCP. Request: ``{"token", "argv", "lang",
+"stdin"}`` (``stdin``: base64 of what the caller's standard input held, sent for a command
+that reads ``-``).
 Replies: ``{"out": TEXT}`` and ``{"err": TEXT}`` as the command prints, then
 ``{"exit": CODE}``.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import io
 import json
@@ -40,7 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 # typer builds its commands on its own copy of click
 from typer._click import ClickException, Command, Parameter
@@ -60,6 +63,10 @@ from veille.workspace.workspace import (
 NOT_DELEGABLE = frozenset(
     {"run", "listen", "serve", "collect", "demo", "init", "rebuild", "forget", "import"}
 )
+#: Commands that read their whole standard input before anything else (a draft): the
+#: only ones whose input is read ahead to be sent to an owner. Others (``enrich --text -``)
+#: stream it and are left alone.
+READS_WHOLE_STDIN = frozenset({"check"})
 #: The largest request line accepted (arguments of a command, not data).
 MAX_REQUEST = 256 * 1024
 LOOPBACK = "127.0.0.1"
@@ -112,7 +119,50 @@ class _Router(io.TextIOBase):
         return True
 
 
+class _InputRouter(io.TextIOBase):
+    """Stands for ``sys.stdin`` in the owner: a served thread reads what its caller sent
+    (``veille check -``), or nothing; never the owner's own terminal."""
+
+    def __init__(self, original: TextIO) -> None:
+        self.original = original
+        self.local = threading.local()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def _given(self) -> io.StringIO | None:
+        return getattr(self.local, "given", None)
+
+    @property
+    def buffer(self) -> BinaryIO:
+        given: io.BytesIO | None = getattr(self.local, "given_bytes", None)
+        return self.original.buffer if given is None else given
+
+    def read(self, size: int | None = -1) -> str:
+        given = self._given()
+        n = -1 if size is None else size
+        return self.original.read(n) if given is None else given.read(n)
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        given = self._given()
+        n = -1 if size is None else size
+        return self.original.readline(n) if given is None else given.readline(n)
+
+    def isatty(self) -> bool:
+        return False if self._given() is not None else self.original.isatty()
+
+    def fileno(self) -> int:
+        if self._given() is not None:
+            raise io.UnsupportedOperation("a served command has no file descriptor")
+        return self.original.fileno()
+
+    def readable(self) -> bool:
+        return True
+
+
 _routers: dict[str, _Router] = {}
+_stdin: list[_InputRouter] = []
 _routers_lock = threading.Lock()
 
 
@@ -121,19 +171,26 @@ def _install_routers() -> tuple[_Router, _Router]:
         if not _routers:
             _routers["out"] = _Router(sys.stdout, "<stdout>")
             _routers["err"] = _Router(sys.stderr, "<stderr>")
+            _stdin.append(_InputRouter(sys.stdin))
             sys.stdout = _routers["out"]
             sys.stderr = _routers["err"]
+            sys.stdin = _stdin[0]
         return _routers["out"], _routers["err"]
 
 
 @contextmanager
-def _printing_to(out: Callable[[str], None], err: Callable[[str], None]) -> Iterator[None]:
+def _printing_to(
+    out: Callable[[str], None], err: Callable[[str], None], given: bytes
+) -> Iterator[None]:
     router_out, router_err = _install_routers()
     router_out.local.sink, router_err.local.sink = out, err
+    _stdin[0].local.given = io.StringIO(given.decode("utf-8", "replace"))
+    _stdin[0].local.given_bytes = io.BytesIO(given)
     try:
         yield
     finally:
         router_out.local.sink = router_err.local.sink = None
+        _stdin[0].local.given = _stdin[0].local.given_bytes = None
 
 
 # --- the service ------------------------------------------------------------------------
@@ -185,12 +242,20 @@ class _Handler(socketserver.StreamRequestHandler):
             send({"exit": 3})
             return
         lang = request.get("lang")
+        try:
+            given = base64.b64decode(str(request.get("stdin") or ""), validate=True)
+        except ValueError:
+            given = b""
         code = 1
         try:
             with (
                 messages_in(lang if isinstance(lang, str) else None),
                 borrowing(self.server.ws.root),
-                _printing_to(lambda s: send({"out": s}), lambda s: send({"err": s})),
+                _printing_to(
+                    lambda s: send({"out": s}),
+                    lambda s: send({"err": s}),
+                    given,
+                ),
             ):
                 code = self.server.runner(argv)
         finally:
@@ -298,6 +363,52 @@ def _absolute(value: str, cwd: Path) -> str:
     return str(path if path.is_absolute() else (cwd / path))
 
 
+#: The caller's standard input, read ahead by ``keep_stdin`` so that it can be sent to the
+#: owner after the command met the busy workspace (it may have read it already).
+_kept_stdin: bytes | None = None
+
+
+class _Replay(io.RawIOBase):
+    """What was read ahead, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = io.BytesIO(head)
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.head.readinto(buffer)
+        if n:
+            return n
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def keep_stdin(argv: list[str]) -> None:
+    """For a command that reads ``-`` from a pipe, read ahead up to ``MAX_REQUEST // 2``
+    bytes of standard input and put them back in front of it: the command reads it as
+    before, and the owner can be sent it whole when the command meets a busy workspace (a
+    longer input is not sent: that command then says the workspace is busy)."""
+    global _kept_stdin
+    _kept_stdin = None
+    if not argv or argv[0] not in READS_WHOLE_STDIN or "-" not in argv:
+        return
+    if sys.stdin is None or sys.stdin.isatty():
+        return
+    try:
+        raw = sys.stdin.buffer
+    except AttributeError:
+        return
+    limit = MAX_REQUEST // 2
+    head = raw.read(limit + 1)
+    if len(head) <= limit:
+        _kept_stdin = head
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(_Replay(head, raw)), encoding="utf-8")
+
+
 def ask_owner(busy: WorkspaceBusy, argv: list[str]) -> int | None:
     """Run ``argv`` in the process that owns the busy workspace and print what it prints;
     its exit code, or None when the owner runs no service or cannot be reached."""
@@ -307,7 +418,16 @@ def ask_owner(busy: WorkspaceBusy, argv: list[str]) -> int | None:
     sent = delegable_argv(argv, Path(str(busy.root)), Path.cwd())
     if sent is None:
         return None
-    request = {"token": service.get("token"), "argv": sent, "lang": current_language()}
+    request: dict[str, Any] = {
+        "token": service.get("token"),
+        "argv": sent,
+        "lang": current_language(),
+    }
+    if "-" in sent:
+        # a command reading its input from stdin (`veille check -`): send what it held
+        if _kept_stdin is None:
+            return None
+        request["stdin"] = base64.b64encode(_kept_stdin).decode()
     try:
         conn = socket.create_connection(
             (str(service.get("host", LOOPBACK)), int(service.get("port", 0))), timeout=10
