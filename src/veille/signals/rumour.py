@@ -1,0 +1,636 @@
+"""The rumour score of a post and of a story, with the reasons for each.
+
+**Post score.** A post is described by a :class:`PostEvidence`: its text, language, time,
+links, and its author's :class:`AuthorProfile` (what a store account holds: followers,
+following, posts, creation date, bio, display name, handle, url; ``verified`` where the
+network gives it; the stakeholder class when the enrichment already found it). From it come
+the features of :data:`FEATURES`, computed for a whole batch at once (numpy and Arrow):
+
+- from the text: ``cue`` (the ``rumour_cue`` of the enrichment's
+  :class:`~veille.pipeline.cues.CueStage`: uncertainty, query and denial cues, FR/EN), and
+  the markers of ``lexicons/rumour.toml`` matched with the enrichment's matcher:
+  ``breaking`` (news in the making), ``claim`` (reported speech: "says", "selon"),
+  ``empathy`` (condolences: no claim), ``coverage`` (photos, live pages, explainers);
+  ``link`` (the post links to something), ``figures`` (a number outside hashtags, mentions
+  and links), ``caps`` (share of capital letters);
+- from the author: log followers, log following, log posts, log account age in days at
+  posting time, ``verified``, ``news_profile`` (the stakeholder class ``journalist``),
+  ``news_account`` (a handle or display name that reads like a news outlet's: "SkyNewsBreak"),
+  ``official`` (class ``public_sector``), ``profile_url``.
+
+The score is a logistic regression over the standardised features, ``score = sigmoid(b +
+sum_j w_j (x_j - mean_j) / scale_j)``; a feature that is unknown (a network without
+``verified``, an account without a creation date) contributes 0, as if it were average. The
+weights ship in ``models/rumour.json``, trained on the PHEME Germanwings source tweets by
+``bench/rumour_train.py`` (see ``bench/RESULTS.md``). The reasons of a post are its largest
+contributions ``w_j z_j``, each as a sentence (French or English, ``veille.i18n``).
+
+**Story score** (:func:`score_story`), from the posts of a story and their scores, each in
+[0, 1]:
+
+- ``base``: the mean over distinct authors of each author's mean post score (an author
+  posting twenty times counts once);
+- ``cues``: the share of posts with a rumour cue (``rumour_cue >= 0.5``, the enrichment's
+  threshold);
+- ``uncredited``: the share of distinct authors that are neither verified, nor news
+  (``journalist`` or a news-like account), nor official;
+- ``growth``: how much the story accelerates, ``clip(2 r - 1, 0, 1)`` where ``r`` is the
+  share of its posts in the later half of its time span (0 for a steady or fading story, 1
+  when every post but the first comes at the very end); 0 with fewer than 3 dated posts.
+
+``score = 0.6 base + 0.2 cues + 0.1 uncredited + 0.1 growth``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from veille.i18n import register, t
+from veille.pipeline.cues import CueStage
+from veille.pipeline.lexmatch import Matcher, as_string_array, normalize, normalize_terms
+from veille.pipeline.stakeholders import StakeholderStage
+
+__all__ = [
+    "FEATURES",
+    "MODEL_PATH",
+    "AuthorProfile",
+    "PostEvidence",
+    "RumourModel",
+    "RumourScore",
+    "StoryRumour",
+    "evidence_features",
+    "score_posts",
+    "score_story",
+]
+
+MODEL_PATH = Path(__file__).parent / "models" / "rumour.json"
+LEXICONS: tuple[str, ...] = ("breaking", "claim", "empathy", "coverage")
+FEATURES: tuple[str, ...] = (
+    "cue",
+    *LEXICONS,
+    "link",
+    "figures",
+    "caps",
+    "followers",
+    "following",
+    "posts",
+    "account_age",
+    "verified",
+    "news_profile",
+    "news_account",
+    "official",
+    "profile_url",
+)
+CUE_THRESHOLD = 0.5  # "has a rumour cue" (veille.pipeline.cues)
+TEXT_CAP = 20_000
+MAX_REASONS = 3
+MIN_CONTRIBUTION = 0.1  # |w z| below this is not worth a sentence
+STORY_WEIGHTS: dict[str, float] = {"base": 0.6, "cues": 0.2, "uncredited": 0.1, "growth": 0.1}
+_NEWS_CLASSES = frozenset({"journalist"})
+_OFFICIAL_CLASSES = frozenset({"public_sector"})
+
+register(
+    {
+        "rumour.score": (
+            "Score de rumeur {score:.2f} ({verdict}).",
+            "Rumour score {score:.2f} ({verdict}).",
+        ),
+        "rumour.likely": ("rumeur probable", "likely a rumour"),
+        "rumour.possible": ("rumeur possible", "possibly a rumour"),
+        "rumour.unlikely": ("rumeur peu probable", "unlikely to be a rumour"),
+        "rumour.raises": ("{what} : fait monter le score.", "{what}: raises the score."),
+        "rumour.lowers": ("{what} : fait baisser le score.", "{what}: lowers the score."),
+        "rumour.f.cue": (
+            "indices d'incertitude, de question ou de démenti ({terms})",
+            "uncertainty, query or denial cues ({terms})",
+        ),
+        "rumour.f.cue.none": ("aucun indice de doute", "no cue of doubt"),
+        "rumour.f.breaking": (
+            "annoncé comme une information en cours ({terms})",
+            "announced as news in the making ({terms})",
+        ),
+        "rumour.f.breaking.none": ("pas annoncé comme urgent", "not announced as breaking"),
+        "rumour.f.claim": (
+            "rapporte les propos d'un tiers ({terms})",
+            "reports what someone else says ({terms})",
+        ),
+        "rumour.f.claim.none": ("ne rapporte pas de propos", "reports no one's words"),
+        "rumour.f.empathy": (
+            "exprime de la compassion ({terms}), pas une affirmation",
+            "expresses sympathy ({terms}), not a claim",
+        ),
+        "rumour.f.empathy.none": ("n'exprime pas de compassion", "expresses no sympathy"),
+        "rumour.f.coverage": (
+            "renvoie vers une couverture ({terms})",
+            "points to coverage ({terms})",
+        ),
+        "rumour.f.coverage.none": ("ne renvoie pas vers une couverture", "points to no coverage"),
+        "rumour.f.link": ("donne un lien", "gives a link"),
+        "rumour.f.link.none": ("ne donne aucun lien", "gives no link"),
+        "rumour.f.figures": ("avance des chiffres", "states figures"),
+        "rumour.f.figures.none": ("n'avance pas de chiffres", "states no figures"),
+        "rumour.f.caps": ("beaucoup de majuscules", "many capital letters"),
+        "rumour.f.caps.none": ("peu de majuscules", "few capital letters"),
+        "rumour.f.followers": (
+            "un compte très suivi ({value} abonnés)",
+            "a widely followed account ({value} followers)",
+        ),
+        "rumour.f.followers.none": (
+            "un compte peu suivi ({value} abonnés)",
+            "an account with few followers ({value})",
+        ),
+        "rumour.f.following": (
+            "un compte qui suit beaucoup de monde ({value} abonnements)",
+            "an account following many others ({value})",
+        ),
+        "rumour.f.following.none": (
+            "un compte qui suit peu de monde ({value} abonnements)",
+            "an account following few others ({value})",
+        ),
+        "rumour.f.posts": (
+            "un compte très actif ({value} posts)",
+            "a very active account ({value} posts)",
+        ),
+        "rumour.f.posts.none": (
+            "un compte peu actif ({value} posts)",
+            "a little-used account ({value} posts)",
+        ),
+        "rumour.f.account_age": (
+            "un compte ancien ({value} jours)",
+            "an old account ({value} days)",
+        ),
+        "rumour.f.account_age.none": (
+            "un compte récent ({value} jours)",
+            "a recent account ({value} days)",
+        ),
+        "rumour.f.verified": ("un compte vérifié", "a verified account"),
+        "rumour.f.verified.none": ("un compte non vérifié", "an unverified account"),
+        "rumour.f.news_profile": ("un journaliste ou un média", "a journalist or news outlet"),
+        "rumour.f.news_profile.none": (
+            "ni journaliste ni média",
+            "neither a journalist nor a news outlet",
+        ),
+        "rumour.f.news_account": (
+            "un compte d'alertes d'information ({value})",
+            "a news-alert account ({value})",
+        ),
+        "rumour.f.news_account.none": (
+            "pas un compte d'alertes d'information",
+            "not a news-alert account",
+        ),
+        "rumour.f.official": ("un compte institutionnel", "an official account"),
+        "rumour.f.official.none": ("pas un compte institutionnel", "not an official account"),
+        "rumour.f.profile_url": ("un profil avec un site web", "a profile with a website"),
+        "rumour.f.profile_url.none": ("un profil sans site web", "a profile without a website"),
+        "rumour.story.base": (
+            "score moyen des posts {value:.2f} sur {authors} auteurs distincts",
+            "mean post score {value:.2f} over {authors} distinct authors",
+        ),
+        "rumour.story.cues": (
+            "{value:.0%} des posts portent un indice de doute, de question ou de démenti",
+            "{value:.0%} of the posts carry a cue of doubt, query or denial",
+        ),
+        "rumour.story.uncredited": (
+            "{value:.0%} des auteurs ne sont ni vérifiés, ni des médias, ni institutionnels",
+            "{value:.0%} of the authors are neither verified, nor news, nor official",
+        ),
+        "rumour.story.growth": (
+            "l'histoire accélère ({value:.0%} de ses posts dans la seconde moitié de sa durée)",
+            "the story is accelerating ({value:.0%} of its posts in the later half of its span)",
+        ),
+        "rumour.story.steady": (
+            "l'histoire n'accélère pas ({value:.0%} de ses posts dans la seconde moitié)",
+            "the story is not accelerating ({value:.0%} of its posts in the later half)",
+        ),
+        "rumour.story.undated": (
+            "croissance inconnue : moins de 3 posts datés",
+            "growth unknown: fewer than 3 dated posts",
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class AuthorProfile:
+    """What the store knows of a post's author (None: unknown)."""
+
+    handle: str | None = None
+    display_name: str | None = None
+    bio: str | None = None
+    url: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    created_at: datetime | None = None
+    verified: bool | None = None
+    #: the stakeholder class of the enrichment, when known (else derived from the profile)
+    stakeholder: str | None = None
+    author_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PostEvidence:
+    """One post as the rumour score reads it."""
+
+    text: str | None
+    author: AuthorProfile = field(default_factory=AuthorProfile)
+    created_at: datetime | None = None
+    lang: str | None = None
+    #: links of the post (the store's ``urls``); links in the text count too
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RumourScore:
+    score: float
+    #: the enrichment's ``rumour_cue`` of the text
+    cue: float
+    #: verified, news or official author
+    credible: bool
+    reasons: tuple[str, ...]
+    #: ``w_j z_j`` of each feature
+    contributions: dict[str, float]
+
+
+@dataclass(frozen=True)
+class StoryRumour:
+    score: float
+    components: dict[str, float]
+    authors: int
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Features:
+    """The features of a batch (``values``: n x len(FEATURES), NaN where unknown) and what
+    the reasons quote: matched terms per post and lexicon, raw counts."""
+
+    values: npt.NDArray[np.float64]
+    terms: dict[str, list[list[str]]]
+    raw: dict[str, list[Any]]
+
+    def column(self, name: str) -> npt.NDArray[np.float64]:
+        return self.values[:, FEATURES.index(name)]
+
+
+@cache
+def _lexicons() -> dict[str, Any]:
+    text = (
+        resources.files("veille.signals")
+        .joinpath("lexicons/rumour.toml")
+        .read_text(encoding="utf-8")
+    )
+    return tomllib.loads(text)
+
+
+class _Extractor:
+    """Built once per process: the cue stage, the stakeholder stage and the matchers."""
+
+    def __init__(self) -> None:
+        lex = _lexicons()
+        self.cues = CueStage()
+        self.stakeholders = StakeholderStage()
+        keys: dict[str, int] = {}
+        self.key_lexicon: list[int] = []
+        self.key_term: list[str] = []
+        for lex_id, name in enumerate(LEXICONS):
+            terms = lex[name]["terms"]
+            for term, norm in zip(terms, normalize_terms(terms), strict=True):
+                if norm and norm not in keys:
+                    keys[norm] = len(keys)
+                    self.key_lexicon.append(lex_id)
+                    self.key_term.append(term)
+        self.matcher = Matcher(list(keys))
+        self.news_substrings: list[str] = [s.lower() for s in lex["news_account"]["substrings"]]
+
+
+@cache
+def _extractor() -> _Extractor:
+    return _Extractor()
+
+
+def _log_count(values: Sequence[int | float | None]) -> npt.NDArray[np.float64]:
+    arr = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    return np.log1p(np.clip(arr, 0.0, None))
+
+
+def evidence_features(posts: Sequence[PostEvidence]) -> Features:
+    """The features of :data:`FEATURES` for every post, in one pass over the batch."""
+    ex = _extractor()
+    n = len(posts)
+    values = np.full((n, len(FEATURES)), np.nan, dtype=np.float64)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    texts = as_string_array(pa.array([p.text for p in posts], pa.string()), n, "text")
+    cue_out = ex.cues(pa.RecordBatch.from_arrays([texts], names=["text"]))
+    values[:, col["cue"]] = np.asarray(
+        cue_out.column("rumour_cue").to_numpy(zero_copy_only=False), dtype=np.float64
+    )
+    terms: dict[str, list[list[str]]] = {"cue": cue_out.column("cue_terms").to_pylist()}
+
+    matches = ex.matcher.scan(normalize(texts, cap=TEXT_CAP, strip_urls=True, strip_mentions=True))
+    found: dict[str, list[list[str]]] = {name: [[] for _ in range(n)] for name in LEXICONS}
+    for row, key in zip(matches.row.tolist(), matches.key.tolist(), strict=True):
+        bucket = found[LEXICONS[ex.key_lexicon[key]]][row]
+        if ex.key_term[key] not in bucket:
+            bucket.append(ex.key_term[key])
+    for name in LEXICONS:
+        values[:, col[name]] = [1.0 if f else 0.0 for f in found[name]]
+        terms[name] = found[name]
+
+    has_url = pc.match_substring_regex(texts, r"(?i)https?://|www\.").to_numpy(zero_copy_only=False)
+    values[:, col["link"]] = np.asarray(has_url, dtype=bool) | np.array(
+        [bool(p.urls) for p in posts], dtype=bool
+    )
+    bare = pc.replace_substring_regex(texts, r"(?i)https?://\S+|www\.\S+|[#@][\w.]+", " ")
+    figures = pc.match_substring_regex(bare, r"\d").to_numpy(zero_copy_only=False)
+    values[:, col["figures"]] = np.asarray(figures, dtype=np.float64)
+    upper = pc.count_substring_regex(bare, r"\p{Lu}").to_numpy(zero_copy_only=False)
+    letters = pc.count_substring_regex(bare, r"\pL").to_numpy(zero_copy_only=False)
+    letters = np.asarray(letters, dtype=np.float64)
+    values[:, col["caps"]] = np.where(letters > 0, upper / np.maximum(letters, 1.0), np.nan)
+
+    authors = [p.author for p in posts]
+    raw: dict[str, list[Any]] = {
+        "followers": [a.followers for a in authors],
+        "following": [a.following for a in authors],
+        "posts": [a.posts for a in authors],
+    }
+    for name in ("followers", "following", "posts"):
+        values[:, col[name]] = _log_count(raw[name])
+    ages: list[float | None] = []
+    for p in posts:
+        if p.created_at is None or p.author.created_at is None:
+            ages.append(None)
+        else:
+            ages.append(max(0.0, (p.created_at - p.author.created_at).total_seconds() / 86400))
+    raw["account_age"] = [None if a is None else int(a) for a in ages]
+    values[:, col["account_age"]] = _log_count(ages)
+    values[:, col["verified"]] = [
+        np.nan if a.verified is None else float(a.verified) for a in authors
+    ]
+
+    classes = _stakeholder_classes(ex, authors)
+    values[:, col["news_profile"]] = [1.0 if c in _NEWS_CLASSES else 0.0 for c in classes]
+    values[:, col["official"]] = [1.0 if c in _OFFICIAL_CLASSES else 0.0 for c in classes]
+    names = [f"{a.handle or ''} {a.display_name or ''}".lower() for a in authors]
+    values[:, col["news_account"]] = [
+        1.0 if any(s in name for s in ex.news_substrings) else 0.0 for name in names
+    ]
+    raw["news_account"] = [a.handle or a.display_name or "" for a in authors]
+    values[:, col["profile_url"]] = [1.0 if a.url else 0.0 for a in authors]
+    return Features(values, terms, raw)
+
+
+def _stakeholder_classes(ex: _Extractor, authors: Sequence[AuthorProfile]) -> list[str | None]:
+    """The given class of each author, else the one the stakeholder stage finds in the
+    profile (with the built-in lexicons: no registry)."""
+    todo = [i for i, a in enumerate(authors) if a.stakeholder is None]
+    classes: list[str | None] = [a.stakeholder for a in authors]
+    if todo:
+        picked = [authors[i] for i in todo]
+        batch = pa.RecordBatch.from_pydict(
+            {
+                "network": pa.array([None] * len(picked), pa.string()),
+                "author_id": pa.array([a.author_id for a in picked], pa.string()),
+                "handle": pa.array([a.handle for a in picked], pa.string()),
+                "bio": pa.array([a.bio for a in picked], pa.string()),
+                "display_name": pa.array([a.display_name for a in picked], pa.string()),
+                "url": pa.array([a.url for a in picked], pa.string()),
+            }
+        )
+        found = ex.stakeholders(batch).column("stakeholder").to_pylist()
+        for i, cls in zip(todo, found, strict=True):
+            classes[i] = cls
+    return classes
+
+
+@dataclass(frozen=True)
+class RumourModel:
+    """A logistic regression over standardised features (JSON on disk)."""
+
+    features: tuple[str, ...]
+    mean: npt.NDArray[np.float64]
+    scale: npt.NDArray[np.float64]
+    coef: npt.NDArray[np.float64]
+    intercept: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def contributions(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """``w_j z_j`` per post and feature (0 where the feature is unknown)."""
+        idx = [FEATURES.index(f) for f in self.features]
+        z = (values[:, idx] - self.mean) / self.scale
+        z = np.where(np.isfinite(z), z, 0.0)
+        out: npt.NDArray[np.float64] = z * self.coef
+        return out
+
+    def predict(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        logit = self.contributions(values).sum(axis=1) + self.intercept
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-logit))
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coef": [round(float(v), 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+            **self.meta,
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.as_json(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RumourModel:
+        names = tuple(data["features"])
+        unknown = [f for f in names if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown rumour features {unknown}")
+        meta = {k: v for k, v in data.items() if k not in cls._KEYS}
+        return cls(
+            names,
+            np.array(data["mean"], dtype=np.float64),
+            np.array(data["scale"], dtype=np.float64),
+            np.array(data["coef"], dtype=np.float64),
+            float(data["intercept"]),
+            meta,
+        )
+
+    _KEYS = frozenset({"features", "mean", "scale", "coef", "intercept"})
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> RumourModel:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@cache
+def packaged_model() -> RumourModel:
+    """The model that ships with veille."""
+    return RumourModel.load(MODEL_PATH)
+
+
+def fit_model(
+    values: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int_],
+    *,
+    c: float = 0.1,
+    features: Sequence[str] = FEATURES,
+    meta: dict[str, Any] | None = None,
+) -> RumourModel:
+    """An L2-regularised logistic regression (inverse strength ``c``) on standardised
+    features; unknown values are set to the training mean, as :meth:`RumourModel.predict`
+    treats them."""
+    from sklearn.linear_model import LogisticRegression
+
+    idx = [FEATURES.index(f) for f in features]
+    x = values[:, idx]
+    mean = np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    scale = np.nanstd(np.where(np.isfinite(x), x, np.nan), axis=0)
+    scale = np.where(np.isfinite(scale) & (scale > 1e-9), scale, 1.0)
+    z = (x - mean) / scale
+    z = np.where(np.isfinite(z), z, 0.0)
+    lr = LogisticRegression(C=c, max_iter=2000)
+    lr.fit(z, labels)
+    return RumourModel(
+        tuple(features),
+        mean,
+        scale,
+        lr.coef_[0].astype(np.float64),
+        float(lr.intercept_[0]),
+        dict(meta or {}),
+    )
+
+
+def score_values(
+    posts: Sequence[PostEvidence], model: RumourModel | None = None
+) -> npt.NDArray[np.float64]:
+    """Only the scores (no reasons): for evaluations over many posts."""
+    if not posts:
+        return np.zeros(0, dtype=np.float64)
+    return (model or packaged_model()).predict(evidence_features(posts).values)
+
+
+def score_posts(
+    posts: Sequence[PostEvidence], model: RumourModel | None = None
+) -> list[RumourScore]:
+    """The rumour score of each post, with its reasons."""
+    if not posts:
+        return []
+    model = model or packaged_model()
+    feats = evidence_features(posts)
+    contrib = model.contributions(feats.values)
+    scores = 1.0 / (1.0 + np.exp(-(contrib.sum(axis=1) + model.intercept)))
+    cue = feats.column("cue")
+    credible = (
+        (feats.column("verified") == 1.0)
+        | (feats.column("news_profile") == 1.0)
+        | (feats.column("news_account") == 1.0)
+        | (feats.column("official") == 1.0)
+    )
+    out = []
+    for i in range(len(posts)):
+        row = {name: float(contrib[i, j]) for j, name in enumerate(model.features)}
+        out.append(
+            RumourScore(
+                float(scores[i]),
+                float(cue[i]),
+                bool(credible[i]),
+                _reasons(float(scores[i]), row, feats, i),
+                row,
+            )
+        )
+    return out
+
+
+def _verdict(score: float) -> str:
+    if score >= 0.65:
+        return t("rumour.likely")
+    if score >= 0.4:
+        return t("rumour.possible")
+    return t("rumour.unlikely")
+
+
+def _reasons(score: float, contrib: dict[str, float], feats: Features, i: int) -> tuple[str, ...]:
+    sentences = [t("rumour.score", score=score, verdict=_verdict(score))]
+    ranked = sorted(contrib.items(), key=lambda kv: -abs(kv[1]))
+    for name, c in ranked[:MAX_REASONS]:
+        if abs(c) < MIN_CONTRIBUTION:
+            break
+        sentences.append(
+            t("rumour.raises" if c > 0 else "rumour.lowers", what=_describe(name, feats, i))
+        )
+    return tuple(sentences)
+
+
+def _describe(name: str, feats: Features, i: int) -> str:
+    """The feature as it is for post ``i``, in words."""
+    value = feats.column(name)[i]
+    if name in feats.terms:
+        found = feats.terms[name][i]
+        if found:
+            return t(f"rumour.f.{name}", terms=", ".join(f"« {w} »" for w in found[:3]))
+        return t(f"rumour.f.{name}.none")
+    if name in ("followers", "following", "posts", "account_age"):
+        count = feats.raw[name][i]
+        shown = f"{count:,}".replace(",", "\u202f") if count is not None else "?"
+        high = math.isfinite(value) and value >= math.log1p(
+            {"followers": 10_000, "following": 1_000, "posts": 10_000, "account_age": 730}[name]
+        )
+        return t(f"rumour.f.{name}" if high else f"rumour.f.{name}.none", value=shown)
+    if name == "caps":
+        return t("rumour.f.caps" if value >= 0.3 else "rumour.f.caps.none")
+    present = value == 1.0
+    key = f"rumour.f.{name}" if present else f"rumour.f.{name}.none"
+    return t(key, value=feats.raw["news_account"][i])
+
+
+def score_story(posts: Sequence[PostEvidence], scores: Sequence[RumourScore]) -> StoryRumour:
+    """The rumour score of a story from its posts and their scores (module docstring)."""
+    if len(posts) != len(scores):
+        raise ValueError("one score per post")
+    if not posts:
+        return StoryRumour(0.0, dict.fromkeys(STORY_WEIGHTS, 0.0), 0, ())
+    by_author: dict[str, list[int]] = {}
+    for i, p in enumerate(posts):
+        key = p.author.author_id or p.author.handle or f"\x00{i}"
+        by_author.setdefault(key, []).append(i)
+    per_author = [float(np.mean([scores[i].score for i in rows])) for rows in by_author.values()]
+    base = float(np.mean(per_author))
+    cues = float(np.mean([s.cue >= CUE_THRESHOLD for s in scores]))
+    uncredited = float(
+        np.mean([not any(scores[i].credible for i in rows) for rows in by_author.values()])
+    )
+    dated = sorted(p.created_at.timestamp() for p in posts if p.created_at is not None)
+    reasons = [t("rumour.story.base", value=base, authors=len(by_author))]
+    if cues > 0:
+        reasons.append(t("rumour.story.cues", value=cues))
+    reasons.append(t("rumour.story.uncredited", value=uncredited))
+    if len(dated) >= 3 and dated[-1] > dated[0]:
+        middle = (dated[0] + dated[-1]) / 2
+        later = sum(ts > middle for ts in dated) / len(dated)
+        growth = min(1.0, max(0.0, 2 * later - 1))
+        reasons.append(
+            t("rumour.story.growth" if growth > 0 else "rumour.story.steady", value=later)
+        )
+    else:
+        growth = 0.0
+        reasons.append(t("rumour.story.undated"))
+    components = {"base": base, "cues": cues, "uncredited": uncredited, "growth": growth}
+    score = sum(STORY_WEIGHTS[k] * v for k, v in components.items())
+    return StoryRumour(score, components, len(by_author), tuple(reasons))
