@@ -188,3 +188,26 @@ def test_story_score_edge_cases() -> None:
     assert any("fewer than 3 dated posts" in r for r in story.reasons)
     with pytest.raises(ValueError):
         score_story(one, [])
+
+
+def test_evidence_from_a_store_row_and_mixed_time_zones() -> None:
+    row = {
+        "text": "Selon la préfecture, 3 blessés",
+        "created_at": T0,
+        "urls": ["https://a.fr/x"],
+        "author_id": "did:plc:1",
+        "handle": "infos-locales.bsky.social",
+        "followers": 120,
+        "account_created_at": datetime(2026, 3, 14, 10, 0),  # naive: UTC
+        "stakeholder": "journalist",
+    }
+    ev = PostEvidence.from_row(row)
+    assert ev.urls == ("https://a.fr/x",) and ev.author.followers == 120
+    values = evidence_features([ev])
+    assert values.column("account_age")[0] == pytest.approx(math.log(11))
+    assert values.column("news_profile")[0] == 1.0 and values.column("news_account")[0] == 1.0
+    assert values.column("claim")[0] == 1.0 and values.column("figures")[0] == 1.0
+    assert math.isnan(values.column("verified")[0])
+    future = PostEvidence.from_row({**row, "account_created_at": T0 + timedelta(days=5)})
+    assert evidence_features([future]).column("account_age")[0] == 0.0
+    assert PostEvidence.from_row({}).text is None

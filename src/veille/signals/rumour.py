@@ -49,9 +49,9 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -142,6 +142,34 @@ class PostEvidence:
     #: links of the post (the store's ``urls``); links in the text count too
     urls: tuple[str, ...] = ()
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PostEvidence:
+        """From a mapping named like the store's columns: ``text``, ``lang``,
+        ``created_at``, ``urls`` (the post's), and for its author ``author_id``, ``handle``,
+        ``display_name``, ``bio``, ``url``, ``followers``, ``following``, ``posts`` (the
+        snapshot nearest before the post), ``account_created_at``, ``verified`` and
+        ``stakeholder`` (the enrichment's class). Missing keys are unknown."""
+        author = AuthorProfile(
+            handle=row.get("handle"),
+            display_name=row.get("display_name"),
+            bio=row.get("bio"),
+            url=row.get("url"),
+            followers=row.get("followers"),
+            following=row.get("following"),
+            posts=row.get("posts"),
+            created_at=row.get("account_created_at"),
+            verified=row.get("verified"),
+            stakeholder=row.get("stakeholder"),
+            author_id=row.get("author_id"),
+        )
+        return cls(
+            text=row.get("text"),
+            author=author,
+            created_at=row.get("created_at"),
+            lang=row.get("lang"),
+            urls=tuple(row.get("urls") or ()),
+        )
+
 
 @dataclass(frozen=True)
 class RumourScore:
@@ -212,6 +240,11 @@ def _extractor() -> _Extractor:
     return _Extractor()
 
 
+def _utc(value: datetime) -> datetime:
+    """A naive time is UTC (the store's zone)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def _log_count(values: Sequence[int | float | None]) -> npt.NDArray[np.float64]:
     arr = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
     return np.log1p(np.clip(arr, 0.0, None))
@@ -263,7 +296,8 @@ def evidence_features(posts: Sequence[PostEvidence]) -> Features:
         if p.created_at is None or p.author.created_at is None:
             ages.append(None)
         else:
-            ages.append(max(0.0, (p.created_at - p.author.created_at).total_seconds() / 86400))
+            age = _utc(p.created_at) - _utc(p.author.created_at)
+            ages.append(max(0.0, age.total_seconds() / 86400))
     raw["account_age"] = [None if a is None else int(a) for a in ages]
     values[:, col["account_age"]] = _log_count(ages)
     values[:, col["verified"]] = [
