@@ -57,13 +57,13 @@ def test_text_features_use_the_enrichment_cues_and_the_claim_markers() -> None:
 
 def test_links_and_figures() -> None:
     posts = [
-        post("Flight #4U9525 crashed http://t.co/abc @user2"),
+        post("Flight #4U9525 (an A320) crashed http://t.co/abc @user2"),
         post("150 people on board", urls=("https://example.org/a",)),
         post("Crash http://t.co/a http://t.co/b www.c.fr", urls=("https://t.co/a",)),
         post(None),
     ]
     assert feature(posts, "links") == [1, 1, 2, 0]  # from the text or the post's links, <= 2
-    assert feature(posts, "figures") == [0, 1, 0, 0]  # digits in hashtags, links, handles
+    assert feature(posts, "figures") == [0, 1, 0, 0]  # not in words, hashtags, links, handles
 
 
 def test_author_features_at_posting_time_and_unknowns() -> None:
@@ -211,3 +211,32 @@ def test_evidence_from_a_store_row_and_mixed_time_zones() -> None:
     future = PostEvidence.from_row({**row, "account_created_at": T0 + timedelta(days=5)})
     assert evidence_features([future]).column("account_age")[0] == 0.0
     assert PostEvidence.from_row({}).text is None
+
+
+def test_the_markers_do_not_repeat_the_cue_lexicon_and_messages_are_bilingual() -> None:
+    import string
+
+    from veille.pipeline.cues import builtin_cue_lexicons
+    from veille.pipeline.lexmatch import normalize_terms
+    from veille.signals.rumour import LEXICONS, _lexicons
+    from veille.signals.rumour_reasons import MESSAGES
+
+    cues = builtin_cue_lexicons()
+    known = {
+        term
+        for category in ("uncertainty", "query", "denial")
+        for strength in ("strong", "weak")
+        for term in normalize_terms(cues[category].get(strength, []))
+    }
+    for name in LEXICONS:
+        terms = normalize_terms(_lexicons()[name]["terms"])
+        assert not known & set(terms), name
+        assert len(terms) == len(set(terms)), name
+
+    def fields(template: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+    for key, (fr, en) in MESSAGES.items():
+        assert fields(fr) == fields(en), key
+    for name in FEATURES:
+        assert f"rumour.f.{name}" in MESSAGES and f"rumour.f.{name}.none" in MESSAGES, name

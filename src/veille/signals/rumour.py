@@ -279,7 +279,7 @@ def evidence_features(posts: Sequence[PostEvidence]) -> Features:
     values[:, col["links"]] = links
     raw_links = links.astype(int).tolist()
     bare = pc.replace_substring_regex(texts, r"(?i)https?://\S+|www\.\S+|[#@][\w.]+", " ")
-    figures = pc.match_substring_regex(bare, r"\d").to_numpy(zero_copy_only=False)
+    figures = pc.match_substring_regex(bare, r"(^|[^\pL\pN_])\d").to_numpy(zero_copy_only=False)
     values[:, col["figures"]] = np.asarray(figures, dtype=np.float64)
 
     authors = [p.author for p in posts]
