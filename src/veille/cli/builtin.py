@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.digest_cmd",
     "veille.cli.report_cmd",
     "veille.cli.signals_cmd",
+    "veille.cli.eval_cmd",
 )
 
 
