@@ -174,13 +174,19 @@ def test_story_score_hand_computed() -> None:
         {"base": 0.5, "cues": 1 / 3, "uncredited": 0.5, "growth": 1 / 3}
     )
     assert story.score == pytest.approx(0.6 * 0.5 + 0.2 / 3 + 0.1 * 0.5 + 0.1 / 3)
-    assert story.authors == 2
+    assert story.authors == 2 and not story.is_rumour  # 0.45 < 0.7
+    assert story.reasons[0].startswith("Not a rumour so far: score 0.45")
     assert any("accelerating" in r for r in story.reasons)
     assert sum(STORY_WEIGHTS.values()) == pytest.approx(1.0)
 
 
 def test_story_score_edge_cases() -> None:
     assert score_story([], []).score == 0.0
+    many = [PostEvidence("x", AuthorProfile(author_id=str(i)), None) for i in range(4)]
+    with messages_in("fr"):
+        hot = score_story(many, [_scored(0.9, cue=0.84)] * 4)
+    assert hot.score == pytest.approx(0.6 * 0.9 + 0.2 + 0.1) and hot.is_rumour
+    assert hot.reasons[0].startswith("Rumeur probable")
     one = [PostEvidence("x", AuthorProfile(), None)]
     with messages_in("en"):
         story = score_story(one, [_scored(0.4)])
@@ -240,3 +246,23 @@ def test_the_markers_do_not_repeat_the_cue_lexicon_and_messages_are_bilingual() 
         assert fields(fr) == fields(en), key
     for name in FEATURES:
         assert f"rumour.f.{name}" in MESSAGES and f"rumour.f.{name}.none" in MESSAGES, name
+
+
+def test_a_story_of_simulated_rumour_posts_is_a_rumour_and_a_launch_is_not() -> None:
+    from veille.simulate import texts
+
+    def story(templates: list[str]) -> bool:
+        posts = [
+            PostEvidence(
+                templates[i % len(templates)].format(
+                    org="Acme", target="Globex", media="Le Fil", product="Nova"
+                ),
+                AuthorProfile(author_id=str(i), followers=300 + i, following=400, posts=2000),
+                T0 + timedelta(minutes=15 * i),
+            )
+            for i in range(30)
+        ]
+        return score_story(posts, score_posts(posts)).is_rumour
+
+    assert story(texts.RUMOUR["fr"]) and story(texts.RUMOUR["en"])
+    assert not story(texts.LAUNCH["fr"]) and not story(texts.LAUNCH["en"])

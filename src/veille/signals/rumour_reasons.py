@@ -96,6 +96,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rumour.f.official.none": ("pas un compte institutionnel", "not an official account"),
     "rumour.f.profile_url": ("un profil avec un site web", "a profile with a website"),
     "rumour.f.profile_url.none": ("un profil sans site web", "a profile without a website"),
+    "rumour.story.rumour": (
+        "Rumeur probable : score {score:.2f} (seuil {threshold:.2f}).",
+        "Likely a rumour: score {score:.2f} (threshold {threshold:.2f}).",
+    ),
+    "rumour.story.not": (
+        "Pas une rumeur à ce stade : score {score:.2f} (seuil {threshold:.2f}).",
+        "Not a rumour so far: score {score:.2f} (threshold {threshold:.2f}).",
+    ),
     "rumour.story.base": (
         "score moyen des posts {value:.2f} sur {authors} auteurs distincts",
         "mean post score {value:.2f} over {authors} distinct authors",
