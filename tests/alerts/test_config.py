@@ -58,19 +58,31 @@ def test_a_good_section() -> None:
 @pytest.mark.parametrize(
     ("change", "needle", "message"),
     [
-        (('kinds = ["rumour", "bad_buzz"]', 'kinds = ["rumor"]'), "kinds = ", "unknown signal kind 'rumor'"),
+        (
+            ('kinds = ["rumour", "bad_buzz"]', 'kinds = ["rumor"]'),
+            "kinds = ",
+            "unknown signal kind 'rumor'",
+        ),
         (('leaders = ["marie"]', 'leaders = ["mari"]'), "leaders = [", "unknown leader 'mari'"),
-        (('watches = ["greve"]', 'watches = ["grev"]'), 'watches = ["grev"]', "unknown watch 'grev'"),
-        (('sinks = ["equipe", "mail"]', 'sinks = ["equipe", "slack"]'), "sinks = [", "unknown sink 'slack'"),
+        (
+            ('watches = ["greve"]', 'watches = ["grev"]'),
+            'watches = ["grev"]',
+            "unknown watch 'grev'",
+        ),
+        (
+            ('sinks = ["equipe", "mail"]', 'sinks = ["equipe", "slack"]'),
+            "sinks = [",
+            "unknown sink 'slack'",
+        ),
         (('format = "slack"', 'format = "slak"'), "format = ", "alerts.sinks.equipe.format"),
         (('type = "email"', 'type = "e-mail"'), 'type = "e-mail"', "unknown sink type 'e-mail'"),
         (('security = "ssl"', 'security = "tls"'), "security = ", "alerts.sinks.mail.security"),
         (('security = "ssl"', 'securite = "ssl"'), "securite", "unknown field"),
         (('to = ["dircom@exemple.fr"]', "to = []"), "to = []", "alerts.sinks.mail.to"),
-        (('min_score = 3', 'min_score = -1'), "min_score", "alerts.rules[0].min_score"),
-        (('quiet_minutes = 60', 'quiet_minute = 60'), "quiet_minute", "unknown field"),
-        (('max_attempts = 4', 'max_attempts = 0'), "max_attempts", "alerts.max_attempts"),
-        (('url_env = "VEILLE_SLACK_URL"', ''), "[alerts.sinks.equipe]", "either url or url_env"),
+        (("min_score = 3", "min_score = -1"), "min_score", "alerts.rules[0].min_score"),
+        (("quiet_minutes = 60", "quiet_minute = 60"), "quiet_minute", "unknown field"),
+        (("max_attempts = 4", "max_attempts = 0"), "max_attempts", "alerts.max_attempts"),
+        (('url_env = "VEILLE_SLACK_URL"', ""), "[alerts.sinks.equipe]", "either url or url_env"),
     ],
 )
 def test_errors_name_the_line(change: tuple[str, str], needle: str, message: str) -> None:
@@ -94,4 +106,5 @@ def test_public_url_must_be_a_url() -> None:
     text = REGISTRY.replace('"https://veille.example.org/"', '"veille.example.org"')
     with pytest.raises(ConfigError) as caught:
         parse_config(text, Path("veille.toml"))
-    assert f"veille.toml:{line_of(text, 'public_url')}: workspace.public_url" in caught.value.message
+    where = f"veille.toml:{line_of(text, 'public_url')}: workspace.public_url"
+    assert where in caught.value.message

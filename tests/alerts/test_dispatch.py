@@ -141,9 +141,7 @@ def test_quiet_period_holds_escalations(tmp_path: Path, httpserver: HTTPServer) 
 
 def test_quiet_period_of_a_rule(tmp_path: Path, httpserver: HTTPServer) -> None:
     hook = Receiver(httpserver)
-    root = workspace(
-        tmp_path, hook.url, rule("r", ["hook"], quiet_minutes=30, quiet_scope="rule")
-    )
+    root = workspace(tmp_path, hook.url, rule("r", ["hook"], quiet_minutes=30, quiet_scope="rule"))
     with open_ws(root) as ws:
         dispatch(ws, [signal("a")], T0)
         held = dispatch(ws, [signal("b")], T0 + timedelta(minutes=10))

@@ -62,18 +62,27 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def alert(**changes: Any) -> Alert:
     sig = signal(detail={"top_posts": [{"text": XSS, "author": "@troll"}]}).as_json()
     values: dict[str, Any] = {
-        "key": "a-42", "sink": "mail", "rule": "r", "level": 0, "created_at": T0,
-        "lang": "fr", "signal": sig, "url": "https://veille.example.org/signals/r-1",
-    }  # fmt: skip
+        "key": "a-42",
+        "sink": "mail",
+        "rule": "r",
+        "level": 0,
+        "created_at": T0,
+        "lang": "fr",
+        "signal": sig,
+        "url": "https://veille.example.org/signals/r-1",
+    }
     values.update(changes)
     return Alert(**values)
 
 
 def settings(port: int, **changes: Any) -> EmailSettings:
     values: dict[str, Any] = {
-        "to": ["dircom@exemple.fr"], "sender": "veille@exemple.fr", "host": "127.0.0.1",
-        "port": port, "security": "none",
-    }  # fmt: skip
+        "to": ["dircom@exemple.fr"],
+        "sender": "veille@exemple.fr",
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+    }
     values.update(changes)
     return EmailSettings(**values)
 
@@ -99,10 +108,14 @@ def test_multipart_text_and_escaped_html(smtp: tuple[Inbox, int]) -> None:
 def test_escalation_answers_the_first_alert(smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     sink = EmailSink("mail", settings(port))
-    sink.send(alert(level=1, key="a-43", first_key="a-42", escalation="score",
-                    previous={"score": 2.0}))  # fmt: skip
+    sink.send(
+        alert(level=1, key="a-43", first_key="a-42", escalation="score", previous={"score": 2.0})
+    )
     (message,) = inbox.messages()
-    assert message["In-Reply-To"] == "<a-42@exemple.fr>" and message["Message-ID"] == "<a-43@exemple.fr>"
+    assert (
+        message["In-Reply-To"] == "<a-42@exemple.fr>"
+        and message["Message-ID"] == "<a-43@exemple.fr>"
+    )
     assert "Escalade" in message["Subject"]
 
 
@@ -144,11 +157,27 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -164,7 +193,9 @@ def test_tls_and_login(
     context.load_cert_chain(cert, key)
     logins: list[tuple[bytes, bytes]] = []
 
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         assert isinstance(data, LoginPassword)
         logins.append((data.login, data.password))
         return AuthResult(success=data.password == b"mot-de-passe-smtp")
@@ -180,8 +211,16 @@ def test_tls_and_login(
     controller.start()
     monkeypatch.setenv("VEILLE_T_SMTP", "mot-de-passe-smtp")
     try:
-        sink = EmailSink("mail", settings(port, security=security, ca_file=str(cert),
-                                          username="veille", password_env="VEILLE_T_SMTP"))  # fmt: skip
+        sink = EmailSink(
+            "mail",
+            settings(
+                port,
+                security=security,
+                ca_file=str(cert),
+                username="veille",
+                password_env="VEILLE_T_SMTP",
+            ),
+        )
         sink.send(alert())
     finally:
         controller.stop()

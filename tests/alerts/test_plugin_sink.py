@@ -6,6 +6,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from alert_helpers import REGISTRY, T0, make_workspace, open_ws, rule, signal
@@ -27,8 +28,8 @@ class PagerSink(AlertSink):
     type = "pager"
     Settings = PagerSettings
     settings: PagerSettings
-    paged: list[tuple[str, str]] = []
-    failures: dict[str, int] = {}
+    paged: ClassVar[list[tuple[str, str]]] = []
+    failures: ClassVar[dict[str, int]] = {}
 
     def send(self, alert: Alert) -> None:
         seen = PagerSink.failures.get(alert.key, 0)

@@ -36,16 +36,24 @@ def alert(**changes: Any) -> Alert:
     ).as_json()
     sig["subject"] = "#greve"
     values: dict[str, Any] = {
-        "key": "a-123", "sink": "hook", "rule": "r", "level": 0, "created_at": T0,
-        "lang": "fr", "signal": sig, "workspace": "essai",
+        "key": "a-123",
+        "sink": "hook",
+        "rule": "r",
+        "level": 0,
+        "created_at": T0,
+        "lang": "fr",
+        "signal": sig,
+        "workspace": "essai",
         "url": "https://veille.example.org/signals/r-1",
-    }  # fmt: skip
+    }
     values.update(changes)
     return Alert(**values)
 
 
 def sink(url: str, fmt: str = "generic", secret: bool = True) -> WebhookSink:
-    settings = WebhookSettings(url=url, format=fmt, secret_env="VEILLE_T_SECRET" if secret else None)  # type: ignore[arg-type]
+    settings = WebhookSettings(
+        url=url, format=fmt, secret_env="VEILLE_T_SECRET" if secret else None
+    )  # type: ignore[arg-type]
     return WebhookSink("hook", settings, clock=lambda: NOW)
 
 
@@ -132,8 +140,9 @@ def test_teams_adaptive_card(httpserver: HTTPServer) -> None:
 
 def test_mattermost_attachments(httpserver: HTTPServer) -> None:
     seen = capture(httpserver)
-    sink(httpserver.url_for("/hook"), "mattermost").send(alert(level=1, escalation="authors",
-                                                               previous={"authors": 4}))  # fmt: skip
+    sink(httpserver.url_for("/hook"), "mattermost").send(
+        alert(level=1, escalation="authors", previous={"authors": 4})
+    )
     data = json.loads(seen[0].get_data())
     assert data["text"].startswith("**Escalade")
     (attachment,) = data["attachments"]

@@ -202,6 +202,11 @@ def heading(alert: Alert, key: str) -> str:
         return t(key)
 
 
+def colon(alert: Alert, label: str) -> str:
+    """``label`` followed by a colon as each language writes it ("Pourquoi :", "Why:")."""
+    return f"{label} :" if alert.lang == "fr" else f"{label}:"
+
+
 def text(alert: Alert) -> str:
     """The alert as plain text (email text part, chat fallbacks)."""
     lines = [title(alert), "", summary(alert)]
@@ -214,15 +219,15 @@ def text(alert: Alert) -> str:
         with messages_in(alert.lang):
             lines += ["", t("alerts.concerns", items=", ".join(concerns(alert)))]
     if reasons(alert):
-        lines += ["", heading(alert, "alerts.reasons") + ":"]
+        lines += ["", colon(alert, heading(alert, "alerts.reasons"))]
         lines += [f"- {r}" for r in reasons(alert)]
     if posts(alert):
-        lines += ["", heading(alert, "alerts.posts") + ":"]
+        lines += ["", colon(alert, heading(alert, "alerts.posts"))]
         for post in posts(alert):
-            who = f"{post.author}: " if post.author else ""
+            who = f"{colon(alert, post.author)} " if post.author else ""
             lines.append(f"- {who}{post.text}" + (f" ({post.url})" if post.url else ""))
     if alert.url:
-        lines += ["", f"{link_label(alert)}: {alert.url}"]
+        lines += ["", f"{colon(alert, link_label(alert))} {alert.url}"]
     lines += ["", "-- ", footer(alert)]
     return "\n".join(lines) + "\n"
 

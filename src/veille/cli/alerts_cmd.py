@@ -63,6 +63,8 @@ COLUMNS = (
     ("sent_at", "col.sent"),
     ("detail", "col.detail"),
 )
+#: the table on a terminal: what fits in 100 columns
+TABLE_COLUMNS = ("id", "status", "sink", "rule", "kind", "level", "created_at", "detail")
 
 
 def list_alerts(
@@ -96,7 +98,8 @@ def list_alerts(
     if not items and fmt is TableFormat.table:
         warn(t("alerts.cli.none"))
         return
-    emit(items, [(k, t(h)) for k, h in COLUMNS], fmt, title=t("alerts.cli.title"))
+    columns = [(k, t(h)) for k, h in COLUMNS if fmt is not TableFormat.table or k in TABLE_COLUMNS]
+    emit(items, columns, fmt, title=t("alerts.cli.title"))
 
 
 def _outcome(report: Any, fmt: TableFormat) -> None:
