@@ -208,3 +208,11 @@ def test_rule_language(tmp_path: Path, httpserver: HTTPServer, lang: str) -> Non
         dispatch(ws, [signal()], T0)
     title = hook.bodies()[0]["title"]
     assert title == ("Rumeur : #greve" if lang == "fr" else "Rumour: #greve")
+
+
+def test_old_signals_do_not_alert(tmp_path: Path, httpserver: HTTPServer) -> None:
+    hook = Receiver(httpserver)
+    root = workspace(tmp_path, hook.url, rule("r", ["hook"]), options="max_age_hours = 6\n")
+    with open_ws(root) as ws:
+        report = dispatch(ws, [signal(), signal("old", at=T0 - timedelta(hours=7))], T0)
+    assert len(report.sent) == 1 and report.stale == 1 and len(hook.requests) == 1

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -45,12 +45,14 @@ _PASS = threading.Lock()
 @dataclass
 class DispatchReport:
     """What a pass did: alerts sent, given up (dead), held by a quiet period, skipped as
-    duplicates, and orphaned ``pending`` alerts sent again (``recovered``)."""
+    duplicates or as too old (``stale``), and orphaned ``pending`` alerts sent again
+    (``recovered``)."""
 
     sent: list[str] = field(default_factory=list)
     dead: list[str] = field(default_factory=list)
     held: int = 0
     duplicates: int = 0
+    stale: int = 0
     recovered: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None
@@ -61,6 +63,7 @@ class DispatchReport:
             "dead": self.dead,
             "held": self.held,
             "duplicates": self.duplicates,
+            "stale": self.stale,
             "recovered": self.recovered,
             "errors": self.errors,
             "skipped": self.skipped,
@@ -107,6 +110,11 @@ def _new_alerts(
     sleep: Sleep,
 ) -> None:
     section = ws.config.alerts
+    if section.max_age_hours > 0:
+        oldest = now - timedelta(hours=section.max_age_hours)
+        fresh = [s for s in signals if (s.updated_at or s.detected_at) >= oldest]
+        report.stale += len(signals) - len(fresh)
+        signals = fresh
     con = ws.store.con
     candidates = {s.story_id or s.id for s in signals} | {s.id for s in signals}
     history = episode_history(con, sorted(candidates))

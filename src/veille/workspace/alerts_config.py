@@ -77,6 +77,9 @@ class AlertsSection(_Model):
     #: a story alerts again (an escalation) when its score or its distinct authors reach
     #: this multiple of the last alerted, or when its kind changes
     escalation_factor: float = Field(default=2.0, gt=1, le=100)
+    #: a signal last updated longer ago than this is not alerted (a rescan of history must
+    #: not page anyone about last year's buzz); 0: no limit
+    max_age_hours: float = Field(default=24.0, ge=0)
     #: attempts per alert before it goes to the dead-letter log
     max_attempts: int = Field(default=5, ge=1, le=20)
     #: the wait before the n-th retry is backoff_seconds * 2^(n-1), at most
