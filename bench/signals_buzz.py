@@ -19,6 +19,7 @@ which is then reported as a second campaign with the same accounts).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import statistics
@@ -84,10 +85,15 @@ def evaluate(signals: list[Signal], truth: dict[str, Any]) -> dict[str, Any]:
     return {
         "events": events,
         "false_alarms": [
-            {"kind": s.kind, "term": s.term, "first_seen": s.first_seen.isoformat(),
-             "authors": s.authors, "posts": s.posts}
+            {
+                "kind": s.kind,
+                "term": s.term,
+                "first_seen": s.first_seen.isoformat(),
+                "authors": s.authors,
+                "posts": s.posts,
+            }
             for s in false
-        ],  # fmt: skip
+        ],
         "false_alarms_per_day": round(len(false) / days, 3),
         "days": round(days, 1),
     }
@@ -102,9 +108,7 @@ def _event(name: str, planted: dict[str, Any], start: datetime, hits: list[Signa
     if right:
         first = right[0]
         hit_bucket = first.detected_at - BUCKET
-        start_bucket = datetime.fromtimestamp(
-            math.floor(start.timestamp() / 900) * 900, tz=UTC
-        )
+        start_bucket = datetime.fromtimestamp(math.floor(start.timestamp() / 900) * 900, tz=UTC)
         first_post = _time(planted["first_post"])
         post_bucket = datetime.fromtimestamp(math.floor(first_post.timestamp() / 900) * 900,
                                              tz=UTC)  # fmt: skip
@@ -140,8 +144,7 @@ def incremental(ws: Workspace, truth: dict[str, Any], step_hours: int) -> dict[s
             )
         end += timedelta(hours=step_hours)
     growing = all(
-        all(b[1] >= a[1] and b[2] >= a[2] for a, b in zip(v, v[1:], strict=False))
-        for v in seen.values()
+        all(b[1] >= a[1] and b[2] >= a[2] for a, b in itertools.pairwise(v)) for v in seen.values()
     )
     return {
         "passes": len(times),

@@ -11,8 +11,8 @@ One row per (entity, post): ``kind``, ``entity_id``, ``network``, ``uri``, ``aut
 ``created_at``, ``sentiment`` (the current label of the ``sentiment`` stage, or null),
 ``text`` (only for posts at or after ``$text_since``: the baseline days need counts, not
 text), ``account_created`` and ``account_first_seen``: when the author's account was
-created (where the network says) and first seen by the store. The cost is that of the span read: posts are
-filtered on ``created_at`` before anything is joined.
+created (where the network says) and first seen by the store. The cost is that of the
+span read: posts are filtered on ``created_at`` before anything is joined.
 """
 
 from __future__ import annotations

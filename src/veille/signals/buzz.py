@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from veille.analytics.buzz_sql import engagement
 from veille.i18n import register, t
 from veille.signals.model import Signal, signal_id
 from veille.signals.wave import (
@@ -39,8 +39,8 @@ from veille.signals.wave import (
     Figures,
     WaveConfig,
     WaveData,
-    WavePost,
     carried_by_few,
+    clock,
     concentration,
     context_posts,
     episodes,
@@ -48,6 +48,7 @@ from veille.signals.wave import (
     load,
     near_duplicates,
     negative_tail,
+    top_posts,
     volume_tail,
     window_hours,
 )
@@ -147,7 +148,7 @@ def bad_buzz_signals(data: WaveData, *, top: int = 5) -> list[Signal]:
     """The bad buzz signals of data already read (``wave.load``)."""
     out: list[Signal] = []
     for stream in data.streams.values():
-        found = episodes(data, stream, lambda b, base, s=stream: _test(data, s, b, base))
+        found = episodes(data, stream, partial(_test, data, stream))
         out.extend(_signal(data, ep, top) for ep in found)
     return sorted(out, key=lambda s: (s.first_seen, s.id))
 
@@ -170,11 +171,11 @@ def _signal(data: WaveData, ep: Episode[BuzzHit], top: int) -> Signal:
         t("buzz.negative", negative=fig.negative, labelled=fig.labelled, name=stream.name,
           share=share, capped=capped, cap=cfg.cap, base=ep.baseline.negative_share),
         t("buzz.volume", posts=fig.posts, authors=fig.authors,
-          since=_clock(first_hit.first_negative), ratio=fig.posts / max(expected, 1e-9),
+          since=clock(first_hit.first_negative), ratio=fig.posts / max(expected, 1e-9),
           expected=expected),
         t("buzz.robust", effective=fig.effective_authors,
           negative_authors=fig.negative_authors, cap=cfg.cap, loud=conc.share),
-        t("buzz.peak", at=_clock(cfg.bucket_start(peak_bucket)),
+        t("buzz.peak", at=clock(cfg.bucket_start(peak_bucket)),
           authors=peak.window.negative_authors, volume=peak.volume, negative=peak.negative),
     ]  # fmt: skip
     if ep.baseline.days < cfg.baseline_days - 0.01:
@@ -199,8 +200,6 @@ def _signal(data: WaveData, ep: Episode[BuzzHit], top: int) -> Signal:
         "last_bucket": cfg.bucket_start(ep.last).isoformat(),
         "top_posts": top_posts(data, posts, top),
     }
-    kind_field = {"leaders": (stream.entity_id,)} if stream.kind == "leader" else {
-        "organisations": (stream.entity_id,)}  # fmt: skip
     return Signal(
         id=signal_id("bad_buzz", stream.key, ep.first),
         kind="bad_buzz",
@@ -213,28 +212,6 @@ def _signal(data: WaveData, ep: Episode[BuzzHit], top: int) -> Signal:
         reasons=tuple(reasons),
         updated_at=cfg.bucket_start(ep.last + 1),
         detail=detail,
-        **kind_field,
+        leaders=(stream.entity_id,) if stream.kind == "leader" else (),
+        organisations=(stream.entity_id,) if stream.kind == "organisation" else (),
     )
-
-
-def top_posts(data: WaveData, posts: list[WavePost], top: int) -> list[dict[str, Any]]:
-    """The most engaging negative posts (then the earliest), with their text."""
-    negatives = [p for p in posts if p.negative] or posts
-    eng = engagement(data.engine, [p.uri for p in negatives])
-    ranked = sorted(negatives, key=lambda p: (-eng.get(p.uri, 0), p.created_at, p.uri))
-    return [
-        {
-            "uri": p.uri,
-            "network": p.network,
-            "author": p.author_id,
-            "created_at": p.created_at.isoformat(),
-            "text": (p.text or "")[:280],
-            "sentiment": p.sentiment,
-            "engagement": eng.get(p.uri, 0),
-        }
-        for p in ranked[:top]
-    ]
-
-
-def _clock(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")

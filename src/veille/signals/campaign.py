@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from veille.analytics.buzz_sql import handles
 from veille.i18n import register, t
-from veille.signals.buzz import _clock, top_posts
 from veille.signals.model import Signal, signal_id
 from veille.signals.wave import (
     Baseline,
@@ -41,6 +41,7 @@ from veille.signals.wave import (
     WaveConfig,
     WaveData,
     carried_by_few,
+    clock,
     concentration,
     context_posts,
     episodes,
@@ -48,6 +49,7 @@ from veille.signals.wave import (
     load,
     near_duplicates,
     new_accounts,
+    top_posts,
     volume_tail,
     window_hours,
 )
@@ -85,10 +87,8 @@ register(
             "seen less than {days} days before).",
         ),
         "campaign.age_unknown": (
-            "L'âge de ces comptes n'est pas connu (ni date de création ni historique assez "
-            "long).",
-            "The age of these accounts is not known (no creation date and not enough "
-            "history).",
+            "L'âge de ces comptes n'est pas connu (ni date de création ni historique assez long).",
+            "The age of these accounts is not known (no creation date and not enough history).",
         ),
         "campaign.not_buzz": (
             "Signalé comme campagne et non comme bad buzz : sans ces comptes, il reste "
@@ -147,7 +147,7 @@ def campaign_signals(data: WaveData, *, top: int = 5) -> list[Signal]:
     """The campaign signals of data already read (``wave.load``)."""
     out: list[Signal] = []
     for stream in data.streams.values():
-        found = episodes(data, stream, lambda b, base, s=stream: _test(data, s, b, base))
+        found = episodes(data, stream, partial(_test, data, stream))
         out.extend(_signal(data, ep, top) for ep in found)
     return sorted(out, key=lambda s: (s.first_seen, s.id))
 
@@ -175,7 +175,7 @@ def _signal(data: WaveData, ep: Episode[CampaignHit], top: int) -> Signal:
         t("campaign.carried", accounts=len(accounts), share=share, negative=fig.negative,
           name=stream.name, loud=loud_negative, per=loud_negative / max(1, len(accounts)),
           effective=fig.effective_authors, authors=fig.authors),
-        t("campaign.volume", negative=fig.negative, since=_clock(begin_at),
+        t("campaign.volume", negative=fig.negative, since=clock(begin_at),
           ratio=fig.negative / max(expected, 1e-9), expected=expected),
         t("campaign.duplicates", share=dup_share, group=dup_group) if dup_share >= 0.3
         else t("campaign.no_duplicates", share=dup_share),
@@ -210,8 +210,6 @@ def _signal(data: WaveData, ep: Episode[CampaignHit], top: int) -> Signal:
         "last_bucket": cfg.bucket_start(ep.last).isoformat(),
         "top_posts": top_posts(data, theirs, top),
     }  # fmt: skip
-    kind_field = {"leaders": (stream.entity_id,)} if stream.kind == "leader" else {
-        "organisations": (stream.entity_id,)}  # fmt: skip
     everyone = {p.author for p in all_posts}
     return Signal(
         id=signal_id("campaign", stream.key, ep.first),
@@ -225,5 +223,6 @@ def _signal(data: WaveData, ep: Episode[CampaignHit], top: int) -> Signal:
         reasons=tuple(reasons),
         updated_at=cfg.bucket_start(ep.last + 1),
         detail=detail,
-        **kind_field,
+        leaders=(stream.entity_id,) if stream.kind == "leader" else (),
+        organisations=(stream.entity_id,) if stream.kind == "organisation" else (),
     )

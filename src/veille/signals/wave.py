@@ -53,7 +53,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from scipy.special import betainc
 
-from veille.analytics.buzz_sql import history_start, wave_posts
+from veille.analytics.buzz_sql import engagement, history_start, wave_posts
 from veille.analytics.engine import DuckDBEngine, Engine
 from veille.analytics.entities import register_entities
 from veille.model import utcnow
@@ -243,8 +243,9 @@ def load(ws: Workspace, start: datetime, end: datetime, config: WaveConfig,
             kind, entity_id = key.split(":", 1)
             streams[key] = EntityStream(key, kind, entity_id, names.get(key, entity_id), posts,
                                         counts, negatives, labelled)  # fmt: skip
-    return WaveData(cfg, engine, origin, scan, first, last,
-                    cfg.bucket_of(began) if began else None, began, totals, hours, streams)  # fmt: skip
+    began_bucket = cfg.bucket_of(began) if began else None
+    return WaveData(cfg, engine, origin, scan, first, last, began_bucket, began, totals, hours,
+                    streams)  # fmt: skip
 
 
 def baseline(data: WaveData, stream: EntityStream, before: int) -> Baseline | None:
@@ -260,10 +261,7 @@ def baseline(data: WaveData, stream: EntityStream, before: int) -> Baseline | No
         return None
     span = hi - lo
     prof = np.bincount(data.hours[lo:hi], weights=data.totals[lo:hi], minlength=24)
-    if prof.sum() > 0:
-        profile = np.clip(prof * 24 / prof.sum(), 0.25, 4.0)
-    else:
-        profile = np.ones(24)
+    profile = np.clip(prof * 24 / prof.sum(), 0.25, 4.0) if prof.sum() > 0 else np.ones(24)
     posts = float(stream.counts[lo:hi].sum())
     negatives = float(stream.negatives[lo:hi].sum())
     labelled = float(stream.labelled[lo:hi].sum())
@@ -378,7 +376,7 @@ def negative_tail(successes: float, trials: float, p: float) -> float:
 
 def volume_tail(count: float, expected: float) -> float:
     """``-log10 P(X >= count)`` for ``X ~ Poisson(expected)`` (count rounded down)."""
-    return poisson_score(int(math.floor(count + 1e-9)), max(expected, 1e-9))
+    return poisson_score(math.floor(count + 1e-9), max(expected, 1e-9))
 
 
 def candidate_buckets(data: WaveData, stream: EntityStream) -> list[int]:
@@ -418,7 +416,9 @@ def episodes(data: WaveData, stream: EntityStream,
         if current is not None and bucket - current.last > cfg.cooldown_buckets:
             out.append(current)
             current = None
-        base = current.baseline if current else baseline(data, stream, bucket - cfg.window_buckets + 1)
+        base = (
+            current.baseline if current else baseline(data, stream, bucket - cfg.window_buckets + 1)
+        )
         if base is None:
             continue
         hit = test(bucket, base)
@@ -499,6 +499,29 @@ def new_accounts(posts: Iterable[WavePost], since: datetime, until: datetime,
             seen[p.author] = None
     known = [v for v in seen.values() if v is not None]
     return sum(known), len(known)
+
+
+def top_posts(data: WaveData, posts: list[WavePost], top: int) -> list[dict[str, Any]]:
+    """The most engaging negative posts (then the earliest), with their text."""
+    negatives = [p for p in posts if p.negative] or posts
+    eng = engagement(data.engine, [p.uri for p in negatives])
+    ranked = sorted(negatives, key=lambda p: (-eng.get(p.uri, 0), p.created_at, p.uri))
+    return [
+        {
+            "uri": p.uri,
+            "network": p.network,
+            "author": p.author_id,
+            "created_at": p.created_at.isoformat(),
+            "text": (p.text or "")[:280],
+            "sentiment": p.sentiment,
+            "engagement": eng.get(p.uri, 0),
+        }
+        for p in ranked[:top]
+    ]
+
+
+def clock(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _utc(at: datetime) -> datetime:
