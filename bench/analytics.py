@@ -132,13 +132,19 @@ def main() -> None:
             ("previous-period ranking", lambda: rank(ctx, period.previous(), compare=False)),
             ("ranking with rank change", lambda: rank(ctx, period)),
             (f"leader profile ({leader}, 4 periods)", lambda: profile(ctx, leader, period)),
-            (f"listening, organisation {org}", lambda: listening(ctx, Scope("organisation", org),
-                                                               period)),
+            (
+                f"listening, organisation {org}",
+                lambda: listening(ctx, Scope("organisation", org), period),
+            ),
             (f"listening, watch {watch}", lambda: listening(ctx, Scope("watch", watch), period)),
-            ("presence (cohort, at the anchor)", lambda: presence_at(ctx, ws.config.leaders,
-                                                                     period.until)),
-            (f"channels ({leader}, 90 days)", lambda: channels(ctx, ws.config.leaders[0],
-                                                               ctx.period("90d"))),
+            (
+                "presence (cohort, at the anchor)",
+                lambda: presence_at(ctx, ws.config.leaders, period.until),
+            ),
+            (
+                f"channels ({leader}, 90 days)",
+                lambda: channels(ctx, ws.config.leaders[0], ctx.period("90d")),
+            ),
             (f"ambassadors ({org})", lambda: ambassadors(ctx, org, period)),
             ("objectives (all, 26 weekly values)", lambda: objectives(ctx)),
         ]

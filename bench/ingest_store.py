@@ -76,13 +76,19 @@ def main() -> None:
         posts = simulated_posts(args.posts, work / "sim")
         print(f"{len(posts):,} simulated posts")
         fast = [veille_write(posts, work / f"v{i}.duckdb", args.batch) for i in range(args.runs)]
-        base = [executemany_write(posts[: args.baseline_rows], work / f"b{i}.duckdb")
-                for i in range(args.runs)]
+        base = [
+            executemany_write(posts[: args.baseline_rows], work / f"b{i}.duckdb")
+            for i in range(args.runs)
+        ]
     f, b = statistics.median(fast), statistics.median(base)
-    print(f"veille batched write ({args.batch:,}/batch, one writer): median {f:,.0f} posts/s "
-          f"(runs: {', '.join(f'{x:,.0f}' for x in fast)})")
-    print(f"executemany baseline ({args.baseline_rows:,} rows): median {b:,.0f} posts/s "
-          f"(runs: {', '.join(f'{x:,.0f}' for x in base)})")
+    print(
+        f"veille batched write ({args.batch:,}/batch, one writer): median {f:,.0f} posts/s "
+        f"(runs: {', '.join(f'{x:,.0f}' for x in fast)})"
+    )
+    print(
+        f"executemany baseline ({args.baseline_rows:,} rows): median {b:,.0f} posts/s "
+        f"(runs: {', '.join(f'{x:,.0f}' for x in base)})"
+    )
     print(f"ratio: {f / b:,.0f}x")
 
 

@@ -60,13 +60,21 @@ def test_entry_point_plugin_adds_an_import_format(tmp_path: Path) -> None:
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: veille-forum\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[veille]\nforum = veille_forum\n")
     data = tmp_path / "dump.txt"
-    data.write_text("1|alice|2026-10-01T10:00:00Z|Bonjour le forum\nbroken line\n"
-                    "2|bob|2026-10-02T10:00:00Z|Salut\n", encoding="utf-8")
+    data.write_text(
+        "1|alice|2026-10-01T10:00:00Z|Bonjour le forum\nbroken line\n"
+        "2|bob|2026-10-02T10:00:00Z|Salut\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "PYTHONPATH": str(site), "VEILLE_LANG": "en"}
 
     def veille(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "veille", *args], capture_output=True,
-                              text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "veille", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     ws = tmp_path / "ws"
     assert veille("init", str(ws)).returncode == 0

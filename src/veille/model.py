@@ -32,6 +32,7 @@ def known_networks() -> list[str]:
     """Every network name a post can have: the built-in ones and those of plugins."""
     return sorted({*NETWORKS, *PLUGIN_NETWORKS})
 
+
 #: Classes whose built-in lexicon users may extend in ``[stakeholders]``, plus the two
 #: modifier lists ``ignore`` and ``former``.
 EXTENSIBLE_STAKEHOLDER_CLASSES: tuple[str, ...] = (

@@ -113,9 +113,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @pytest.mark.parametrize("metric_id", sorted(metrics()))
-def test_metric_parity(
-    engines: tuple[AnalyticsContext, AnalyticsContext], metric_id: str
-) -> None:
+def test_metric_parity(engines: tuple[AnalyticsContext, AnalyticsContext], metric_id: str) -> None:
     duck, spark = engines
     m = metrics()[metric_id]
     for name in (*m.inputs, *UNDECLARED.get(metric_id, ())):

@@ -29,6 +29,9 @@ MODULES: tuple[str, ...] = (
     "veille.cli.check_cmd",
     "veille.cli.digest_cmd",
     "veille.cli.report_cmd",
+    "veille.cli.signals_cmd",
+    "veille.cli.eval_cmd",
+    "veille.cli.alerts_cmd",
 )
 
 

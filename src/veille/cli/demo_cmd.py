@@ -42,8 +42,7 @@ register_messages(
         "demo.not_demo": (
             "{root} contient un espace de travail que la démo n'a pas créé : il n'est pas"
             " remplacé, même avec --force",
-            "{root} holds a workspace the demo did not make: it is not replaced, even with"
-            " --force",
+            "{root} holds a workspace the demo did not make: it is not replaced, even with --force",
         ),
         "demo.not_demo.hint": (
             "Choisissez un autre dossier avec --dir.",

@@ -99,7 +99,59 @@ V2_WEB_AUTH = [
 #: What a post's ``created_at`` comes from where a source may not date it (feeds).
 V3_DATED_BY = ["""ALTER TABLE posts ADD COLUMN dated_by VARCHAR"""]
 
-MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_DATED_BY, V4_RAW_INDEX]
+
+#: Signals (issue 12, ``veille/signals``): the columns a ``Signal`` needs beside V1's, the
+#: posts of each signal, and the burst detector's state so that a restart resumes it: one
+#: row per (detector, term) with its ``TermState``, and per detector the last closed bucket.
+#: A rebuild does not carry them over: it re-derives them (``flow/rebuild.py``).
+V5_SIGNALS = [
+    "ALTER TABLE signals ADD COLUMN first_seen TIMESTAMPTZ",
+    "ALTER TABLE signals ADD COLUMN authors BIGINT",
+    "ALTER TABLE signals ADD COLUMN posts BIGINT",
+    "ALTER TABLE signals ADD COLUMN reasons VARCHAR",
+    "ALTER TABLE signals ADD COLUMN watches VARCHAR[]",
+    "ALTER TABLE signals ADD COLUMN leaders VARCHAR[]",
+    "ALTER TABLE signals ADD COLUMN organisations VARCHAR[]",
+    "ALTER TABLE signals ADD COLUMN story_id VARCHAR",
+    "ALTER TABLE signals ADD COLUMN updated_at TIMESTAMPTZ",
+    """CREATE TABLE signal_posts (
+        signal_id VARCHAR NOT NULL, uri VARCHAR NOT NULL, PRIMARY KEY (signal_id, uri))""",
+    """CREATE TABLE signal_terms (
+        detector VARCHAR NOT NULL, term VARCHAR NOT NULL, ewma DOUBLE NOT NULL,
+        last_bucket BIGINT NOT NULL, last_count BIGINT NOT NULL, burst_start BIGINT,
+        quiet BIGINT NOT NULL, peak_count BIGINT NOT NULL, peak_score DOUBLE NOT NULL,
+        PRIMARY KEY (detector, term))""",
+    """CREATE TABLE signal_detectors (
+        detector VARCHAR PRIMARY KEY, last_bucket BIGINT, settings VARCHAR,
+        updated_at TIMESTAMPTZ NOT NULL)""",
+]
+
+#: The alerts' delivery log (``veille.alerts``, ``store/alerts.py``): ``id`` is the
+#: idempotency key of one alert (episode, sink, escalation level); a row is written
+#: ``pending`` before the send and marked ``sent`` or ``dead`` after, so a crash in between
+#: leaves a row that the next pass sends again with the same key. ``sent_at`` stays empty
+#: until the alert is delivered; ``payload`` holds the alert as JSON, to send it again.
+V6_ALERTS = [
+    "ALTER TABLE alerts_sent ALTER COLUMN sent_at DROP NOT NULL",
+    "ALTER TABLE alerts_sent ADD COLUMN episode VARCHAR",
+    "ALTER TABLE alerts_sent ADD COLUMN rule VARCHAR",
+    "ALTER TABLE alerts_sent ADD COLUMN level INTEGER",
+    "ALTER TABLE alerts_sent ADD COLUMN kind VARCHAR",
+    "ALTER TABLE alerts_sent ADD COLUMN score DOUBLE",
+    "ALTER TABLE alerts_sent ADD COLUMN authors BIGINT",
+    "ALTER TABLE alerts_sent ADD COLUMN attempts INTEGER",
+    "ALTER TABLE alerts_sent ADD COLUMN created_at TIMESTAMPTZ",
+    "ALTER TABLE alerts_sent ADD COLUMN payload VARCHAR",
+]
+
+MIGRATIONS: list[list[str]] = [
+    V1,
+    V2_WEB_AUTH,
+    V3_DATED_BY,
+    V4_RAW_INDEX,
+    V5_SIGNALS,
+    V6_ALERTS,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: the content keys that the raw log still holds (its index: ``raw_keys``)
@@ -161,6 +213,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "enriched": ("uri", "pipeline"),
     "matches": ("watch_id", "uri"),
     "signals": ("id",),
+    "signal_posts": ("signal_id", "uri"),
+    "signal_terms": ("detector", "term"),
+    "signal_detectors": ("detector",),
     "alerts_sent": ("id",),
     "cursors": ("source_key",),
     "source_state": ("source_key",),

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from veille.errors import ConfigError
 from veille.model import EXTENSIBLE_STAKEHOLDER_CLASSES, NETWORKS
+from veille.workspace.alerts_config import AlertsSection, alert_references
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -55,6 +56,8 @@ class WorkspaceSection(_Model):
     language: Literal["fr", "en"] = "fr"
     timezone: str = "Europe/Paris"
     retention_days: int = Field(default=0, ge=0)
+    #: where the dashboard is reachable (``https://veille.example.org``): alerts link to it
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
 
     @field_validator("timezone")
     @classmethod
@@ -306,6 +309,88 @@ class DigestSection(_Model):
     publish: DigestPublish | None = None
 
 
+#: Stakeholder classes (``enrichments`` stage ``stakeholders``) and their default weight in
+#: a burst: peers, journalists and the leader's own ecosystem weigh more than unknown
+#: accounts, bots less (DESIGN.md, "Burst score"; issue 12).
+DEFAULT_SIGNAL_WEIGHTS: dict[str, float] = {
+    "peer_leader": 3.0,
+    "journalist": 3.0,
+    "self": 2.0,
+    "employee": 2.0,
+    "investor": 2.0,
+    "public_sector": 2.0,
+    "competitor": 2.0,
+    "customer": 1.0,
+    "public": 1.0,
+    "unknown": 1.0,
+    "bot": 0.25,
+    "troll": 0.25,
+}
+
+
+class SignalsSection(_Model):
+    """``[signals]``: bursts, stories and the detection pass (issue 12)."""
+
+    #: the time bucket of the burst detector, in minutes
+    bucket_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    #: a bucket closes when this many minutes have passed since its end (late posts)
+    grace_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
+    #: the windows, in buckets, over which distinct authors are counted (each bucket is
+    #: scored over the trailing window; 1 = the bucket alone)
+    windows: list[int] = [1, 4, 16]
+    #: -log10 of the Poisson tail that starts a burst, and that keeps it going
+    threshold: float = Field(default=4.0, gt=0, le=100)
+    threshold_off: float = Field(default=2.0, gt=0, le=100)
+    #: distinct authors a burst needs at least
+    min_authors: int = Field(default=5, ge=1, le=100_000)
+    #: the least baseline, in distinct authors per window
+    floor: float = Field(default=0.5, gt=0, le=10_000)
+    #: EWMA smoothing per bucket
+    alpha: float = Field(default=0.02, gt=0, lt=1)
+    #: buckets below ``threshold_off`` before a burst ends
+    cooldown: int = Field(default=4, ge=1, le=10_000)
+    #: weight of an author by stakeholder class (missing classes keep their default)
+    weights: dict[str, float] = {}
+    #: mean author weight a new burst needs (bots and trolls alone do not start one)
+    min_mean_weight: float = Field(default=0.5, ge=0, le=100)
+    #: capitalised n-grams (2 to this many words) as terms; 0 turns them off
+    ngram_max: int = Field(default=3, ge=0, le=5)
+    #: stories: MinHash LSH similarity threshold (Jaccard of word shingles)
+    story_similarity: float = Field(default=0.3, gt=0, lt=1)
+    #: posts a story needs at least, and distinct authors
+    story_min_posts: int = Field(default=5, ge=1)
+    story_min_authors: int = Field(default=4, ge=1)
+    #: a story whose rumour score reaches this is also reported as a rumour
+    rumour_threshold: float = Field(default=0.5, ge=0, le=1)
+    #: the news feeds (web account ids, i.e. feed URLs) that the information lead time is
+    #: measured against; unset: the web feeds of the organisations of kind "media"
+    reference_feeds: list[str] | None = None
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _class_weights(cls, value: Any) -> dict[str, float]:
+        if not isinstance(value, dict):
+            raise ValueError("expected a table of stakeholder class = weight")
+        out: dict[str, float] = {}
+        for key, weight in value.items():
+            if isinstance(weight, bool) or not isinstance(weight, int | float):
+                raise ValueError(f"{key}: expected a number, got {weight!r}")
+            if not 0 <= weight <= 100:
+                raise ValueError(f"{key}: weight {weight} is out of range (0 to 100)")
+            out[str(key)] = float(weight)
+        return out
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, value: list[int]) -> list[int]:
+        if not value or any(w < 1 or w > 96 for w in value):
+            raise ValueError("expected a list of window lengths in buckets, each 1 to 96")
+        return sorted(set(value))
+
+    def class_weights(self) -> dict[str, float]:
+        return {**DEFAULT_SIGNAL_WEIGHTS, **self.weights}
+
+
 class VeilleConfig(_Model):
     workspace: WorkspaceSection = WorkspaceSection()
     organisations: list[Organisation] = []
@@ -334,9 +419,11 @@ class VeilleConfig(_Model):
 
     check: CheckSection = CheckSection()
     digest: DigestSection = DigestSection()
+    signals: SignalsSection = SignalsSection()
     #: ``[sources.<section>]`` tables as written: each is validated by the settings model
     #: of the connectors that read it (``source_settings``), found through the plugins.
     sources: dict[str, dict[str, Any]] = {}
+    alerts: AlertsSection = AlertsSection()
 
     _path: Path = PrivateAttr(default=Path("veille.toml"))
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
@@ -479,7 +566,35 @@ def parse_config(
         )
     if sections is not None:
         _check_sources(config, sections)
+    _check_alert_sinks(config)
     return config
+
+
+def _check_alert_sinks(config: VeilleConfig) -> None:
+    """Each ``[alerts.sinks.NAME]`` validated by the settings model of its ``type`` (the
+    sink classes registered through the plugins)."""
+    if not config.alerts.sinks:
+        return
+    from veille.plugins import alert_sinks
+
+    types = alert_sinks()
+    problems: list[str] = []
+    for name, table in config.alerts.sinks.items():
+        where: tuple[str | int, ...] = ("alerts", "sinks", name)
+        cls = types.get(str(table.get("type")))
+        if cls is None:
+            line = _line_of((*where, "type"), config._lines)
+            problems.append(
+                f"{config._path}:{line or '?'}: {_dotted((*where, 'type'))}: unknown sink type "
+                f"{table.get('type')!r} (known: {', '.join(sorted(types)) or 'none'})"
+            )
+            continue
+        try:
+            cls.Settings.model_validate({k: v for k, v in table.items() if k != "type"})
+        except ValidationError as exc:
+            problems.extend(_problems(exc, config._path, config._lines, where))
+    if problems:
+        raise ConfigError("\n".join(problems), hint="Fix the file, then run the command again.")
 
 
 def _check_sources(config: VeilleConfig, sections: Mapping[str, Sequence[type[BaseModel]]]) -> None:
@@ -547,6 +662,9 @@ def _cross_check(config: VeilleConfig) -> list[tuple[tuple[str | int, ...], str]
                     f"unknown organisation {objective.organisation!r}",
                 )
             )
+    problems.extend(
+        alert_references(config.alerts, [w.id for w in config.watches], sorted(leader_ids), org_ids)
+    )
     return problems
 
 

@@ -89,8 +89,6 @@ def token_env_for(url: str) -> str:
     return "VEILLE_" + re.sub(r"[^A-Z0-9]+", "_", host.upper()).strip("_") + "_TOKEN"
 
 
-
-
 class Instance(BaseModel):
     url: str
     token_env: str | None = None

@@ -1,0 +1,238 @@
+"""The SQL of the signals (issue 12): the posts of a span of time buckets with who wrote
+them and how much their author weighs, and distinct authors per (bucket, term).
+
+A post's author weight comes from the stakeholder class of the enrichment (stage
+``stakeholders``: the same registered stage that ``authors.author_classes`` runs over the
+accounts, applied to the author at posting time), through the table ``signal_weights``
+(class, weight) registered from ``[signals.weights]``; an author without a class weighs
+``weight_unknown``. Reading the class from the post's own enrichment keeps a pass's cost in
+proportion to the posts of its buckets (classifying every account would cost the whole
+accounts table per pass).
+
+Buckets are numbered from the epoch: ``floor(epoch(created_at) / bucket_seconds)``, as
+``BurstConfig.bucket_of`` does. Reposts (no text) and deleted or forgotten posts are left
+out, and so are the reference news feeds (``signal_reference``: their items are what the
+information lead time is measured against, not voices of the ecosystem).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from veille.analytics.engine import Engine
+
+WEIGHTS = "signal_weights"
+REFERENCE = "signal_reference"
+POSTS = "signal_posts_in"
+POST_TERMS = "signal_post_terms"
+
+POSTS_SQL = f"""
+WITH p AS (
+    SELECT p.uri, p.network, p.network || ':' || p.author_id AS author, p.created_at,
+           p.text, p.hashtags, p.urls, p.lang,
+           CAST(floor(epoch(p.created_at) / $bucket_seconds) AS BIGINT) AS bucket
+    FROM posts p
+    WHERE p.created_at >= $start AND p.created_at < $end
+      AND p.deleted_at IS NULL AND p.text IS NOT NULL AND p.repost_of IS NULL
+      AND p.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post')
+      AND (p.network || ':' || p.author_id) NOT IN (SELECT account FROM {REFERENCE})
+),
+m AS (
+    SELECT m.uri, list(m.watch_id ORDER BY m.watch_id) AS matches
+    FROM matches m SEMI JOIN p ON m.uri = p.uri GROUP BY m.uri
+),
+e AS (
+    SELECT e.uri,
+           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'stakeholders') AS stakeholder,
+           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'sentiment') AS sentiment,
+           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue,
+           arg_max(e.score, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue_score
+    FROM enrichments e SEMI JOIN p ON e.uri = p.uri
+    WHERE e.stage IN ('stakeholders', 'sentiment', 'cues')
+    GROUP BY e.uri
+)
+SELECT p.uri, p.network, p.author, p.created_at, p.bucket, p.text, p.hashtags, p.urls,
+       p.lang, coalesce(m.matches, []) AS matches, e.stakeholder, e.sentiment, e.cue,
+       e.cue_score, coalesce(w.weight, $weight_unknown) AS weight
+FROM p
+LEFT JOIN m ON m.uri = p.uri
+LEFT JOIN e ON e.uri = p.uri
+LEFT JOIN {WEIGHTS} w ON w.stakeholder = e.stakeholder
+ORDER BY p.created_at, p.uri
+"""
+
+#: distinct authors of each term over the trailing window of ``$window`` buckets ending at
+#: each bucket in [``$first``, ``$last``]; ``weighted`` sums each distinct author's weight
+#: (an author's largest in the window), ``posts`` counts the posts
+TERM_COUNTS_SQL = f"""
+WITH a AS (
+    SELECT t.term, p.bucket, p.author, max(p.weight) AS weight, count(*) AS n,
+           min(p.created_at) AS first_at
+    FROM {POST_TERMS} t JOIN {POSTS} p ON p.uri = t.uri
+    GROUP BY t.term, p.bucket, p.author
+),
+spread AS (
+    SELECT term, bucket + o AS bucket, author, weight, n, first_at
+    FROM a, range(CAST($window AS BIGINT)) AS r(o)
+    WHERE bucket + o BETWEEN $first AND $last
+),
+per_author AS (
+    SELECT bucket, term, author, max(weight) AS weight, sum(n) AS n, min(first_at) AS first_at
+    FROM spread GROUP BY bucket, term, author
+)
+SELECT bucket, term, count(*) AS authors, sum(weight) AS weighted, sum(n) AS posts,
+       list(first_at ORDER BY first_at) AS arrivals
+FROM per_author
+GROUP BY bucket, term
+ORDER BY bucket, term
+"""
+
+NEWEST_SQL = f"""
+SELECT max(created_at) AS newest, min(created_at) AS oldest FROM posts
+WHERE created_at <= $horizon AND deleted_at IS NULL AND text IS NOT NULL
+  AND (network || ':' || author_id) NOT IN (SELECT account FROM {REFERENCE})
+"""
+
+REFERENCE_ITEMS_SQL = f"""
+SELECT p.uri, p.network || ':' || p.author_id AS feed, p.created_at, p.text, p.urls
+FROM posts p
+WHERE p.created_at >= $start AND p.created_at < $end AND p.deleted_at IS NULL
+  AND (p.network || ':' || p.author_id) IN (SELECT account FROM {REFERENCE})
+ORDER BY p.created_at
+"""
+
+
+def register_inputs(
+    engine: Engine, weights: dict[str, float], reference_accounts: list[str]
+) -> None:
+    """Register the class weights and the reference feeds (``network:account_id``)."""
+    engine.register(
+        WEIGHTS,
+        pa.table(
+            {
+                "stakeholder": pa.array(list(weights), pa.string()),
+                "weight": pa.array([float(w) for w in weights.values()], pa.float64()),
+            }
+        ),
+    )
+    engine.register(REFERENCE, pa.table({"account": pa.array(reference_accounts, pa.string())}))
+
+
+def posts_between(
+    engine: Engine,
+    start: datetime,
+    end: datetime,
+    *,
+    bucket_minutes: int,
+    weight_unknown: float = 1.0,
+) -> pa.Table:
+    """The posts of [``start``, ``end``) with their bucket, matches, classes and weight."""
+    return engine.query(
+        POSTS_SQL,
+        {
+            "start": start,
+            "end": end,
+            "bucket_seconds": bucket_minutes * 60,
+            "weight_unknown": weight_unknown,
+        },
+    )
+
+
+def term_counts(
+    engine: Engine, posts: pa.Table, post_terms: pa.Table, *, window: int, first: int, last: int
+) -> pa.Table:
+    """Distinct authors per (bucket, term) for the buckets [``first``, ``last``], each over
+    its trailing ``window`` buckets: ``posts`` as from ``posts_between``, ``post_terms`` a
+    table of (uri, term)."""
+    engine.register(POSTS, posts.select(["uri", "author", "bucket", "weight", "created_at"]))
+    engine.register(POST_TERMS, post_terms)
+    return engine.query(TERM_COUNTS_SQL, {"window": window, "first": first, "last": last})
+
+
+def newest_post(engine: Engine, horizon: datetime) -> tuple[datetime | None, datetime | None]:
+    """The newest and oldest posts not after ``horizon`` (later ones are dated in the
+    future: they wait until their time comes)."""
+    row = engine.query(NEWEST_SQL, {"horizon": horizon}).to_pylist()[0]
+    return row["newest"], row["oldest"]
+
+
+def reference_items(engine: Engine, start: datetime, end: datetime) -> pa.Table:
+    return engine.query(REFERENCE_ITEMS_SQL, {"start": start, "end": end})
+
+
+POSTS_BY_URI_SQL = f"""
+WITH u AS (SELECT DISTINCT uri FROM signal_wanted_uris),
+e AS (
+    SELECT e.uri,
+           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'stakeholders') AS stakeholder,
+           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'sentiment') AS sentiment,
+           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue,
+           arg_max(e.score, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue_score,
+           arg_max(e.detail, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue_detail
+    FROM enrichments e SEMI JOIN u ON e.uri = u.uri
+    WHERE e.stage IN ('stakeholders', 'sentiment', 'cues')
+    GROUP BY e.uri
+),
+m AS (
+    SELECT pm.uri, arg_max(coalesce(pm.likes, 0) + coalesce(pm.reposts, 0)
+                           + coalesce(pm.quotes, 0) + coalesce(pm.replies, 0), pm.observed_at)
+                   AS engagement
+    FROM post_metrics pm SEMI JOIN u ON pm.uri = u.uri GROUP BY pm.uri
+)
+SELECT p.uri, p.network, p.network || ':' || p.author_id AS author, a.handle, p.created_at,
+       p.text, p.lang, e.stakeholder, e.sentiment, e.cue, e.cue_score, e.cue_detail,
+       coalesce(m.engagement, 0) AS engagement, coalesce(w.weight, $weight_unknown) AS weight,
+       a.created_at AS account_created_at, a.bio
+FROM posts p SEMI JOIN u ON p.uri = u.uri
+LEFT JOIN e ON e.uri = p.uri
+LEFT JOIN m ON m.uri = p.uri
+LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id
+LEFT JOIN {WEIGHTS} w ON w.stakeholder = e.stakeholder
+WHERE p.deleted_at IS NULL
+ORDER BY p.created_at, p.uri
+"""
+
+STORY_OF_URIS_SQL = """
+SELECT sp.signal_id, count(*) AS shared, min(s.first_seen) AS first_seen,
+       min(s.detected_at) AS detected_at
+FROM signal_posts sp JOIN signals s ON s.id = sp.signal_id
+WHERE s.kind = 'story' AND sp.uri IN (SELECT uri FROM signal_wanted_uris)
+GROUP BY sp.signal_id
+ORDER BY shared DESC, sp.signal_id
+"""
+
+
+def posts_by_uri(engine: Engine, uris: list[str], *, weight_unknown: float = 1.0) -> pa.Table:
+    """The posts of ``uris`` with their classes, sentiment, cues, engagement and weight."""
+    engine.register("signal_wanted_uris", pa.table({"uri": pa.array(uris, pa.string())}))
+    return engine.query(POSTS_BY_URI_SQL, {"weight_unknown": weight_unknown})
+
+
+def stories_holding(engine: Engine, uris: list[str]) -> list[dict[str, Any]]:
+    """The stored stories that hold some of ``uris``, the most shared first."""
+    engine.register("signal_wanted_uris", pa.table({"uri": pa.array(uris, pa.string())}))
+    rows: list[dict[str, Any]] = engine.query(STORY_OF_URIS_SQL).to_pylist()
+    return rows
+
+
+STORED_SIGNALS_SQL = """
+SELECT id, kind, term, bucket_start, score, detail, detected_at, first_seen, authors, posts,
+       reasons, watches, leaders, organisations, story_id, updated_at
+FROM signals
+WHERE ($kind IS NULL OR kind = $kind)
+  AND ($watch IS NULL OR list_contains(watches, $watch) OR term = 'watch:' || $watch)
+ORDER BY first_seen DESC, kind, id
+"""
+
+
+def stored_signals(
+    engine: Engine, *, kind: str | None = None, watch: str | None = None
+) -> list[dict[str, Any]]:
+    """The stored signals (rows of ``signals``), newest first."""
+    rows: list[dict[str, Any]] = engine.query(
+        STORED_SIGNALS_SQL, {"kind": kind, "watch": watch}
+    ).to_pylist()
+    return rows

@@ -1,0 +1,375 @@
+"""Emerging stories: the posts of active bursts grouped by text similarity (DESIGN.md,
+"Emerging stories"; issue 12).
+
+The posts of the bursts a pass touched are shingled (word pairs of their normalised text)
+and hashed with MinHash (datasketch, 64 permutations); an LSH index at the configured
+Jaccard threshold finds the candidate pairs, whose estimated similarity is checked, and the
+connected components are the stories. A story needs ``story_min_posts`` posts by
+``story_min_authors`` distinct authors. It keeps the id it had in an earlier pass when it
+shares posts with a stored story, else gets one from its first post.
+
+Each story has: first seen, a growth curve (posts and new authors per bucket), its distinct
+authors and their stakeholder mix, sentiment (from the enrichments), top posts, the terms
+of its bursts, a rumour score (``veille.signals.rumour`` where installed) and the
+information lead time against the reference news feeds (``[signals] reference_feeds``):
+the first reference item similar to the story, minus the story's first post.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+from datasketch import MinHash, MinHashLSH
+
+from veille.analytics import signal_sql
+from veille.analytics.engine import Engine
+from veille.i18n import t
+from veille.signals.burst import BurstConfig
+from veille.signals.messages import stakeholder_mix_text
+from veille.signals.model import Signal, signal_id
+from veille.signals.terms import term_label
+from veille.workspace.config import SignalsSection
+
+if TYPE_CHECKING:
+    from veille.signals.detect import Episode
+    from veille.workspace import Workspace
+
+NUM_PERM = 64
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_URL = re.compile(r"https?://\S+")
+
+
+def shingles(text: str | None) -> set[str]:
+    """Word pairs (and words of 4+ letters) of ``text``, case- and accent-folded."""
+    if not text:
+        return set()
+    plain = unicodedata.normalize("NFKD", _URL.sub(" ", text).casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    words = [w for w in _TOKEN.findall(plain) if not w.isdigit()]
+    out = {f"{a} {b}" for a, b in pairwise(words)}
+    out |= {w for w in words if len(w) >= 4}
+    return out
+
+
+def minhash(items: set[str]) -> MinHash:
+    m = MinHash(num_perm=NUM_PERM, seed=1)
+    for item in items:
+        m.update(item.encode("utf-8"))
+    return m
+
+
+def cluster(texts: Sequence[str | None], threshold: float) -> list[list[int]]:
+    """Indices of ``texts`` grouped by MinHash LSH at Jaccard ``threshold`` (connected
+    components of the similar pairs); texts without words stay alone."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    hashes: dict[int, MinHash] = {}
+    for i, text in enumerate(texts):
+        sh = shingles(text)
+        if not sh:
+            continue
+        hashes[i] = minhash(sh)
+        lsh.insert(str(i), hashes[i])
+    parent = list(range(len(texts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, m in hashes.items():
+        for other in lsh.query(m):
+            j = int(other)
+            if j != i and m.jaccard(hashes[j]) >= threshold:
+                a, b = find(i), find(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+@dataclass
+class StoryPost:
+    uri: str
+    author: str
+    handle: str | None
+    created_at: datetime
+    text: str
+    stakeholder: str | None
+    sentiment: str | None
+    cue: str | None
+    cue_score: float | None
+    engagement: int
+    weight: float
+    terms: tuple[str, ...]
+    row: dict[str, Any]
+
+
+def stories_of(
+    ws: Workspace, engine: Engine, episodes: Sequence[Episode], cfg: SignalsSection
+) -> list[Signal]:
+    """The stories of the posts of ``episodes`` (bursts found or grown in this pass)."""
+    term_of: dict[str, set[str]] = {}
+    detected: dict[str, datetime] = {}
+    for ep in episodes:
+        for uri in ep.uris:
+            term_of.setdefault(uri, set()).add(ep.term)
+            detected[uri] = min(detected.get(uri, ep.detected_at), ep.detected_at)
+    if not term_of:
+        return []
+    weights = cfg.class_weights()
+    table = signal_sql.posts_by_uri(engine, sorted(term_of), weight_unknown=weights["unknown"])
+    posts = [
+        StoryPost(
+            uri=r["uri"],
+            author=r["author"],
+            handle=r["handle"],
+            created_at=r["created_at"],
+            text=r["text"] or "",
+            stakeholder=r["stakeholder"],
+            sentiment=r["sentiment"],
+            cue=r["cue"],
+            cue_score=r["cue_score"],
+            engagement=int(r["engagement"] or 0),
+            weight=float(r["weight"]),
+            terms=tuple(sorted(term_of.get(r["uri"], ()))),
+            row=r,
+        )
+        for r in table.to_pylist()
+    ]
+    groups = cluster([p.text for p in posts], cfg.story_similarity)
+    bcfg = BurstConfig(bucket_minutes=cfg.bucket_minutes)
+    out: list[Signal] = []
+    for group in groups:
+        members = sorted((posts[i] for i in group), key=lambda p: (p.created_at, p.uri))
+        authors = {p.author for p in members}
+        if len(members) < cfg.story_min_posts or len(authors) < cfg.story_min_authors:
+            continue
+        story = _story(ws, engine, members, detected, cfg, bcfg)
+        out.append(story)
+        rumour = _rumour_signal(story, members, cfg)
+        if rumour is not None:
+            out.append(rumour)
+    return out
+
+
+def _qualified_at(members: Sequence[StoryPost], cfg: SignalsSection) -> datetime:
+    """When the group first had enough posts and distinct authors to be a story."""
+    seen: set[str] = set()
+    for n, p in enumerate(members, start=1):
+        seen.add(p.author)
+        if n >= cfg.story_min_posts and len(seen) >= cfg.story_min_authors:
+            return p.created_at
+    return members[-1].created_at
+
+
+def _story(
+    ws: Workspace,
+    engine: Engine,
+    members: Sequence[StoryPost],
+    detected: dict[str, datetime],
+    cfg: SignalsSection,
+    bcfg: BurstConfig,
+) -> Signal:
+    uris = [p.uri for p in members]
+    first = members[0]
+    stored = signal_sql.stories_holding(engine, uris)
+    burst_at = min(detected.get(u, first.created_at) for u in uris)
+    if stored:
+        sid = str(stored[0]["signal_id"])
+        known = stored[0]["first_seen"]
+        first_seen = (
+            min(first.created_at, known) if isinstance(known, datetime) else first.created_at
+        )
+        detected_at = stored[0]["detected_at"] or burst_at
+    else:
+        sid = signal_id("story", first.uri, bcfg.bucket_of(first.created_at))
+        first_seen = first.created_at
+        detected_at = max(burst_at, _qualified_at(members, cfg))
+    assert isinstance(detected_at, datetime)
+    authors: dict[str, StoryPost] = {}
+    growth: dict[int, dict[str, int]] = {}
+    for p in members:
+        b = bcfg.bucket_of(p.created_at)
+        cell = growth.setdefault(b, {"posts": 0, "new_authors": 0})
+        cell["posts"] += 1
+        if p.author not in authors:
+            authors[p.author] = p
+            cell["new_authors"] += 1
+    mix = Counter((p.stakeholder or "unknown") for p in authors.values())
+    mix_sorted = dict(sorted(mix.items(), key=lambda kv: (-kv[1], kv[0])))
+    sentiment = Counter(p.sentiment or "unknown" for p in members)
+    labelled = sentiment["positive"] + sentiment["negative"] + sentiment["neutral"]
+    net = (sentiment["positive"] - sentiment["negative"]) / labelled if labelled else None
+    terms = Counter(term for p in members for term in p.terms)
+    top_terms = [term for term, _ in terms.most_common(5)]
+    top = sorted(members, key=lambda p: (-p.weight, -p.engagement, p.created_at))[:3]
+    lead = _lead_time(engine, members, cfg)
+    rumour = _rumour_score(members)
+    reasons = [
+        t(
+            "sig.story.size",
+            posts=len(members),
+            authors=len(authors),
+            first=first_seen.isoformat(timespec="minutes"),
+        ),
+        t("sig.story.terms", terms=", ".join(term_label(x) for x in top_terms)),
+        t("sig.burst.who", mix=stakeholder_mix_text(mix_sorted), weight=_mean_weight(authors)),
+        t(
+            "sig.story.sentiment",
+            pos=sentiment["positive"],
+            neg=sentiment["negative"],
+            neu=sentiment["neutral"],
+        ),
+    ]
+    peak = max(c["new_authors"] for c in growth.values())
+    reasons.append(t("sig.story.growth", growth=peak))
+    if lead is not None:
+        hours = lead["lead_hours"]
+        key = "sig.story.lead" if hours >= 0 else "sig.story.lead_after"
+        reasons.append(t(key, hours=f"{abs(hours):.1f}", feed=lead["feed"]))
+    if rumour is not None:
+        reasons.extend(rumour["reasons"])
+    watches = sorted({x[6:] for x in terms if x.startswith("watch:")})
+    leaders = sorted({x[8:] for x in terms if x.startswith("@leader:")})
+    orgs = sorted({x[5:] for x in terms if x.startswith("@org:")})
+    score = len(authors) * float(_mean_weight_value(authors))
+    return Signal(
+        id=sid,
+        kind="story",
+        term=top_terms[0] if top_terms else None,
+        first_seen=first_seen,
+        detected_at=detected_at,
+        score=score,
+        authors=len(authors),
+        posts=len(members),
+        reasons=tuple(reasons),
+        watches=tuple(watches),
+        leaders=tuple(leaders),
+        organisations=tuple(orgs),
+        updated_at=members[-1].created_at,
+        detail={
+            "last_seen": members[-1].created_at.isoformat(),
+            "terms": top_terms,
+            "growth": [
+                {"bucket_start": bcfg.bucket_start(b).isoformat(), **cell}
+                for b, cell in sorted(growth.items())
+            ],
+            "stakeholders": mix_sorted,
+            "sentiment": {
+                "positive": sentiment["positive"],
+                "negative": sentiment["negative"],
+                "neutral": sentiment["neutral"],
+                "net": None if net is None else round(net, 3),
+            },
+            "top_posts": [
+                {
+                    "uri": p.uri,
+                    "author": p.handle or p.author,
+                    "created_at": p.created_at.isoformat(),
+                    "text": p.text[:280],
+                    "stakeholder": p.stakeholder,
+                    "engagement": p.engagement,
+                }
+                for p in top
+            ],
+            "rumour": rumour,
+            "lead_time": lead,
+            "uris": uris,
+        },
+    )
+
+
+def _mean_weight_value(authors: dict[str, StoryPost]) -> float:
+    return sum(p.weight for p in authors.values()) / len(authors) if authors else 1.0
+
+
+def _mean_weight(authors: dict[str, StoryPost]) -> str:
+    return f"{_mean_weight_value(authors):.2f}"
+
+
+def _lead_time(
+    engine: Engine, members: Sequence[StoryPost], cfg: SignalsSection
+) -> dict[str, Any] | None:
+    """The first reference news item similar to the story (within 7 days before its first
+    post to 7 days after its last), and the lead time in hours (positive: the ecosystem
+    had it first)."""
+    first, last = members[0].created_at, members[-1].created_at
+    items = signal_sql.reference_items(
+        engine, first - timedelta(days=7), last + timedelta(days=7)
+    ).to_pylist()
+    if not items:
+        return None
+    story = set().union(*(shingles(p.text) for p in members))
+    counts = Counter(s for p in members for s in shingles(p.text))
+    common = {s for s, n in counts.items() if n >= max(2, len(members) // 5)} or story
+    for item in items:
+        sh = shingles(item["text"])
+        if not sh:
+            continue
+        overlap = len(sh & common) / min(len(sh), len(common))
+        if overlap >= cfg.story_similarity:
+            hours = (item["created_at"] - first).total_seconds() / 3600
+            return {
+                "feed": str(item["feed"]).removeprefix("web:"),
+                "uri": item["uri"],
+                "published": item["created_at"].isoformat(),
+                "lead_hours": round(hours, 2),
+            }
+    return None
+
+
+def _rumour_score(members: Sequence[StoryPost]) -> dict[str, Any] | None:
+    """The story's rumour score from ``veille.signals.rumour`` where installed."""
+    from veille.signals.detect import _optional
+
+    fn = _optional("veille.signals.rumour", "story_rumour")
+    if fn is None:
+        return None
+    result = fn([p.row for p in members])
+    if result is None:
+        return None
+    score = float(getattr(result, "score", result))
+    reasons = list(getattr(result, "reasons", ()))
+    return {"score": round(score, 3), "reasons": reasons}
+
+
+def _rumour_signal(
+    story: Signal, members: Sequence[StoryPost], cfg: SignalsSection
+) -> Signal | None:
+    rumour = story.detail.get("rumour")
+    if not rumour or float(rumour["score"]) < cfg.rumour_threshold:
+        return None
+    return Signal(
+        id=signal_id("rumour", story.id, 0),
+        kind="rumour",
+        term=story.term,
+        first_seen=story.first_seen,
+        detected_at=story.detected_at,
+        score=float(rumour["score"]),
+        authors=story.authors,
+        posts=story.posts,
+        reasons=(
+            t("sig.rumour.score", score=f"{rumour['score']:.2f}", share="?"),
+            *rumour["reasons"],
+        ),
+        watches=story.watches,
+        leaders=story.leaders,
+        organisations=story.organisations,
+        story_id=story.id,
+        updated_at=story.updated_at,
+        detail={
+            k: story.detail[k]
+            for k in ("rumour", "lead_time", "terms", "uris")
+            if k in story.detail
+        },
+    )
