@@ -81,7 +81,7 @@ def test_a_bad_buzz_by_hand(tmp_path: Path) -> None:
     assert d["loud_share"] == 0.0
     # the episode 12:01..13:00: buckets 12:00, 12:15, 12:30, 12:45, all at hour 12
     assert d["expected_posts"] == round(rate * 4 * 4.0, 2)
-    assert d["buckets"] == 4
+    assert d["buckets"] == 4 and len(d["uris"]) == 9
     assert [p["sentiment"] for p in d["top_posts"]] == ["negative"] * 5
     assert len(sig.reasons) == 4 and "Acme" in sig.reasons[0]
     assert all("nan" not in r.lower() for r in sig.reasons)

@@ -76,7 +76,7 @@ def test_a_campaign_by_hand_and_not_a_bad_buzz(tmp_path: Path) -> None:
     assert d["effective_authors"] == round(1 / (6 * (4 / 25) ** 2 + (1 / 25) ** 2), 2)
     assert d["near_duplicate_share"] == 1.0 and d["near_duplicate_group"] == 24
     assert (d["new_accounts"], d["accounts_of_known_age"]) == (6, 6)
-    assert len(sig.reasons) == 5
+    assert len(d["uris"]) == 24 and len(sig.reasons) == 5
     json.dumps(sig.as_json())
 
 

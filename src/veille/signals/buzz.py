@@ -199,6 +199,8 @@ def _signal(data: WaveData, ep: Episode[BuzzHit], top: int) -> Signal:
         "buckets": len(ep.hits),
         "last_bucket": cfg.bucket_start(ep.last).isoformat(),
         "top_posts": top_posts(data, posts, top),
+        #: the episode's posts (the signal pass keeps them in ``signal_posts``)
+        "uris": [p.uri for p in posts],
     }
     return Signal(
         id=signal_id("bad_buzz", stream.key, ep.first),

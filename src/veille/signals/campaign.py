@@ -209,6 +209,8 @@ def _signal(data: WaveData, ep: Episode[CampaignHit], top: int) -> Signal:
         "buckets": len(ep.hits),
         "last_bucket": cfg.bucket_start(ep.last).isoformat(),
         "top_posts": top_posts(data, theirs, top),
+        #: the accounts' posts (the signal pass keeps them in ``signal_posts``)
+        "uris": [p.uri for p in theirs],
     }  # fmt: skip
     everyone = {p.author for p in all_posts}
     return Signal(
