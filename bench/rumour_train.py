@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -77,6 +78,33 @@ def tfidf_cross_validated(texts: list[str], labels: np.ndarray) -> float:
     return float(np.mean(aucs))
 
 
+def time_split(
+    values: np.ndarray, labels: np.ndarray, texts: list[str], times: np.ndarray, frac: float
+) -> tuple[float, float, float]:
+    """Train on the earliest ``frac`` of the tweets, test on the later ones (the claims of a
+    story change as it unfolds): the rumour score, TF-IDF and the cues alone."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    order = np.argsort(times, kind="stable")
+    cut = int(len(labels) * frac)
+    train, test = order[:cut], order[cut:]
+    model = fit_model(values[train], labels[train], c=C)
+    pipe = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        LogisticRegression(C=1.0, max_iter=2000),
+    )
+    pipe.fit([texts[i] for i in train], labels[train])
+    out = (
+        roc_auc(labels[test], model.predict(values[test])),
+        roc_auc(labels[test], pipe.predict_proba([texts[i] for i in test])[:, 1]),
+        roc_auc(labels[test], values[test, FEATURES.index("cue")]),
+    )
+    assert all(a is not None for a in out)
+    return cast(tuple[float, float, float], out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pheme", type=Path, default=DEFAULT)
@@ -97,6 +125,15 @@ def main() -> int:
     print(f"cue-only baseline (rumour_cue) AUC {cue:.3f}")
     tfidf = tfidf_cross_validated([p.text or "" for p in data.posts], labels)
     print(f"TF-IDF logistic regression (words 1-2, same folds) 5-fold CV AUC {tfidf:.3f}")
+    times = np.array([p.created_at.timestamp() if p.created_at else 0.0 for p in data.posts])
+    for frac in (0.5, 0.6):
+        ours, words, cues = time_split(
+            values, labels, [p.text or "" for p in data.posts], times, frac
+        )
+        print(
+            f"time split (train on the first {frac:.0%}): rumour score AUC {ours:.3f}, "
+            f"TF-IDF {words:.3f}, cues {cues:.3f}"
+        )
     for c in GRID:
         model = fit_model(values, labels, c=c)
         inside = roc_auc(labels, model.predict(values))

@@ -27,7 +27,7 @@ def test_one_line_per_event_then_a_summary(tmp_path: Path) -> None:
     assert lines[0]["auc"] == 1.0
     assert lines[1]["auc"] is None and "not enough data" in lines[1]["reason"]
     assert lines[2]["summary"] is True and lines[2]["events"] == 2
-    assert lines[2]["set_aside"] == 2
+    assert lines[2]["set_aside"] == 2 and lines[2]["auc_pooled"] == 1.0
     assert "alpha-all-rnr-threads.rumours.json: item 1: no text" in ran.stderr
     assert "beta-all-rnr-threads.non-rumours.json: line 1, column 1: invalid JSON" in ran.stderr
 
@@ -56,4 +56,5 @@ def test_on_the_real_germanwings_sources() -> None:
     assert ran.code == 0, ran.output
     event, summary = (json.loads(line) for line in ran.stdout.splitlines())
     assert event["event"] == "germanwings-crash" and event["auc"] >= 0.78
-    assert summary["auc_mean"] == event["auc"] and summary["cue_auc_mean"] < 0.6
+    assert summary["auc_mean"] == event["auc"] == summary["auc_pooled"]
+    assert summary["cue_auc_mean"] < 0.6

@@ -103,6 +103,8 @@ def test_malformed_files_and_items_are_set_aside_and_the_rest_goes_on(tmp_path: 
     write_event(tmp_path, "good", [status("a"), {"text": 1}, status("b")], [status("c")])
     write_event(tmp_path / "sub", "broken", [status("a")], '[{"text": ')
     write_event(tmp_path, "notalist", {"a": 1}, [status("c")])
+    bom = tmp_path / "good-all-rnr-threads.non-rumours.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())  # a byte-order mark is fine
     (tmp_path / "half-all-rnr-threads.rumours.json").write_text("[]", encoding="utf-8")
     pairs, half = find_events(tmp_path)
     assert [p[0] for p in pairs] == ["broken", "good", "notalist"]

@@ -1,4 +1,8 @@
-"""``veille eval``: measure the detectors on real, annotated data (no workspace needed)."""
+"""``veille eval``: measure the detectors on real, annotated data (no workspace needed).
+
+``veille eval rumours --pheme DIR`` scores PHEME source tweets (``veille.signals.pheme``);
+``veille eval signals --crisislex DIR`` replays the CrisisLex T26 volume curves through the
+burst detector (``veille.signals.crisislex``). Each command lives in its own function."""
 
 from __future__ import annotations
 
@@ -53,6 +57,38 @@ register_messages(
             "Réentraînez-le : PYTHONPATH=src python bench/rumour_train.py --write",
             "Retrain it: PYTHONPATH=src python bench/rumour_train.py --write",
         ),
+        "eval.signals.help": (
+            "Rejoue les horodatages des tweets de chaque événement CrisisLex T26 dans le "
+            "détecteur de pics : une ligne JSON par événement (event, detected_at, alerts, "
+            "onset, delay_minutes), puis une ligne de synthèse.",
+            "Replay each CrisisLex T26 event's tweet timestamps through the burst detector: "
+            "one JSON line per event (event, detected_at, alerts, onset, delay_minutes), then "
+            "a summary line.",
+        ),
+        "eval.signals.crisislex": (
+            "Dossier CrisisLex T26 : un sous-dossier par événement contenant "
+            "EVENT-tweetids_entire_period.csv.",
+            "CrisisLex T26 folder: one subfolder per event holding "
+            "EVENT-tweetids_entire_period.csv.",
+        ),
+        "eval.signals.bucket_close": (
+            "Date chaque alerte à la fin de son intervalle plutôt qu'au post qui l'a déclenchée.",
+            "Date each alert at the end of its bucket instead of at the post that set it off.",
+        ),
+        "eval.crisislex.none": (
+            "aucun fichier *-tweetids_entire_period.csv sous {path}",
+            "no *-tweetids_entire_period.csv file under {path}",
+        ),
+        "eval.crisislex.none.hint": (
+            "Passez le dossier CrisisLexT26 (un sous-dossier par événement), par exemple "
+            "../shared/data/events/crisislex/CrisisLexT26.",
+            "Pass the CrisisLexT26 folder (one subfolder per event), for instance "
+            "../shared/data/events/crisislex/CrisisLexT26.",
+        ),
+        "eval.crisislex.no_file": (
+            "{event} : pas de fichier *-tweetids_entire_period.csv, événement ignoré",
+            "{event}: no *-tweetids_entire_period.csv file, event skipped",
+        ),
     }
 )
 
@@ -84,6 +120,29 @@ def rumours(
             ) from None
     results, problems = evaluate(pheme, model)
     for problem in problems:  # one line each, unwrapped: file and position stay greppable
+        sys.stderr.write(t("eval.set_aside", problem=problem) + "\n")
+    for result in results:
+        print_jsonl(result.as_json())
+    print_jsonl(summary(results, problems))
+
+
+@eval_app.command("signals", help=t("eval.signals.help"))
+def signals(
+    crisislex: Path = typer.Option(
+        ..., "--crisislex", help=t("eval.signals.crisislex"), file_okay=False
+    ),
+    bucket_close: bool = typer.Option(False, "--bucket-close", help=t("eval.signals.bucket_close")),
+) -> None:
+    from veille.signals.crisislex import evaluate, event_files, folders_without_file, summary
+
+    if not crisislex.is_dir() or not event_files(crisislex):
+        raise UsageError(
+            t("eval.crisislex.none", path=crisislex), hint=t("eval.crisislex.none.hint")
+        )
+    for event in folders_without_file(crisislex):
+        sys.stderr.write(t("eval.crisislex.no_file", event=event) + "\n")
+    results, problems = evaluate(crisislex, live=not bucket_close)
+    for problem in problems:  # one line each, unwrapped: file and line stay greppable
         sys.stderr.write(t("eval.set_aside", problem=problem) + "\n")
     for result in results:
         print_jsonl(result.as_json())

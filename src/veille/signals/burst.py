@@ -4,10 +4,23 @@ scored by the Poisson tail (DESIGN.md, "Burst score").
 For a term in bucket ``b`` with ``c`` distinct authors, the baseline is
 ``lam = max(floor, ewma)`` where ``ewma`` is the exponentially weighted mean of the term's
 past bucket counts (empty buckets count as 0). The score is
-``-log10 P(X >= c | Poisson(lam))``. A burst starts when the score reaches ``threshold``,
-``c >= min_authors`` and the count grows (``c`` above the previous bucket's count); it lasts
-while the score stays at or above ``threshold_off`` and ends after ``cooldown`` buckets
-below it.
+``-log10 P(X >= c | Poisson(lam))``. With ``windows`` (in buckets, ``(1,)`` by default) the
+count is also taken over the trailing window of ``w`` buckets, ``c_w = c + counts of the
+w - 1 buckets before``, against ``w * lam``, and the score is the highest of the windows: a
+slow rise that never fills one bucket (9 authors in an hour, 2 or 3 a bucket, where the
+term had one a day) is found by the hour window, a sharp one by the bucket itself. Over a
+window the count is of authors per bucket summed (an author in two buckets counts twice),
+so an author alone reaches at most ``w``: keep ``min_authors`` above the longest window.
+
+A burst starts when, for some window, the score reaches ``threshold``, the window's count
+reaches ``min_authors`` and grows (``c`` above the count of the bucket that left the
+window; for the bucket alone, above the previous bucket's count). It lasts while the best
+score stays at or above ``threshold_off`` and ends after ``cooldown`` buckets below it.
+
+Optionally (``hour_of_week``) the baseline is kept per hour of the week: a term busy every
+weekday at 9:00 is compared with its own 9:00, not with its nights. Each of the 168 slots
+holds its own EWMA (``season_alpha`` per bucket of that slot); until the term has a week of
+history the plain EWMA serves.
 
 Who posts matters: each author has a weight (a tracked peer, a journalist or an account of
 the leader's ecosystem weigh more than an unknown account). The detection runs on the
@@ -21,23 +34,36 @@ are applied in closed form when the term comes back (``ewma * (1 - alpha) ** gap
 whole state is ``TermState`` rows (``state()``), which the store keeps, so a restart resumes
 where it stopped and a rebuild re-derives it by replaying the buckets.
 
-Input that is not in order is not an error: a bucket older than the last one stepped (a
-clock that jumped back, a late post) is folded into the current bucket by the caller or
-ignored here (``late`` counts it); a long silence is one closed-form decay; a jump forward
-only ages the baselines. None of these can raise a storm of alarms, because a new burst
-needs ``min_authors`` distinct authors above a baseline that is never below ``floor``.
+Bad input:
+
+- a bucket older than the last one stepped (a clock that jumped back, a late post) is
+  ignored here (``late`` counts it); the caller places posts with ``place_time``, which
+  folds late posts into the open bucket and sets aside the ones dated in the future or far
+  in the past, with a reason;
+- buckets that the caller stepped with no term are observed silence and decay the
+  baselines; buckets it skipped are silence too, up to ``outage_hours``. A longer skip (the
+  collector was down, or the clock jumped forward) is an outage: the baselines are kept as
+  they were, so the first buckets after it do not all look like bursts;
+- one author flooding a term counts once a bucket: the detector takes distinct authors
+  (``distinct_authors`` counts them from ``(term, author)`` pairs);
+- a new burst needs ``min_authors`` above a baseline that is never below ``floor``, so
+  none of these can raise a storm of alarms.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scipy.special import pdtrc
 
 BUCKET_MINUTES = 15
+#: hours in a week: the slots of the hour-of-week baseline
+WEEK_HOURS = 168
+#: the largest mean author weight that ``weighted_score`` takes
+MAX_MEAN_WEIGHT = 1000.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,24 @@ class BurstConfig:
     #: the most the baseline learns from one bucket, in standard deviations above it: a
     #: burst must not become its own baseline within a few buckets
     clip_sigmas: float = 3.0
+    #: trailing windows scored, in buckets (1 = the bucket alone)
+    windows: tuple[int, ...] = (1,)
+    #: keep the baseline per hour of the week (168 slots per term)
+    hour_of_week: bool = False
+    #: EWMA smoothing of a slot, per bucket of that slot
+    season_alpha: float = 0.3
+    #: a skip between two steps longer than this is an outage, not silence
+    outage_hours: float = 24.0
+    #: ``place_time``: how far ahead of now a post may be dated (clock skew), and how far
+    #: behind the open bucket a late post is still counted (in it)
+    max_future_minutes: float = 10.0
+    max_late_hours: float = 48.0
+
+    def __post_init__(self) -> None:
+        if not self.windows or any(w < 1 for w in self.windows):
+            raise ValueError("windows: each window is at least 1 bucket")
+        if self.hour_of_week and (60 % self.bucket_minutes and self.bucket_minutes % 60):
+            raise ValueError("hour_of_week needs buckets that divide an hour or whole hours")
 
     def bucket_of(self, at: datetime) -> int:
         """The index of the bucket holding ``at`` (buckets since the epoch)."""
@@ -66,6 +110,21 @@ class BurstConfig:
 
     def bucket_start(self, bucket: int) -> datetime:
         return datetime.fromtimestamp(bucket * self.bucket_minutes * 60, tz=UTC)
+
+    def slot_of(self, bucket: int) -> int:
+        """The hour of the week (0 = Monday 00:00 UTC) of ``bucket``."""
+        # the epoch (1970-01-01) was a Thursday: 3 days after a Monday
+        hours = (bucket * self.bucket_minutes) // 60
+        return int((hours + 72) % WEEK_HOURS)
+
+    @property
+    def outage_buckets(self) -> int:
+        return max(1, math.ceil(self.outage_hours * 60 / self.bucket_minutes))
+
+    @property
+    def span(self) -> int:
+        """The longest window, in buckets."""
+        return max(self.windows)
 
 
 @dataclass
@@ -83,6 +142,13 @@ class TermState:
     #: the burst in progress: its largest count and score
     peak_count: int = 0
     peak_score: float = 0.0
+    #: the counts of the buckets ``last_bucket - len + 1 .. last_bucket`` (longest window);
+    #: empty when the windows are ``(1,)``. A state restored without it loses only the
+    #: partial window
+    recent: list[int] = field(default_factory=list)
+    #: the hour-of-week baseline (168 EWMAs) and the first bucket seen, when enabled
+    season: list[float] | None = None
+    first_bucket: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +164,9 @@ class BurstHit:
     score: float
     weighted_score: float
     new: bool
+    #: the window (in buckets) that gave the score, and its count
+    window: int = 1
+    window_authors: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,15 +180,69 @@ class BurstEnd:
 
 def poisson_score(count: int, lam: float) -> float:
     """``-log10 P(X >= count)`` for ``X ~ Poisson(lam)``: 0 for ``count <= 0``; finite for
-    any count (the tail is computed in log space when it underflows)."""
+    any count and any ``lam`` (a baseline that is not a positive number is taken as a
+    tiny one; the tail is computed in log space when it underflows)."""
     if count <= 0:
+        return 0.0
+    if not lam > 1e-12:  # also NaN
+        lam = 1e-12
+    elif math.isinf(lam):
         return 0.0
     tail = float(pdtrc(count - 1, lam))
     if tail > 1e-300:
-        return -math.log10(tail)
+        return max(0.0, -math.log10(tail))
     # the first term of the tail dominates it: log P(X = c) = c ln lam - lam - ln c!
     log_p = count * math.log(lam) - lam - math.lgamma(count + 1)
     return -log_p / math.log(10)
+
+
+def distinct_authors(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Distinct authors per term from ``(term, author)`` pairs of one bucket: an author
+    posting a term a thousand times counts once."""
+    seen: dict[str, set[str]] = {}
+    for term, author in pairs:
+        seen.setdefault(term, set()).add(author)
+    return {term: len(authors) for term, authors in seen.items()}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where ``place_time`` puts a post: its bucket, or None and why it is set aside;
+    ``reason`` also says when a post was moved (clamped or late)."""
+
+    bucket: int | None
+    reason: str | None = None
+
+
+def place_time(
+    at: datetime, now: datetime, open_bucket: int | None, config: BurstConfig
+) -> Placement:
+    """The bucket to count a post dated ``at`` in, when the clock says ``now`` and the
+    detector's open bucket (the first not yet stepped) is ``open_bucket``:
+
+    - dated more than ``max_future_minutes`` after now: set aside (``future``); dated in the
+      future within that skew: counted at now (``clamped``);
+    - dated before the open bucket (late, or the clock jumped back) by at most
+      ``max_late_hours``: counted in the open bucket (``late``); earlier: set aside
+      (``stale``);
+    - otherwise its own bucket."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    reason = None
+    if at > now:
+        if at - now > timedelta(minutes=config.max_future_minutes):
+            return Placement(None, f"future: dated {at.isoformat()}, after now {now.isoformat()}")
+        at, reason = now, "clamped: dated a little after now"
+    bucket = config.bucket_of(at)
+    if open_bucket is not None and bucket < open_bucket:
+        if config.bucket_start(open_bucket) - at > timedelta(hours=config.max_late_hours):
+            return Placement(
+                None, f"stale: dated {at.isoformat()}, over {config.max_late_hours:g} h late"
+            )
+        return Placement(open_bucket, "late: counted in the open bucket")
+    return Placement(bucket, reason)
 
 
 @dataclass
@@ -132,12 +255,16 @@ class BurstDetector:
     last_bucket: int | None = None
     #: buckets given out of order and ignored
     late: int = 0
+    #: skips between steps taken as outages (baselines kept)
+    outages: int = 0
     ended: list[BurstEnd] = field(default_factory=list)
     #: the terms with a burst in progress (derived from ``terms``)
     _active: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._active = {t for t, st in self.terms.items() if st.burst_start is not None}
+
+    # -- the baseline -------------------------------------------------------------------
 
     def _decayed(self, st: TermState, bucket: int) -> float:
         gap = bucket - st.last_bucket - 1
@@ -147,6 +274,119 @@ class BurstDetector:
             return 0.0
         # the empty buckets between: each multiplies the mean by (1 - alpha)
         return st.ewma * (1.0 - self.config.alpha) ** gap
+
+    def _slot_buckets(self, first: int, last: int) -> dict[int, int]:
+        """How many buckets of each hour-of-week slot lie in ``first .. last``."""
+        cfg = self.config
+        n = last - first + 1
+        out: dict[int, int] = {}
+        if n <= 0:
+            return out
+        week = WEEK_HOURS * 60 // cfg.bucket_minutes if cfg.bucket_minutes <= 60 else 0
+        if week and n > week:
+            whole, n = divmod(n, week)
+            per_slot = week // WEEK_HOURS
+            out = dict.fromkeys(range(WEEK_HOURS), whole * per_slot)
+            first = last - n + 1
+        for b in range(first, first + n):
+            s = cfg.slot_of(b)
+            out[s] = out.get(s, 0) + 1
+        return out
+
+    def _season_decayed(self, st: TermState, bucket: int) -> list[float]:
+        """The slots' EWMAs as of ``bucket - 1``: empty buckets decay their own slot."""
+        assert st.season is not None
+        season = st.season
+        gap = bucket - st.last_bucket - 1
+        if gap > 0:
+            keep = 1.0 - self.config.season_alpha
+            season = list(season)
+            for slot, n in self._slot_buckets(st.last_bucket + 1, bucket - 1).items():
+                season[slot] *= keep**n
+        return season
+
+    def baseline(self, term: str, bucket: int) -> float:
+        """The baseline ``lam`` of ``term`` in ``bucket`` (distinct authors per bucket)."""
+        st = self.terms.get(term)
+        if st is None:
+            return self.config.floor
+        return self._lam(st, bucket, self._decayed(st, bucket), None)
+
+    def _lam(self, st: TermState, bucket: int, base: float, season: list[float] | None) -> float:
+        cfg = self.config
+        if cfg.hour_of_week and st.first_bucket is not None and st.season is not None:
+            week = WEEK_HOURS * 60 / cfg.bucket_minutes
+            if bucket - st.first_bucket >= week:
+                if season is None:
+                    season = self._season_decayed(st, bucket)
+                base = season[cfg.slot_of(bucket)]
+        return max(cfg.floor, base)
+
+    def _window_before(self, st: TermState, bucket: int) -> list[int]:
+        """The counts of ``bucket - span .. bucket - 1`` (zeros where the term was absent)."""
+        span = self.config.span
+        if span == 1:
+            return [st.last_count if st.last_bucket == bucket - 1 else 0]
+        gap = bucket - st.last_bucket - 1
+        recent = st.recent[-span:] if st.last_bucket >= 0 else []
+        if gap >= span:
+            return [0] * span
+        window = [*recent, *([0] * gap)][-span:]
+        return [0] * (span - len(window)) + window
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def _score(self, count: int, before: list[int], lam: float) -> tuple[float, int, int, bool]:
+        """The best score over the windows, its window and count, and whether some window
+        starts a burst (score, authors and growth)."""
+        cfg = self.config
+        best, best_w, best_n, starts = 0.0, 1, count, False
+        span = len(before)
+        for w in cfg.windows:
+            inside = before[span - w + 1 :] if w > 1 else []
+            n = count + sum(inside)
+            score = poisson_score(n, w * lam)
+            leaving = before[span - w] if w <= span else 0
+            if score > best:
+                best, best_w, best_n = score, w, n
+            if score >= cfg.threshold and n >= cfg.min_authors and count > leaving:
+                starts = True
+        return best, best_w, best_n, starts
+
+    def trigger_count(self, term: str, bucket: int) -> int | None:
+        """The fewest distinct authors of ``term`` in ``bucket`` that would start a burst
+        there (None when it is bursting already): a live collector can raise the alert as
+        the post that reaches it arrives, before the bucket closes."""
+        st = self.terms.get(term) or TermState()
+        if st.burst_start is not None:
+            return None
+        lam = self._lam(st, bucket, self._decayed(st, bucket), None)
+        before = self._window_before(st, bucket) if st.last_bucket >= 0 else [0] * self.config.span
+        low, high = 1, max(2, self.config.min_authors)
+        while not self._score(high, before, lam)[3]:
+            low, high = high, high * 2
+        while low < high:
+            mid = (low + high) // 2
+            if self._score(mid, before, lam)[3]:
+                high = mid
+            else:
+                low = mid + 1
+        return high
+
+    # -- stepping -----------------------------------------------------------------------
+
+    def _outage(self, skipped: int) -> None:
+        """The caller skipped ``skipped`` buckets: an outage, not silence. Every term's
+        clock moves on by as much, so its baseline is as it was (one pass over the terms,
+        once per outage)."""
+        self.outages += 1
+        for st in self.terms.values():
+            if st.last_bucket >= 0:
+                st.last_bucket += skipped
+            if st.first_bucket is not None:
+                st.first_bucket += skipped
+            if st.burst_start is not None:
+                st.burst_start += skipped
 
     def step(
         self,
@@ -162,7 +402,11 @@ class BurstDetector:
         if self.last_bucket is not None and bucket <= self.last_bucket:
             self.late += 1
             return []
+        if self.last_bucket is not None and bucket - self.last_bucket - 1 > cfg.outage_buckets:
+            self._outage(bucket - self.last_bucket - 1)
         hits: list[BurstHit] = []
+        weights = weighted or {}
+        span = cfg.span
         for term, count in authors.items():
             if count <= 0:
                 continue
@@ -170,13 +414,23 @@ class BurstDetector:
             if st is None:
                 st = self.terms[term] = TermState()
             base = self._decayed(st, bucket)
-            lam = max(cfg.floor, base)
-            score = poisson_score(count, lam)
-            previous = st.last_count if st.last_bucket == bucket - 1 else 0
-            weight = (weighted or {}).get(term, float(count))
-            mean_weight = weight / count
+            season = None
+            if cfg.hour_of_week:
+                if st.season is None:
+                    st.season = [0.0] * WEEK_HOURS
+                    st.first_bucket = bucket
+                season = self._season_decayed(st, bucket)
+            lam = self._lam(st, bucket, base, season)
+            before = self._window_before(st, bucket)
+            score, window, window_n, starts = self._score(count, before, lam)
+            weight = weights.get(term, float(count))
+            if not math.isfinite(weight) or weight < 0:
+                weight = float(count)
+            # author weights are a few units (DEFAULT_SIGNAL_WEIGHTS): a mean beyond
+            # MAX_MEAN_WEIGHT is a caller's bug, kept from turning the ranking infinite
+            mean_weight = min(weight / count, MAX_MEAN_WEIGHT)
             if st.burst_start is None:
-                if score >= cfg.threshold and count >= cfg.min_authors and count > previous:
+                if starts:
                     st.burst_start = bucket
                     self._active.add(term)
                     st.quiet = 0
@@ -193,6 +447,8 @@ class BurstDetector:
                             score,
                             score * mean_weight,
                             True,
+                            window,
+                            window_n,
                         )
                     )
             elif score >= cfg.threshold_off:
@@ -210,13 +466,22 @@ class BurstDetector:
                         score,
                         score * mean_weight,
                         False,
+                        window,
+                        window_n,
                     )
                 )
             else:
                 st.quiet += 1
             # learn the bucket, clipped so that a burst is not absorbed at once
             cap = lam + cfg.clip_sigmas * math.sqrt(lam)
-            st.ewma = (1.0 - cfg.alpha) * base + cfg.alpha * min(float(count), cap)
+            learnt = min(float(count), cap)
+            st.ewma = (1.0 - cfg.alpha) * base + cfg.alpha * learnt
+            if season is not None:
+                slot = cfg.slot_of(bucket)
+                season[slot] = (1.0 - cfg.season_alpha) * season[slot] + cfg.season_alpha * learnt
+                st.season = season
+            if span > 1:
+                st.recent = [*before[1:], count]
             st.last_bucket = bucket
             st.last_count = count
         self._age_bursts(bucket, authors)
@@ -234,7 +499,7 @@ class BurstDetector:
                 st.quiet = max(st.quiet + 1, bucket - st.last_bucket)
             if st.quiet >= cfg.cooldown:
                 done.append(term)
-        for term in done:
+        for term in sorted(done):
             st = self.terms[term]
             assert st.burst_start is not None
             self.ended.append(
@@ -261,6 +526,7 @@ class BurstDetector:
             if st.burst_start is None
             and st.last_bucket < before_bucket
             and self._decayed(st, before_bucket) < cfg.floor / 100
+            and (st.season is None or max(st.season) < cfg.floor / 100)
         ]
         for t in drop:
             del self.terms[t]

@@ -87,6 +87,8 @@ class EventResult:
     cue_auc: float | None
     rumours: int
     non_rumours: int
+    labels: tuple[int, ...] = field(default=(), repr=False)
+    scores: tuple[float, ...] = field(default=(), repr=False)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -163,7 +165,7 @@ def _read_statuses(path: Path, problems: list[Problem]) -> Iterator[PostEvidence
         problems.append(Problem(path, "", f"cannot read: {exc.strerror or exc}"))
         return
     try:
-        items = json.loads(raw)
+        items = json.loads(raw.decode("utf-8-sig"))  # a byte-order mark is tolerated
     except UnicodeDecodeError as exc:
         problems.append(Problem(path, f"byte {exc.start}", "not UTF-8 text: file set aside"))
         return
@@ -299,6 +301,8 @@ def evaluate(
                 roc_auc(data.labels, cue),
                 data.rumours,
                 data.non_rumours,
+                tuple(data.labels),
+                tuple(float(v) for v in scores),
             )
         )
     return results, problems
@@ -306,13 +310,16 @@ def evaluate(
 
 def summary(results: Sequence[EventResult], problems: Sequence[Problem]) -> dict[str, Any]:
     """The last line of ``veille eval rumours``: the mean AUC over the events that have one
-    (and the cue-only baseline's), the counts, and how many files or items were set aside."""
+    (and the cue-only baseline's), the AUC of all events' posts pooled, the counts, and how
+    many files or items were set aside."""
     aucs = [r.auc for r in results if r.auc is not None]
     cues = [r.cue_auc for r in results if r.cue_auc is not None]
+    pooled = roc_auc([y for r in results for y in r.labels], [s for r in results for s in r.scores])
     out: dict[str, Any] = {
         "summary": True,
         "events": len(results),
         "auc_mean": round(float(np.mean(aucs)), 4) if aucs else None,
+        "auc_pooled": None if pooled is None else round(pooled, 4),
         "cue_auc_mean": round(float(np.mean(cues)), 4) if cues else None,
         "rumours": sum(r.rumours for r in results),
         "non_rumours": sum(r.non_rumours for r in results),

@@ -104,9 +104,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Pas une rumeur à ce stade : score {score:.2f} (seuil {threshold:.2f}).",
         "Not a rumour so far: score {score:.2f} (threshold {threshold:.2f}).",
     ),
-    "rumour.story.base": (
-        "score moyen des posts {value:.2f} sur {authors} auteurs distincts",
-        "mean post score {value:.2f} over {authors} distinct authors",
+    "rumour.story.likely": (
+        "{value:.0%} des {authors} auteurs distincts publient des posts qui ont tout d'une "
+        "rumeur (score moyen {mean:.2f})",
+        "{value:.0%} of the {authors} distinct authors post what looks like a rumour "
+        "(mean post score {mean:.2f})",
     ),
     "rumour.story.cues": (
         "{value:.0%} des posts portent un indice de doute, de question ou de démenti",
