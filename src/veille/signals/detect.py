@@ -622,7 +622,9 @@ class _Pass:
             if fn is None:
                 continue
             try:
-                out += list(fn(self.ws, start, stop))
+                out += list(
+                    fn(self.ws, start, stop, bucket_minutes=self.cfg.bucket_minutes, now=self.now)
+                )
             except Exception:  # one detector's bug must not stop the others
                 log.exception("%s.%s failed", module, name)
         return out

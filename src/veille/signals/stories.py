@@ -433,7 +433,12 @@ def _rumour_signal(
     """A story whose rumour score passes the threshold is also reported as a rumour (same
     posts; detected when the story, as it stood then, first passed it)."""
     rumour = story.detail.get("rumour")
-    if not rumour or float(rumour["score"]) < cfg.rumour_threshold:
+    if not rumour:
+        return None
+    if cfg.rumour_threshold is None:
+        if not rumour.get("is_rumour"):
+            return None
+    elif float(rumour["score"]) < cfg.rumour_threshold:
         return None
     since = rumour.get("since")
     detected = max(story.detected_at, datetime.fromisoformat(since)) if since else story.detected_at

@@ -360,8 +360,9 @@ class SignalsSection(_Model):
     #: posts a story needs at least, and distinct authors
     story_min_posts: int = Field(default=5, ge=1)
     story_min_authors: int = Field(default=4, ge=1)
-    #: a story whose rumour score reaches this is also reported as a rumour
-    rumour_threshold: float = Field(default=0.75, ge=0, le=1)
+    #: a story whose rumour score reaches this is also reported as a rumour (unset: the
+    #: rumour score's own threshold, ``veille.signals.rumour.STORY_RUMOUR_THRESHOLD``)
+    rumour_threshold: float | None = Field(default=None, ge=0, le=1)
     #: the news feeds (web account ids, i.e. feed URLs) that the information lead time is
     #: measured against; unset: the web feeds of the organisations of kind "media"
     reference_feeds: list[str] | None = None
