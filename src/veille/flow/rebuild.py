@@ -21,6 +21,7 @@ from veille.flow.retention import apply_retention
 from veille.plugins import connectors
 from veille.sources.base import Connector, RawItem
 from veille.store import Store, WriteResult
+from veille.store.read import kept_on_rebuild, post_count
 from veille.store.schema import KEPT_ON_REBUILD
 from veille.store.writes import CopyRowsJob
 from veille.workspace import Workspace
@@ -54,8 +55,8 @@ def rebuild(
     new = Store(new_path)
     try:
         writer = new.writer  # the new store's one writer
-        for table, query in KEPT_ON_REBUILD.items():
-            writer.run(CopyRowsJob(table, ws.store.con.sql(query).to_arrow_table()))
+        for table in KEPT_ON_REBUILD:
+            writer.run(CopyRowsJob(table, kept_on_rebuild(ws.store, table)))
         batch: list[RawItem] = []
         source: type[Connector] | None = None
         pending: deque[Future[WriteResult]] = deque()
@@ -89,8 +90,8 @@ def rebuild(
         writer.flush()
         while pending:
             pending.popleft().result()
-        new.con.execute("CHECKPOINT")
-        summary.posts = int(new.con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
+        new.checkpoint()
+        summary.posts = post_count(new)
     finally:
         new.close()
     ws.store.close()

@@ -631,6 +631,10 @@ class Store:
             )
         return out
 
+    def checkpoint(self) -> None:
+        """Write the WAL into the database file (before the file is moved or copied)."""
+        self.con.execute("CHECKPOINT")
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.con.execute(sql, list(params)).fetchall()
         return rows[0][0] if rows else None
