@@ -105,7 +105,7 @@ class BuzzHit:
         return self.volume + self.negative
 
 
-def _test(data: WaveData, stream: EntityStream, bucket: int, base: Baseline) -> BuzzHit | None:
+def hit_at(data: WaveData, stream: EntityStream, bucket: int, base: Baseline) -> BuzzHit | None:
     cfg = data.config
     window = stream.between(bucket - cfg.window_buckets + 1, bucket)
     fig = figures(window, cfg.cap)
@@ -148,7 +148,7 @@ def bad_buzz_signals(data: WaveData, *, top: int = 5) -> list[Signal]:
     """The bad buzz signals of data already read (``wave.load``)."""
     out: list[Signal] = []
     for stream in data.streams.values():
-        found = episodes(data, stream, partial(_test, data, stream))
+        found = episodes(data, stream, partial(hit_at, data, stream))
         out.extend(_signal(data, ep, top) for ep in found)
     return sorted(out, key=lambda s: (s.first_seen, s.id))
 
