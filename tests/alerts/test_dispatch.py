@@ -216,3 +216,19 @@ def test_old_signals_do_not_alert(tmp_path: Path, httpserver: HTTPServer) -> Non
     with open_ws(root) as ws:
         report = dispatch(ws, [signal(), signal("old", at=T0 - timedelta(hours=7))], T0)
     assert len(report.sent) == 1 and report.stale == 1 and len(hook.requests) == 1
+
+
+def test_a_sink_down_costs_one_retry_cycle_per_pass(tmp_path: Path, httpserver: HTTPServer) -> None:
+    hook = Receiver(httpserver, [(500, {})] * 2)
+    options = "max_attempts = 2\n"
+    root = workspace(tmp_path, hook.url, rule("r", ["hook"]), options=options)
+    sleeps = Sleeps()
+    with open_ws(root) as ws:
+        down = dispatch(ws, [signal("a"), signal("b"), signal("c")], T0, sleep=sleeps)
+        statuses = sorted(r.status for r in alert_rows(ws.store.con))
+        tried = len(hook.requests)
+        later = dispatch(ws, [], T0 + timedelta(minutes=15), sleep=sleeps)
+        after = sorted(r.status for r in alert_rows(ws.store.con))
+    assert len(down.dead) == 1 and len(down.deferred) == 2 and sleeps.waits == [2.0]
+    assert statuses == ["dead", "pending", "pending"] and tried == 2
+    assert sorted(later.recovered) == sorted(down.deferred) and after == ["dead", "sent", "sent"]

@@ -107,7 +107,7 @@ class CampaignHit:
     expected: float
 
 
-def _test(data: WaveData, stream: EntityStream, bucket: int, base: Baseline) -> CampaignHit | None:
+def hit_at(data: WaveData, stream: EntityStream, bucket: int, base: Baseline) -> CampaignHit | None:
     cfg = data.config
     ctx = context_posts(data, stream, bucket)
     conc = concentration(ctx, cfg.cap)
@@ -147,7 +147,7 @@ def campaign_signals(data: WaveData, *, top: int = 5) -> list[Signal]:
     """The campaign signals of data already read (``wave.load``)."""
     out: list[Signal] = []
     for stream in data.streams.values():
-        found = episodes(data, stream, partial(_test, data, stream))
+        found = episodes(data, stream, partial(hit_at, data, stream))
         out.extend(_signal(data, ep, top) for ep in found)
     return sorted(out, key=lambda s: (s.first_seen, s.id))
 

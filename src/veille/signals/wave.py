@@ -202,47 +202,68 @@ class Baseline:
         return float(rate * self.profile[hours].sum())
 
 
-def load(ws: Workspace, start: datetime, end: datetime, config: WaveConfig,
-         now: datetime | None = None) -> WaveData:  # fmt: skip
-    """Read what the closed buckets of ``[start, end)`` need (see the module's doc)."""
-    cfg = config
+def span(cfg: WaveConfig, start: datetime, end: datetime,
+         now: datetime | None = None) -> tuple[int, int, int, int]:  # fmt: skip
+    """The buckets of a pass: the first read (baseline and context before the lookback),
+    the first stepped, the first and the last closed bucket of ``[start, min(end, now))``."""
     until = min(_utc(end), _utc(now) if now else utcnow())
     last = math.floor(until.timestamp() / cfg.bucket_seconds) - 1
     first = math.ceil(_utc(start).timestamp() / cfg.bucket_seconds)
     scan = first - cfg.buckets(cfg.lookback_hours)
+    origin = scan - cfg.buckets(cfg.context_hours) - cfg.buckets(cfg.baseline_days * 24)
+    return origin, scan, first, last
+
+
+def load(ws: Workspace, start: datetime, end: datetime, config: WaveConfig,
+         now: datetime | None = None) -> WaveData:  # fmt: skip
+    """Read what the closed buckets of ``[start, end)`` need (see the module's doc)."""
+    cfg = config
+    origin, scan, first, last = span(cfg, start, end, now)
     context = cfg.buckets(cfg.context_hours)
-    origin = scan - context - cfg.buckets(cfg.baseline_days * 24)
     engine = DuckDBEngine(ws.store.con)
     register_entities(engine, ws.config)
     size = max(0, last - origin + 1)
+    began = history_start(engine, cfg.bucket_start(origin)) if size else None
+    rows: list[dict[str, Any]] = []
+    if size:
+        rows = wave_posts(engine, cfg.bucket_start(origin), cfg.bucket_start(last + 1),
+                          cfg.bucket_start(scan - context)).to_pylist()  # fmt: skip
+    names = {f"leader:{x.id}": x.name for x in ws.config.leaders}
+    names.update({f"organisation:{x.id}": x.name for x in ws.config.organisations})
+    return from_rows(rows, cfg, engine, names, origin=origin, scan=scan, first=first,
+                     last=last, began=began)  # fmt: skip
+
+
+def from_rows(rows: Iterable[dict[str, Any]], cfg: WaveConfig, engine: Engine,
+              names: dict[str, str], *, origin: int, scan: int, first: int, last: int,
+              began: datetime | None) -> WaveData:  # fmt: skip
+    """The data of a pass from ``wave_posts`` rows (``load`` reads them; tests make them).
+    Rows outside ``origin..last`` are left out."""
+    size = max(0, last - origin + 1)
     totals = np.zeros(size)
     hours = ((np.arange(origin, origin + size) * cfg.bucket_minutes) // 60) % 24
+    grouped: dict[str, list[WavePost]] = {}
+    for row in rows:
+        created = _utc(row["created_at"])
+        bucket = cfg.bucket_of(created)
+        if not origin <= bucket <= last:
+            continue
+        grouped.setdefault(f"{row['kind']}:{row['entity_id']}", []).append(
+            WavePost(row["uri"], row["network"], row["author_id"], created, bucket,
+                     row["sentiment"], row["text"], _maybe_utc(row["account_created"]),
+                     _maybe_utc(row["account_first_seen"]))
+        )  # fmt: skip
     streams: dict[str, EntityStream] = {}
-    began = history_start(engine, cfg.bucket_start(origin)) if size else None
-    if size:
-        table = wave_posts(engine, cfg.bucket_start(origin), cfg.bucket_start(last + 1),
-                           cfg.bucket_start(scan - context))  # fmt: skip
-        grouped: dict[str, list[WavePost]] = {}
-        for row in table.to_pylist():
-            created = _utc(row["created_at"])
-            bucket = cfg.bucket_of(created)
-            grouped.setdefault(f"{row['kind']}:{row['entity_id']}", []).append(
-                WavePost(row["uri"], row["network"], row["author_id"], created, bucket,
-                         row["sentiment"], row["text"], _maybe_utc(row["account_created"]),
-                         _maybe_utc(row["account_first_seen"]))
-            )  # fmt: skip
-        names = {f"leader:{x.id}": x.name for x in ws.config.leaders}
-        names.update({f"organisation:{x.id}": x.name for x in ws.config.organisations})
-        for key, posts in sorted(grouped.items()):
-            posts.sort(key=lambda p: (p.created_at, p.uri))
-            idx = np.array([p.bucket - origin for p in posts], dtype=np.int64)
-            counts = np.bincount(idx, minlength=size).astype(float)
-            negatives = np.bincount(idx, weights=[p.negative for p in posts], minlength=size)
-            labelled = np.bincount(idx, weights=[p.labelled for p in posts], minlength=size)
-            totals += counts
-            kind, entity_id = key.split(":", 1)
-            streams[key] = EntityStream(key, kind, entity_id, names.get(key, entity_id), posts,
-                                        counts, negatives, labelled)  # fmt: skip
+    for key, posts in sorted(grouped.items()):
+        posts.sort(key=lambda p: (p.created_at, p.uri))
+        idx = np.array([p.bucket - origin for p in posts], dtype=np.int64)
+        counts = np.bincount(idx, minlength=size).astype(float)
+        negatives = np.bincount(idx, weights=[p.negative for p in posts], minlength=size)
+        labelled = np.bincount(idx, weights=[p.labelled for p in posts], minlength=size)
+        totals += counts
+        kind, entity_id = key.split(":", 1)
+        streams[key] = EntityStream(key, kind, entity_id, names.get(key, entity_id), posts,
+                                    counts, negatives, labelled)  # fmt: skip
     began_bucket = cfg.bucket_of(began) if began else None
     return WaveData(cfg, engine, origin, scan, first, last, began_bucket, began, totals, hours,
                     streams)  # fmt: skip
