@@ -27,6 +27,20 @@ class ConfigError(VeilleError):
 
 
 class WorkspaceBusy(VeilleError):
-    """Another process owns the workspace."""
+    """Another process owns the workspace. ``root`` is the workspace and ``owner`` what its
+    lock file says of the owner (pid, command, since, and the address of the service that
+    answers other commands' reads, when it runs one)."""
 
     exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        root: object = None,
+        owner: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.root = root
+        self.owner = owner or {}

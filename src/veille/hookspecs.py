@@ -12,6 +12,7 @@ import pluggy
 if TYPE_CHECKING:
     import typer
 
+    from veille.alerts.base import AlertSink
     from veille.analytics.registry import Metric
     from veille.pipeline.base import Stage
     from veille.sources.base import Connector
@@ -40,3 +41,9 @@ class VeilleSpec:
     @hookspec
     def veille_metrics(self) -> list[Metric]:  # type: ignore[empty-body]
         """Return analytics metrics (``veille.analytics.registry.Metric``) to register."""
+
+    @hookspec
+    def veille_alert_sinks(self) -> list[type[AlertSink]]:  # type: ignore[empty-body]
+        """Return alert sink classes (``veille.alerts.base.AlertSink``) to register; each
+        has a ``type`` (the ``type = "..."`` of ``[alerts.sinks.NAME]``) and a ``Settings``
+        model for the rest of that table."""

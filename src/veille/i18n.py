@@ -25,6 +25,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "l'espace {root} est utilisé par le processus {pid} (`{command}`, depuis {since})",
         "the workspace {root} is in use by process {pid} (`{command}`, since {since})",
     ),
+    "ws.waiting": (
+        "l'espace est utilisé par le processus {pid} (`{command}`) : en attente qu'il le "
+        "libère (Ctrl-C pour abandonner)...",
+        "the workspace is in use by process {pid} (`{command}`): waiting for it to let go "
+        "(Ctrl-C to give up)...",
+    ),
+    "ws.busy.not_sent": (
+        "Les commandes de lecture sont exécutées par ce processus, mais `veille {command}` "
+        "doit posséder l'espace : arrêtez-le d'abord, ou lancez la commande dans un terminal "
+        "pour attendre qu'il le libère.",
+        "Reading commands are run by that process, but `veille {command}` must own the "
+        "workspace: stop it first, or run the command in a terminal to wait for it.",
+    ),
     "ws.busy.hint": (
         "Attendez qu'il termine ou arrêtez-le : un seul processus possède un espace.",
         "Wait for it to finish or stop it; one process owns a workspace at a time.",

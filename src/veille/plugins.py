@@ -15,6 +15,7 @@ from veille.hookspecs import PROJECT, VeilleSpec, hookimpl, hookspec
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from veille.alerts.base import AlertSink
     from veille.pipeline.base import Stage
     from veille.sources.base import Connector
     from veille.workspace.config import VeilleConfig
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN_PLUGINS",
     "VeilleSpec",
+    "alert_sinks",
     "connector",
     "connectors",
     "hookimpl",
@@ -39,6 +41,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "veille.pipeline.builtin",
     "veille.cli.builtin",
     "veille.analytics.builtin",
+    "veille.alerts.builtin",
 )
 
 
@@ -86,6 +89,15 @@ def stages(config: VeilleConfig) -> list[Stage]:
     found: list[Stage] = []
     for group in reversed(manager().hook.veille_stages(config=config)):
         found.extend(group)
+    return found
+
+
+def alert_sinks() -> dict[str, type[AlertSink]]:
+    """All registered alert sink classes by ``type`` (a later plugin's wins)."""
+    found: dict[str, type[AlertSink]] = {}
+    for group in reversed(manager().hook.veille_alert_sinks()):
+        for cls in group:
+            found[cls.type] = cls
     return found
 
 

@@ -89,6 +89,8 @@ def test_author_features_at_posting_time_and_unknowns() -> None:
     # a class the enrichment already found is taken as given
     given = post("x", bio="Journaliste", stakeholder="customer")
     assert evidence_features([given]).column("news_profile")[0] == 0.0
+    own = post("x", stakeholder="self")  # a registry account speaks first-hand
+    assert evidence_features([own]).column("official")[0] == 1.0
 
 
 def _model() -> RumourModel:
@@ -273,6 +275,19 @@ def test_a_story_of_simulated_rumour_posts_is_a_rumour_and_a_launch_is_not() -> 
     assert story(texts.RUMOUR["fr"]) and story(texts.RUMOUR["en"])
     for ordinary in (texts.LAUNCH, texts.BAD_BUZZ, texts.CONFERENCE, texts.JOURNALIST):
         assert not story(ordinary["fr"]) and not story(ordinary["en"])
+
+
+def test_an_organisation_recruiting_through_its_own_accounts_is_no_rumour() -> None:
+    """The demo's one false alarm before registry accounts counted as official: figures and
+    no link look like a claim, but the organisation's own people say it first-hand."""
+    text = "Chez Banque Armorique, nous recrutons 200 personnes. Rejoignez-nous !"
+    posts = [
+        PostEvidence(
+            text, AuthorProfile(author_id=str(i), stakeholder=cls), T0 + timedelta(hours=i)
+        )
+        for i, cls in enumerate(["self"] * 8)
+    ]
+    assert not score_story(posts, score_posts(posts)).is_rumour
 
 
 def test_story_rumour_reads_rows_named_like_the_store() -> None:

@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from veille import __version__
-from veille.errors import VeilleError
+from veille.errors import VeilleError, WorkspaceBusy
 from veille.i18n import t
 from veille.plugins import register_commands
 from veille.store.writer import store_error
+from veille.workspace.workspace import set_owner_service
 
 app = typer.Typer(
     name="veille",
@@ -46,25 +47,41 @@ def root(
 register_commands(app)
 
 
-def main() -> None:
+def run_cli(argv: list[str], *, delegate: bool = True) -> int:
+    """Run the command line ``argv`` (without the program name) and return its exit code,
+    printing errors as users see them. A command that finds its workspace owned by another
+    process is run by that process when it can be (``veille.cli.owner``), when ``delegate``
+    is true."""
+    from veille.cli import owner
+
+    if delegate:
+        owner.keep_stdin(argv)
     try:
-        app()
+        app(args=argv, prog_name="veille")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except WorkspaceBusy as exc:
+        if delegate:
+            code = owner.ask_owner(exc, argv)
+            if code is not None:
+                return code
+            if owner.interactive():
+                owner.wait_for(exc)
+                return run_cli(argv, delegate=False)
+            if exc.owner.get("service") and argv:
+                exc.hint = t("ws.busy.not_sent", command=argv[0])
+        return _error(exc)
     except VeilleError as exc:
-        err.print(f"[bold red]veille:[/] {escape(exc.message)}", highlight=False)
-        if exc.hint:
-            err.print(f"  {escape(exc.hint)}", highlight=False)
-        sys.exit(exc.exit_code)
+        return _error(exc)
     except KeyboardInterrupt:
         err.print(t("cli.interrupted"))
-        sys.exit(130)
+        return 130
     except Exception as exc:  # a bug: one clear line, the traceback on request
         if os.environ.get("VEILLE_DEBUG"):
             raise
         known = store_error(exc)  # a full disk, wherever it was met: the cause, what to do
         if isinstance(known, VeilleError):
-            err.print(f"[bold red]veille:[/] {escape(known.message)}", highlight=False)
-            err.print(f"  {escape(known.hint or '')}", highlight=False)
-            sys.exit(known.exit_code)
+            return _error(known)
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = t("cli.unexpected", error=f"{type(exc).__name__}: {exc}")
         err.print(f"[bold red]veille:[/] {escape(message)}", highlight=False)
@@ -72,4 +89,21 @@ def main() -> None:
             f"  {escape(t('cli.unexpected.hint', file=where.filename, line=where.lineno))}",
             highlight=False,
         )
-        sys.exit(1)
+        return 1
+    return 0
+
+
+def _error(exc: VeilleError) -> int:
+    err.print(f"[bold red]veille:[/] {escape(exc.message)}", highlight=False)
+    if exc.hint:
+        err.print(f"  {escape(exc.hint)}", highlight=False)
+    return exc.exit_code
+
+
+def main() -> None:
+    """The ``veille`` program. While it owns a workspace it answers the commands of other
+    processes that find it busy (``veille.cli.owner``)."""
+    from veille.cli.owner import start_service
+
+    set_owner_service(lambda ws: start_service(ws, lambda argv: run_cli(argv, delegate=False)))
+    sys.exit(run_cli(sys.argv[1:]))

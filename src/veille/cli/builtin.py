@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "veille.cli.report_cmd",
     "veille.cli.signals_cmd",
     "veille.cli.eval_cmd",
+    "veille.cli.alerts_cmd",
 )
 
 

@@ -96,5 +96,15 @@ def progress_bar(enabled: bool = True, total: bool = False) -> Iterator[Progress
     if total:
         columns += [BarColumn(), MofNCompleteColumn()]
     columns += [TextColumn("{task.fields[detail]}"), TimeElapsedColumn()]
-    with Progress(*columns, console=err, disable=not enabled, transient=False) as progress:
+    # sys.stdout and sys.stderr stay what they are: a process that owns a workspace routes
+    # what the commands it runs for others print (veille.cli.owner), which a Live display
+    # that swapped the streams would take for its own
+    with Progress(
+        *columns,
+        console=err,
+        disable=not enabled,
+        transient=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    ) as progress:
         yield progress

@@ -41,9 +41,12 @@ EXIT_CODES = (
     "- `1`: an error (a network that failed for good, a damaged store...), said in one line.",
     "- `2`: bad usage or input: an unknown option, source or id, a `veille.toml` error (with",
     "  its line), a query syntax error, or a write command on a read-only workspace.",
-    "- `3`: the workspace is owned by another process (`veille run`, `listen`, an import):",
-    "  the message names it (pid, command, since). Read commands on a read-only copy take",
-    "  no exclusive lock.",
+    "- `3`: the workspace is owned by another process (`veille run`, `listen`, `serve`, an",
+    "  import) and the command must own it itself (`import`, `collect`, `listen`, `run`,",
+    "  `serve`, `rebuild`, `forget`, `demo`, `init`): the message names the owner (pid,",
+    "  command, since). In a terminal the command waits for the owner instead, saying so.",
+    "  Every other command is run by the owner and exits with its own code.",
+    "- `141`: the reader of a command run by the owner went away (`| head`).",
 )
 
 

@@ -24,6 +24,7 @@ from rich.progress import Progress
 
 from veille.pipeline.base import ENRICHMENT_SCHEMA, INPUT_SCHEMA, Stage
 from veille.plugins import stages as registered_stages
+from veille.store.read import pending_enrichment, pending_enrichment_count
 from veille.store.writes import EnrichJob, Enrichment
 
 if TYPE_CHECKING:
@@ -31,16 +32,6 @@ if TYPE_CHECKING:
 
 #: The stage whose label column lists watch ids; its rows also go to ``matches``.
 WATCH_COLUMN = "watch_ids"
-
-_INPUT_SQL = """
-SELECT p.uri, p.network, p.author_id, p.text, p.lang, a.handle, a.display_name, a.bio, a.url,
-       p.mentions, p.hashtags, p.urls,
-       EXISTS (SELECT 1 FROM enriched x WHERE x.uri = p.uri) AS seen_before
-FROM posts p
-LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id
-WHERE p.text IS NOT NULL AND p.deleted_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM enriched e WHERE e.uri = p.uri AND e.pipeline = $pipeline)
-"""
 
 
 def pipeline_key(stages: Sequence[Stage]) -> str:
@@ -199,15 +190,12 @@ def enrich_pending(
     done = 0
     pending: Future[int] | None = None
     try:
-        params = {"pipeline": pipeline}
-        total = int(
-            reader_con.execute(f"SELECT count(*) FROM ({_INPUT_SQL})", params).fetchall()[0][0]
-        )
+        total = pending_enrichment_count(reader_con, pipeline)
         if total == 0:
             return 0
         task = progress.add_task("enrich", total=total, detail="") if progress else None
         # read every pending post first: the writer's commits must not move under the scan
-        reader = reader_con.sql(_INPUT_SQL, params=params).to_arrow_reader(batch_size)
+        reader = pending_enrichment(reader_con, pipeline, batch_size)
         for raw in reader:
             batch = pa.RecordBatch.from_arrays(
                 [

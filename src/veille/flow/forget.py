@@ -16,7 +16,7 @@ from veille.errors import UsageError
 from veille.flow.erase import redact_raw_log
 from veille.i18n import register, t
 from veille.model import NETWORKS, Tombstone, account_key, utcnow
-from veille.store.read import accounts_named, posts_with_text
+from veille.store.read import account_known, account_names, accounts_named, posts_with_text
 from veille.workspace import Workspace
 
 register(
@@ -70,20 +70,12 @@ def resolve_account(ws: Workspace, spec: str) -> tuple[str, str]:
 
 
 def _known(ws: Workspace, network: str, account_id: str) -> bool:
-    return bool(
-        ws.store.scalar(
-            "SELECT (SELECT count(*) FROM accounts WHERE network = ? AND account_id = ?)"
-            " + (SELECT count(*) FROM posts WHERE network = ? AND author_id = ?)",
-            [network, account_id, network, account_id],
-        )
-    )
+    return account_known(ws.store, network, account_id)
 
 
 def _closest(ws: Workspace, spec: str) -> str | None:
-    rows = ws.store.con.execute(
-        "SELECT network || ':' || account_id, handle FROM accounts"
-    ).fetchall()
-    names = [str(r[0]) for r in rows] + [str(r[1]) for r in rows if r[1]]
+    rows = account_names(ws.store)
+    names = [r[0] for r in rows] + [r[1] for r in rows if r[1]]
     close = difflib.get_close_matches(spec, names, n=3, cutoff=0.6)
     return t("forget.closest", names=", ".join(close)) if close else None
 

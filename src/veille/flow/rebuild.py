@@ -6,6 +6,11 @@ What the raw log cannot give back is carried over: tombstones (applied while rep
 a rebuild never brings deleted content back), the purged rows of deleted posts and
 forgotten accounts (so aggregates such as counts per day survive, as before the rebuild),
 cursors, source state, imports, audit, alerts.
+
+The signals and the detector state are not carried over: once the rebuilt store is
+enriched, ``rederive_signals`` runs the detection again over the whole history, and the
+signals come back with the same ids (an id is the kind, the term and the first bucket), so
+the alerts already sent are not sent again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from veille.flow.retention import apply_retention
 from veille.plugins import connectors
 from veille.sources.base import Connector, RawItem
 from veille.store import Store, WriteResult
+from veille.store.read import kept_on_rebuild, post_count
 from veille.store.schema import KEPT_ON_REBUILD
 from veille.store.writes import CopyRowsJob
 from veille.workspace import Workspace
@@ -54,8 +60,8 @@ def rebuild(
     new = Store(new_path)
     try:
         writer = new.writer  # the new store's one writer
-        for table, query in KEPT_ON_REBUILD.items():
-            writer.run(CopyRowsJob(table, ws.store.con.sql(query).to_arrow_table()))
+        for table in KEPT_ON_REBUILD:
+            writer.run(CopyRowsJob(table, kept_on_rebuild(ws.store, table)))
         batch: list[RawItem] = []
         source: type[Connector] | None = None
         pending: deque[Future[WriteResult]] = deque()
@@ -89,8 +95,8 @@ def rebuild(
         writer.flush()
         while pending:
             pending.popleft().result()
-        new.con.execute("CHECKPOINT")
-        summary.posts = int(new.con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
+        new.checkpoint()
+        summary.posts = post_count(new)
     finally:
         new.close()
     ws.store.close()
@@ -101,3 +107,11 @@ def rebuild(
         "rebuild", str(old_path), f"{summary.items} raw items replayed, {summary.rejected} rejected"
     )
     return summary
+
+
+def rederive_signals(ws: Workspace) -> int:
+    """The signals of the rebuilt (and enriched) store, re-derived over its history: the
+    number of signals found. Alerts are not dispatched again."""
+    from veille.signals.detect import detect
+
+    return len(detect(ws, rescan=True, dispatch=False).signals)

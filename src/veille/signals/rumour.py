@@ -16,7 +16,8 @@ the features of :data:`FEATURES`, computed for a whole batch at once (numpy and 
 - from the author: log followers, log following, log posts, log account age in days at
   posting time, ``verified``, ``news_profile`` (the stakeholder class ``journalist``),
   ``news_account`` (a handle or display name that reads like a news outlet's: "SkyNewsBreak"),
-  ``official`` (class ``public_sector``), ``profile_url``.
+  ``official`` (class ``public_sector``, or ``self``: an account of the registry, a tracked
+  leader's or organisation's own, which speaks first-hand), ``profile_url``.
 
 The score is a logistic regression over the standardised features, ``score = sigmoid(b +
 sum_j w_j (x_j - mean_j) / scale_j)``; a feature that is unknown (a network without
@@ -122,7 +123,8 @@ MAX_REASONS = 3
 MIN_CONTRIBUTION = 0.1  # |w z| below this is not worth a sentence
 STORY_WEIGHTS: dict[str, float] = {"likely": 0.6, "cues": 0.2, "uncredited": 0.1, "growth": 0.1}
 _NEWS_CLASSES = frozenset({"journalist"})
-_OFFICIAL_CLASSES = frozenset({"public_sector"})
+#: ``self`` needs the workspace's registry, so it never occurs in the PHEME training data
+_OFFICIAL_CLASSES = frozenset({"public_sector", "self"})
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import pyarrow as pa
 
 from veille.jsonable import to_jsonable
 
@@ -142,3 +143,59 @@ def tombstone_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         (str(k), str(kind))
         for k, kind in con.execute("SELECT key, kind FROM tombstones").fetchall()
     ]
+
+
+# --- enrichment, rebuild and forget look-ups (the flows hold no SQL) -----------------------
+
+#: The posts that lack the enrichments of the current pipeline (the set of stage versions),
+#: with what the stages read of their authors.
+_PENDING_ENRICHMENT = """
+SELECT p.uri, p.network, p.author_id, p.text, p.lang, a.handle, a.display_name, a.bio, a.url,
+       p.mentions, p.hashtags, p.urls,
+       EXISTS (SELECT 1 FROM enriched x WHERE x.uri = p.uri) AS seen_before
+FROM posts p
+LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id
+WHERE p.text IS NOT NULL AND p.deleted_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM enriched e WHERE e.uri = p.uri AND e.pipeline = $pipeline)
+"""
+
+
+def pending_enrichment_count(con: duckdb.DuckDBPyConnection, pipeline: str) -> int:
+    sql = f"SELECT count(*) FROM ({_PENDING_ENRICHMENT})"
+    return int(con.execute(sql, {"pipeline": pipeline}).fetchall()[0][0])
+
+
+def pending_enrichment(
+    con: duckdb.DuckDBPyConnection, pipeline: str, batch_size: int
+) -> pa.RecordBatchReader:
+    """The pending posts in Arrow batches, read on ``con`` (a cursor of its own: the
+    writer's commits must not move under the scan)."""
+    return con.sql(_PENDING_ENRICHMENT, params={"pipeline": pipeline}).to_arrow_reader(batch_size)
+
+
+def kept_on_rebuild(store: Store, table: str) -> pa.Table:
+    """The rows of ``table`` that a rebuild keeps (``schema.KEPT_ON_REBUILD``)."""
+    from veille.store.schema import KEPT_ON_REBUILD
+
+    return store.con.sql(KEPT_ON_REBUILD[table]).to_arrow_table()
+
+
+def post_count(store: Store) -> int:
+    return int(store.scalar("SELECT count(*) FROM posts") or 0)
+
+
+def account_known(store: Store, network: str, account_id: str) -> bool:
+    """Whether the store has a profile or a post of the account."""
+    return bool(
+        store.scalar(
+            "SELECT (SELECT count(*) FROM accounts WHERE network = ? AND account_id = ?)"
+            " + (SELECT count(*) FROM posts WHERE network = ? AND author_id = ?)",
+            [network, account_id, network, account_id],
+        )
+    )
+
+
+def account_names(store: Store) -> list[tuple[str, str | None]]:
+    """``network:account_id`` and handle of every stored account (for suggestions)."""
+    rows = store.con.execute("SELECT network || ':' || account_id, handle FROM accounts").fetchall()
+    return [(str(r[0]), None if r[1] is None else str(r[1])) for r in rows]

@@ -126,7 +126,32 @@ V5_SIGNALS = [
         updated_at TIMESTAMPTZ NOT NULL)""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2_WEB_AUTH, V3_DATED_BY, V4_RAW_INDEX, V5_SIGNALS]
+#: The alerts' delivery log (``veille.alerts``, ``store/alerts.py``): ``id`` is the
+#: idempotency key of one alert (episode, sink, escalation level); a row is written
+#: ``pending`` before the send and marked ``sent`` or ``dead`` after, so a crash in between
+#: leaves a row that the next pass sends again with the same key. ``sent_at`` stays empty
+#: until the alert is delivered; ``payload`` holds the alert as JSON, to send it again.
+V6_ALERTS = [
+    "ALTER TABLE alerts_sent ALTER COLUMN sent_at DROP NOT NULL",
+    "ALTER TABLE alerts_sent ADD COLUMN episode VARCHAR",
+    "ALTER TABLE alerts_sent ADD COLUMN rule VARCHAR",
+    "ALTER TABLE alerts_sent ADD COLUMN level INTEGER",
+    "ALTER TABLE alerts_sent ADD COLUMN kind VARCHAR",
+    "ALTER TABLE alerts_sent ADD COLUMN score DOUBLE",
+    "ALTER TABLE alerts_sent ADD COLUMN authors BIGINT",
+    "ALTER TABLE alerts_sent ADD COLUMN attempts INTEGER",
+    "ALTER TABLE alerts_sent ADD COLUMN created_at TIMESTAMPTZ",
+    "ALTER TABLE alerts_sent ADD COLUMN payload VARCHAR",
+]
+
+MIGRATIONS: list[list[str]] = [
+    V1,
+    V2_WEB_AUTH,
+    V3_DATED_BY,
+    V4_RAW_INDEX,
+    V5_SIGNALS,
+    V6_ALERTS,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: the content keys that the raw log still holds (its index: ``raw_keys``)

@@ -250,6 +250,18 @@ class Store:
             con = self._local.con = self.new_cursor()
         return con
 
+    def release_cursor(self) -> None:
+        """Close the calling thread's connection (a thread that served one request and
+        ends must not leave its connection open until the store closes)."""
+        con: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
+        if con is None or threading.get_ident() == self._owner:
+            return
+        self._local.con = None
+        with self._cursors_lock:
+            if con in self._cursors:
+                self._cursors.remove(con)
+        con.close()
+
     def new_cursor(self) -> duckdb.DuckDBPyConnection:
         """A new connection to the same database (closed with the store)."""
         con = self._root.cursor()
@@ -618,6 +630,10 @@ class Store:
                 or 0
             )
         return out
+
+    def checkpoint(self) -> None:
+        """Write the WAL into the database file (before the file is moved or copied)."""
+        self.con.execute("CHECKPOINT")
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.con.execute(sql, list(params)).fetchall()

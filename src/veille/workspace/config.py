@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from veille.errors import ConfigError
 from veille.model import EXTENSIBLE_STAKEHOLDER_CLASSES, NETWORKS
+from veille.workspace.alerts_config import AlertsSection, alert_references
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -55,6 +56,8 @@ class WorkspaceSection(_Model):
     language: Literal["fr", "en"] = "fr"
     timezone: str = "Europe/Paris"
     retention_days: int = Field(default=0, ge=0)
+    #: where the dashboard is reachable (``https://veille.example.org``): alerts link to it
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
 
     @field_validator("timezone")
     @classmethod
@@ -336,10 +339,10 @@ class SignalsSection(_Model):
     #: scored over the trailing window; 1 = the bucket alone)
     windows: list[int] = [1, 4, 16]
     #: -log10 of the Poisson tail that starts a burst, and that keeps it going
-    threshold: float = Field(default=4.0, gt=0, le=100)
+    threshold: float = Field(default=3.5, gt=0, le=100)
     threshold_off: float = Field(default=2.0, gt=0, le=100)
     #: distinct authors a burst needs at least
-    min_authors: int = Field(default=5, ge=1, le=100_000)
+    min_authors: int = Field(default=4, ge=1, le=100_000)
     #: the least baseline, in distinct authors per window
     floor: float = Field(default=0.5, gt=0, le=10_000)
     #: EWMA smoothing per bucket
@@ -357,8 +360,9 @@ class SignalsSection(_Model):
     #: posts a story needs at least, and distinct authors
     story_min_posts: int = Field(default=5, ge=1)
     story_min_authors: int = Field(default=4, ge=1)
-    #: a story whose rumour score reaches this is also reported as a rumour
-    rumour_threshold: float = Field(default=0.5, ge=0, le=1)
+    #: a story whose rumour score reaches this is also reported as a rumour (unset: the
+    #: rumour score's own threshold, ``veille.signals.rumour.STORY_RUMOUR_THRESHOLD``)
+    rumour_threshold: float | None = Field(default=None, ge=0, le=1)
     #: the news feeds (web account ids, i.e. feed URLs) that the information lead time is
     #: measured against; unset: the web feeds of the organisations of kind "media"
     reference_feeds: list[str] | None = None
@@ -420,6 +424,7 @@ class VeilleConfig(_Model):
     #: ``[sources.<section>]`` tables as written: each is validated by the settings model
     #: of the connectors that read it (``source_settings``), found through the plugins.
     sources: dict[str, dict[str, Any]] = {}
+    alerts: AlertsSection = AlertsSection()
 
     _path: Path = PrivateAttr(default=Path("veille.toml"))
     _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
@@ -562,7 +567,35 @@ def parse_config(
         )
     if sections is not None:
         _check_sources(config, sections)
+    _check_alert_sinks(config)
     return config
+
+
+def _check_alert_sinks(config: VeilleConfig) -> None:
+    """Each ``[alerts.sinks.NAME]`` validated by the settings model of its ``type`` (the
+    sink classes registered through the plugins)."""
+    if not config.alerts.sinks:
+        return
+    from veille.plugins import alert_sinks
+
+    types = alert_sinks()
+    problems: list[str] = []
+    for name, table in config.alerts.sinks.items():
+        where: tuple[str | int, ...] = ("alerts", "sinks", name)
+        cls = types.get(str(table.get("type")))
+        if cls is None:
+            line = _line_of((*where, "type"), config._lines)
+            problems.append(
+                f"{config._path}:{line or '?'}: {_dotted((*where, 'type'))}: unknown sink type "
+                f"{table.get('type')!r} (known: {', '.join(sorted(types)) or 'none'})"
+            )
+            continue
+        try:
+            cls.Settings.model_validate({k: v for k, v in table.items() if k != "type"})
+        except ValidationError as exc:
+            problems.extend(_problems(exc, config._path, config._lines, where))
+    if problems:
+        raise ConfigError("\n".join(problems), hint="Fix the file, then run the command again.")
 
 
 def _check_sources(config: VeilleConfig, sections: Mapping[str, Sequence[type[BaseModel]]]) -> None:
@@ -630,6 +663,9 @@ def _cross_check(config: VeilleConfig) -> list[tuple[tuple[str | int, ...], str]
                     f"unknown organisation {objective.organisation!r}",
                 )
             )
+    problems.extend(
+        alert_references(config.alerts, [w.id for w in config.watches], sorted(leader_ids), org_ids)
+    )
     return problems
 
 

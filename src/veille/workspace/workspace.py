@@ -20,6 +20,9 @@ import fcntl
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -54,6 +57,34 @@ def init_workspace(root: Path, config_text: str | None = None, *, force: bool = 
     return config
 
 
+#: Started by the owning process when it opens a workspace for writing, stopped when it
+#: closes it: the service that answers other commands' reads (``veille.cli.owner``). The
+#: CLI entry point sets it; a library user opening a workspace runs no service.
+OwnerService = Callable[["Workspace"], Callable[[], None]]
+_owner_service: OwnerService | None = None
+#: The workspaces this process owns, by root, that its service lends to the commands it
+#: runs for other processes (``borrowing``).
+_lent: dict[Path, Workspace] = {}
+_borrowing: ContextVar[Path | None] = ContextVar("veille_borrowing", default=None)
+
+
+def set_owner_service(service: OwnerService | None) -> None:
+    global _owner_service
+    _owner_service = service
+
+
+@contextmanager
+def borrowing(root: Path) -> Iterator[None]:
+    """Inside the block, ``Workspace.open(root)`` returns the workspace this process owns
+    (its store, its one writer) instead of opening it again: how the owner runs a command
+    for another process. Closing the borrowed workspace leaves it open."""
+    token = _borrowing.set(root)
+    try:
+        yield
+    finally:
+        _borrowing.reset(token)
+
+
 class Workspace:
     """An open workspace. Use ``Workspace.open(path)`` as a context manager."""
 
@@ -73,6 +104,25 @@ class Workspace:
         ):
             # we hold the exclusive owner lock: whoever ran these imports is gone
             self.writer.run(MarkInterruptedJob())
+        self._stop_service: Callable[[], None] | None = None
+        if lock is not None and not read_only and _owner_service is not None:
+            _lent[root] = self
+            self._stop_service = _owner_service(self)
+
+    def advertise(self, service: dict[str, Any]) -> None:
+        """Add ``service`` (how to reach the owner service) to what the lock file says of
+        this owner, for the commands that find the workspace busy."""
+        if self._lock is None:
+            return
+        self._lock.seek(0)
+        owner = _read_owner(self._lock.read())
+        owner["service"] = service
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(json.dumps(owner))
+        self._lock.flush()
+        # the service's token is in there: only the owner's user may read it
+        os.chmod(self._lock.name, 0o600)
 
     @property
     def writer(self) -> Writer:
@@ -92,6 +142,9 @@ class Workspace:
         data = root / DATA_NAME
         if not data.exists():
             data.mkdir()
+        lent = _lent.get(root) if _borrowing.get() == root else None
+        if lent is not None:
+            return Borrowed(lent)
         lock = acquire_owner_lock(data / "owner.lock", read_only=read_only)
         try:
             return cls(root, config, lock, read_only)
@@ -101,9 +154,15 @@ class Workspace:
 
     def close(self) -> None:
         try:
-            self.store.close()
+            if self._stop_service is not None:
+                self._stop_service()
+                self._stop_service = None
         finally:
-            release_owner_lock(self._lock)
+            _lent.pop(self.root, None)
+            try:
+                self.store.close()
+            finally:
+                release_owner_lock(self._lock)
 
     def __enter__(self) -> Workspace:
         return self
@@ -112,6 +171,18 @@ class Workspace:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class Borrowed(Workspace):
+    """The owner's workspace as a command run for another process sees it: the same
+    config, store and writer; closing it only lets go of this thread's store cursor."""
+
+    def __init__(self, owner: Workspace) -> None:
+        self.__dict__.update(owner.__dict__)
+        self._stop_service = None
+
+    def close(self) -> None:
+        self.store.release_cursor()
 
 
 def writable(root: Path | str) -> bool:
@@ -178,6 +249,8 @@ def _busy(path: Path, owner: dict[str, Any]) -> WorkspaceBusy:
     return WorkspaceBusy(
         t("ws.busy", root=path.parent.parent, pid=pid, command=command, since=since),
         hint=t("ws.busy.hint"),
+        root=path.parent.parent,
+        owner=owner,
     )
 
 
