@@ -72,7 +72,7 @@ class FakeStream(Connector):
                 text=p["text"],
                 source=cls.id,
                 hashtags=["Forum26"],
-            )  # fmt: skip
+            )
         ]
 
 
@@ -128,7 +128,7 @@ def test_random_time_stamps_and_clock_jumps_never_crash_nor_storm(
             now + timedelta(minutes=m),
             text=f"#Rand {i}",
             hashtags=["Rand"],
-        )  # fmt: skip
+        )
         for i, m in enumerate(offsets)
     ]
     root = make(root, recs)
