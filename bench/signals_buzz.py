@@ -159,7 +159,9 @@ def incremental(ws: Workspace, truth: dict[str, Any], step_hours: int) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--demo", type=Path, default=Path("/tmp/demo"))
-    parser.add_argument("--step", type=int, default=6, help="hours between incremental passes (0: none)")
+    parser.add_argument(
+        "--step", type=int, default=6, help="hours between incremental passes (0: none)"
+    )
     args = parser.parse_args()
     if not (args.demo / "veille.toml").exists():
         from veille.cli.demo_cmd import build_demo
