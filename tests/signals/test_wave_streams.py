@@ -135,3 +135,21 @@ def test_the_wave_on_its_own(empty_ws: Workspace, authors: int, kind: str) -> No
     data = _data(empty_ws, rows, T0 + timedelta(days=8), T0 + timedelta(days=9))
     found = buzz.bad_buzz_signals(data) + campaign.campaign_signals(data)
     assert [s.kind for s in found] == [kind]
+
+
+def test_a_campaign_that_starts_like_a_bad_buzz_is_not_one(empty_ws: Workspace) -> None:
+    rows = [_row(i, "organisation:acme", 900 + i, T0 + timedelta(days=i % 8, hours=12), "neutral")
+            for i in range(16)]  # fmt: skip
+    wave = T0 + timedelta(days=8, hours=9)
+    # 8 accounts post once each in the first 10 minutes (a bad buzz by the window test)...
+    rows += [_row(1000 + i, "organisation:acme", 100 + i, wave + timedelta(minutes=i), "negative")
+             for i in range(8)]  # fmt: skip
+    early = _data(empty_ws, rows, T0 + timedelta(days=8), wave + timedelta(minutes=15))
+    assert [s.kind for s in buzz.bad_buzz_signals(early)] == ["bad_buzz"]
+    # ...then 4 more posts each over the next hours: the same accounts carry the wave
+    later = wave + timedelta(hours=2)
+    rows += [_row(2000 + i, "organisation:acme", 100 + i % 8,
+                  later + timedelta(minutes=4 * i), "negative") for i in range(32)]  # fmt: skip
+    late = _data(empty_ws, rows, T0 + timedelta(days=8), wave + timedelta(hours=6))
+    assert buzz.bad_buzz_signals(late) == []
+    assert [s.kind for s in campaign.campaign_signals(late)] == ["campaign"]

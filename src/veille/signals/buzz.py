@@ -15,6 +15,11 @@ buckets before: 1 h), with each author counting at most k = 3 posts (``wave.figu
   accounts (``wave.carried_by_few``): such a wave is a campaign (``campaign.py``), never a
   bad buzz.
 
+An episode whose negative posts, from its first one to 24 h after its last hit, turn out to
+be carried by a concentrated set of accounts is dropped (``superseded``): a campaign of many
+accounts that each post once in the first hour looks like a bad buzz at first; later passes
+report it as a campaign only.
+
 Hits of one entity with gaps of at most 12 h are one **episode**; its id is
 ``signal_id("bad_buzz", "organisation:ID", first bucket)``, so that passes over overlapping
 windows return the same id with growing figures (``lookback_hours``, 7 days, are stepped
@@ -149,8 +154,20 @@ def bad_buzz_signals(data: WaveData, *, top: int = 5) -> list[Signal]:
     out: list[Signal] = []
     for stream in data.streams.values():
         found = episodes(data, stream, partial(hit_at, data, stream))
-        out.extend(_signal(data, ep, top) for ep in found)
+        out.extend(_signal(data, ep, top) for ep in found if not superseded(data, ep))
     return sorted(out, key=lambda s: (s.first_seen, s.id))
+
+
+def superseded(data: WaveData, ep: Episode[BuzzHit]) -> bool:
+    """Whether the episode turned out to be carried by a concentrated set of accounts: its
+    negative posts from its first one to 24 h after its last hit (as far as the pass has
+    read) fall under the campaign rule. A campaign that starts with many accounts posting
+    once each looks like a bad buzz for its first hours; once its accounts exceed the cap,
+    later passes no longer report the bad buzz (the campaign detector reports it)."""
+    cfg = data.config
+    begin = cfg.bucket_of(ep.hits[0][1].first_negative)
+    stop = min(data.last, ep.last + cfg.buckets(cfg.context_hours))
+    return carried_by_few(concentration(ep.stream.between(begin, stop), cfg.cap), cfg)
 
 
 def _signal(data: WaveData, ep: Episode[BuzzHit], top: int) -> Signal:

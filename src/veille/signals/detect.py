@@ -235,7 +235,7 @@ class _Pass:
         self.dispatch = dispatch
         self.engine = DuckDBEngine(ws.store.con)
         self.weights = self.cfg.class_weights()
-        signal_sql.register_inputs(self.engine, self.weights, reference_accounts(ws))
+        signal_sql.register_inputs(self.engine, self.weights, reference_accounts(ws), ws.config)
         self.summary = PassSummary(rescan=rescan)
         self.episodes: dict[str, Episode] = {}
         self.touched: dict[int, set[str]] = {}
@@ -622,7 +622,9 @@ class _Pass:
             if fn is None:
                 continue
             try:
-                out += list(fn(self.ws, start, stop))
+                out += list(
+                    fn(self.ws, start, stop, bucket_minutes=self.cfg.bucket_minutes, now=self.now)
+                )
             except Exception:  # one detector's bug must not stop the others
                 log.exception("%s.%s failed", module, name)
         return out
@@ -733,3 +735,13 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
     except ImportError:
         return None
     return found if callable(found) else None
+
+
+def detect_quietly(ws: Workspace) -> PassSummary | None:
+    """The pass of the collection loop (``veille run``, ``veille listen``): a failure is
+    logged, never raised, so that collecting goes on."""
+    try:
+        return detect(ws)
+    except Exception:
+        log.exception("signals: the detection pass failed; collection goes on")
+        return None
