@@ -159,7 +159,9 @@ def incremental(ws: Workspace, truth: dict[str, Any], step_hours: int) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--demo", type=Path, default=Path("/tmp/demo"))
-    parser.add_argument("--step", type=int, default=6, help="hours between incremental passes")
+    parser.add_argument(
+        "--step", type=int, default=6, help="hours between incremental passes (0: none)"
+    )
     args = parser.parse_args()
     if not (args.demo / "veille.toml").exists():
         from veille.cli.demo_cmd import build_demo
@@ -181,7 +183,8 @@ def main() -> None:
              "score": round(s.score, 1)}
             for s in signals
         ]  # fmt: skip
-        result["incremental"] = incremental(ws, truth, args.step)
+        if args.step > 0:
+            result["incremental"] = incremental(ws, truth, args.step)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
