@@ -108,3 +108,13 @@ def test_public_url_must_be_a_url() -> None:
         parse_config(text, Path("veille.toml"))
     where = f"veille.toml:{line_of(text, 'public_url')}: workspace.public_url"
     assert where in caught.value.message
+
+
+def test_the_template_examples_parse_once_uncommented() -> None:
+    from veille.workspace.template import TEMPLATE
+
+    text = TEMPLATE.replace("# public_url", "public_url")
+    start = text.index("# [alerts.sinks.equipe]")
+    block = "\n".join(line.removeprefix("# ") for line in text[start:].splitlines())
+    config = parse_config(text[:start] + block, Path("veille.toml"))
+    assert config.alerts.rules[0].sinks == ["equipe"] and config.workspace.public_url

@@ -361,3 +361,128 @@ def test_a_planted_step_is_found(
     for b, n in enumerate(counts):
         starts += [h.bucket for h in det.step(b, {"t": int(n)} if n else {}) if h.new]
     assert any(600 <= s <= 602 for s in starts)
+
+
+# ------------------------------------------------------------------ against a plain reference
+
+
+def reference_hits(
+    stream: list[tuple[int, dict[str, int]]], cfg: BurstConfig
+) -> list[tuple[int, str, bool, float]]:
+    """The detector's rules written plainly from the whole history (every window summed from
+    the stored counts, every tail computed exactly, silence decayed bucket by bucket): what
+    the incremental detector, its closed forms and its shortcuts must reproduce."""
+    history: dict[str, dict[int, int]] = {}
+    ewma: dict[str, float] = {}
+    last: dict[str, int] = {}
+    start: dict[str, int | None] = {}
+    quiet: dict[str, int] = {}
+    out = []
+    previous = None
+    for bucket, authors in stream:
+        if previous is not None and bucket <= previous:
+            continue
+        for term, count in authors.items():
+            if count <= 0:
+                continue
+            base = ewma.get(term, 0.0)
+            for _ in range(bucket - last.get(term, bucket - 1) - 1):
+                base *= 1 - cfg.alpha
+            lam = max(cfg.floor, base)
+            past = history.setdefault(term, {})
+            best, begins = 0.0, False
+            for w in cfg.windows:
+                n = count + sum(past.get(bucket - k, 0) for k in range(1, w))
+                score = poisson_score(n, w * lam)
+                best = max(best, score)
+                if (
+                    score >= cfg.threshold
+                    and n >= cfg.min_authors
+                    and count > past.get(bucket - w, 0)
+                ):
+                    begins = True
+            if start.get(term) is None:
+                if begins:
+                    start[term], quiet[term] = bucket, 0
+                    out.append((bucket, term, True, best))
+            elif best >= cfg.threshold_off:
+                quiet[term] = 0
+                out.append((bucket, term, False, best))
+            else:
+                quiet[term] += 1
+            ewma[term] = (1 - cfg.alpha) * base + cfg.alpha * min(
+                count, lam + cfg.clip_sigmas * math.sqrt(lam)
+            )
+            last[term] = bucket
+            past[bucket] = count
+        for term, began in list(start.items()):
+            if began is None:
+                continue
+            if authors.get(term, 0) <= 0:
+                quiet[term] = max(quiet[term] + 1, bucket - last[term])
+            if quiet[term] >= cfg.cooldown:
+                start[term], quiet[term] = None, 0
+        previous = bucket
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.dictionaries(st.sampled_from("abcd"), st.integers(0, 40))),
+        max_size=80,
+    ),
+    st.sampled_from([(1,), (1, 4), (1, 2, 8)]),
+    st.sampled_from([0.02, 0.2]),
+)
+def test_the_detector_matches_the_plain_reference(
+    steps: list[tuple[int, dict[str, int]]], windows: tuple[int, ...], alpha: float
+) -> None:
+    cfg = BurstConfig(windows=windows, alpha=alpha, outage_hours=1e6)
+    stream, bucket = [], 0
+    for delta, authors in steps:
+        bucket += delta
+        stream.append((bucket, authors))
+    det = BurstDetector(cfg)
+    got = [(h.bucket, h.term, h.new, h.score) for b, a in stream for h in det.step(b, a)]
+    want = reference_hits(stream, cfg)
+    assert [g[:3] for g in got] == [w[:3] for w in want]
+    assert all(math.isclose(g[3], w[3], rel_tol=1e-9) for g, w in zip(got, want, strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 200), st.dictionaries(st.sampled_from("abc"), st.integers(0, 30))),
+        min_size=2,
+        max_size=60,
+    ),
+    st.integers(1, 59),
+    st.sampled_from([(1,), (1, 4)]),
+    st.booleans(),
+)
+def test_a_restart_from_the_saved_state_resumes_the_same_detection(
+    steps: list[tuple[int, dict[str, int]]], cut: int, windows: tuple[int, ...], seasonal: bool
+) -> None:
+    """The state is the terms' ``TermState`` rows and the last bucket: a detector rebuilt
+    from them (as the store keeps them) finds what an uninterrupted one finds."""
+    from dataclasses import asdict
+
+    cfg = BurstConfig(windows=windows, hour_of_week=seasonal)
+    stream, bucket = [], 0
+    for delta, authors in steps:
+        bucket += delta
+        stream.append((bucket, authors))
+    cut = min(cut, len(stream) - 1)
+    whole = BurstDetector(cfg)
+    first = BurstDetector(cfg)
+    for b, a in stream[:cut]:
+        whole.step(b, a)
+        first.step(b, a)
+    saved = {t: asdict(s) for t, s in first.terms.items()}
+    resumed = BurstDetector(
+        cfg, {t: TermState(**row) for t, row in saved.items()}, first.last_bucket
+    )
+    for b, a in stream[cut:]:
+        assert whole.step(b, a) == resumed.step(b, a)
+    assert whole.active().keys() == resumed.active().keys()

@@ -82,14 +82,15 @@ def test_distinct_authors_posts_and_weights_per_bucket_and_term(tmp_path: Path) 
     with Workspace.open(root) as ws:
         engine = DuckDBEngine(ws.store.con)
         weights = {"self": 2.0, "unknown": 1.0}
-        signal_sql.register_inputs(engine, weights, [])
+        signal_sql.register_inputs(engine, weights, [], ws.config)
         posts = signal_sql.posts_between(
             engine, BURST, BURST + timedelta(minutes=15), bucket_minutes=15
         )
         assert posts.num_rows == 9
         classes = dict(zip(posts.column("author").to_pylist(),
                            posts.column("stakeholder").to_pylist(), strict=False))  # fmt: skip
-        assert classes["bluesky:did:lea"] == "self"  # the leader's own account
+        # the leader's own account, counted as the leader (one person on all networks)
+        assert classes["leader:lea"] == "self"
         # every other class weighs what [signals.weights] says, or 1 when it says nothing
         expected_weight = sum(weights.get(c or "unknown", 1.0) for c in
                               {a: classes[a] for a in classes}.values())  # fmt: skip
@@ -116,8 +117,9 @@ def test_a_burst_becomes_a_signal_with_reasons_and_the_state_resumes(tmp_path: P
         assert {"#forum26", "watch:forum", "ngram:forum demain"} <= terms
         tag = next(s for s in bursts if s.term == "#forum26")
         assert tag.authors == 8 and tag.posts == 9
-        # eight authors over a floor of 0.5: the 6th one passes 10^-4 (P(X>=6 | 0.5) = 1.4e-5)
-        assert tag.detected_at == BURST + timedelta(minutes=5)
+        # eight authors over a floor of 0.5: the 5th one passes 10^-3.5
+        # (P(X >= 5 | 0.5) = 1.7e-4, P(X >= 4 | 0.5) = 1.8e-3), at minute 4
+        assert tag.detected_at == BURST + timedelta(minutes=4)
         assert tag.first_seen == BURST
         assert any("8 distinct authors" in r for r in tag.reasons)
         assert tag.leaders == () and tag.watches == ()

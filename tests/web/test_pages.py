@@ -265,6 +265,30 @@ def test_watch_posts_filters_and_paging(admin: TestClient) -> None:
     assert filtered.text.count('class="post"') == 0
 
 
+def test_watch_page_shows_what_veille_listening_says(admin: TestClient, built_ws: Path) -> None:
+    from tests.cli_run import veille_cli
+
+    ran = veille_cli("listening", "--watch", "lancement", "--format", "json", "-w", str(built_ws))
+    assert ran.code == 0, ran.output
+    cli = json.loads(ran.stdout)
+    page = admin.get("/listening/lancement?lang=en").text
+    volume = cli["volume"]
+    assert volume["posts"] > 0
+    assert f"{volume['posts']} posts by {volume['authors']} distinct authors." in page
+    ns = cli["net_sentiment"]
+    if ns["raw"] is not None:
+        assert f"{ns['raw']:.2f}" in page
+    else:
+        assert ns["reason"] in page
+    chart = re.search(r'<script type="application/json" id="fig-heard">(.*?)</script>', page)
+    assert chart
+    figure = json.loads(chart.group(1))
+    assert sum(figure["data"][0]["y"]) == volume["posts"]
+    assert "NaN" not in page
+    fr = admin.get("/listening/lancement?lang=fr").text
+    assert "auteurs distincts" in fr
+
+
 def test_digest_feed_is_valid_atom(admin: TestClient) -> None:
     response = admin.get("/digest.atom")
     assert response.headers["content-type"].startswith("application/atom+xml")

@@ -55,6 +55,8 @@ class Outcome:
     status: str  # "sent" or "dead"
     attempts: int
     error: str | None = None
+    #: the sink refused for good (not "unreachable for now")
+    permanent: bool = False
 
 
 def deliver(sink: AlertSink, alert: Alert, policy: Policy, sleep: Sleep) -> Outcome:
@@ -68,7 +70,7 @@ def deliver(sink: AlertSink, alert: Alert, policy: Policy, sleep: Sleep) -> Outc
             error = redact(exc.message)
             if exc.permanent or attempt >= policy.max_attempts:
                 log.warning("alert %s to %s given up: %s", alert.key, sink.name, error)
-                return Outcome("dead", attempt, error)
+                return Outcome("dead", attempt, error, exc.permanent)
             wait = policy.wait(attempt, exc.retry_after)
             if wait is None:
                 error += f" (asked to wait {exc.retry_after:.0f} s)"
@@ -78,7 +80,7 @@ def deliver(sink: AlertSink, alert: Alert, policy: Policy, sleep: Sleep) -> Outc
             continue
         except Exception as exc:  # a third-party sink's bug must not stop the others
             error = redact(f"sink {sink.name}: {type(exc).__name__}: {exc}")
-            return Outcome("dead", attempt, error)
+            return Outcome("dead", attempt, error, True)
         fault_point("alert-delivered")
         return Outcome("sent", attempt)
 
@@ -109,6 +111,9 @@ class Sinks:
     def __init__(self, section: AlertsSection) -> None:
         self.section = section
         self._built: dict[str, AlertSink] = {}
+        #: sinks that stayed unreachable through every retry in this pass: their other
+        #: alerts are deferred (left pending) to the next pass instead of each retrying
+        self.down: dict[str, str] = {}
 
     def get(self, name: str) -> AlertSink:
         if name not in self._built:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from veille.alerts.base import Alert
 from veille.alerts.delivery import Outcome, Policy, Sinks, Sleep, deliver
-from veille.alerts.rules import Decision, decide, episode_of
+from veille.alerts.rules import Decision, decide, episode_of, severity
 from veille.errors import VeilleError
 from veille.model import utcnow
 from veille.signals.model import Signal
@@ -45,14 +45,16 @@ _PASS = threading.Lock()
 @dataclass
 class DispatchReport:
     """What a pass did: alerts sent, given up (dead), held by a quiet period, skipped as
-    duplicates or as too old (``stale``), and orphaned ``pending`` alerts sent again
-    (``recovered``)."""
+    duplicates or as too old (``stale``), orphaned ``pending`` alerts sent again
+    (``recovered``), and alerts left ``pending`` for the next pass because their sink was
+    unreachable earlier in this one (``deferred``)."""
 
     sent: list[str] = field(default_factory=list)
     dead: list[str] = field(default_factory=list)
     held: int = 0
     duplicates: int = 0
     stale: int = 0
+    deferred: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None
@@ -64,6 +66,7 @@ class DispatchReport:
             "held": self.held,
             "duplicates": self.duplicates,
             "stale": self.stale,
+            "deferred": self.deferred,
             "recovered": self.recovered,
             "errors": self.errors,
             "skipped": self.skipped,
@@ -121,7 +124,7 @@ def _new_alerts(
     rule_last = last_by_rule(con)
     rows: list[AlertRow] = []
     alerts: dict[str, Alert] = {}
-    for signal in sorted(signals, key=lambda s: (s.detected_at, s.id)):
+    for signal in sorted(signals, key=lambda s: (s.detected_at, -severity(s.kind), s.id)):
         decisions, held, duplicates = decide(
             signal, section.rules, history, rule_last, now, section.escalation_factor
         )
@@ -155,22 +158,37 @@ def _resend(
             report.dead.append(row.id)
             continue
         if row.status != "pending":
-            ws.writer.run(MarkAlertJob(row.id, "pending", row.attempts, None, row.detail))
+            _mark(ws, sinks, MarkAlertJob(row.id, "pending", row.attempts, None, row.detail))
         _send(ws, sinks, alert, row.attempts, report, sleep)
+
+
+def _mark(ws: Workspace, sinks: Sinks, job: MarkAlertJob) -> None:
+    """Record an outcome and wait for its commit before the next send, so that a crash
+    re-sends at most the one alert in flight. It costs a commit per alert (2-3 ms here,
+    bench/RESULTS.md); queuing the marks without waiting would widen that window to every
+    mark not yet committed, and did not measurably speed a pass on this shared machine."""
+    ws.writer.run(job)
 
 
 def _send(
     ws: Workspace, sinks: Sinks, alert: Alert, before: int, report: DispatchReport, sleep: Sleep
 ) -> None:
+    if alert.sink in sinks.down:
+        detail = f"deferred to the next pass: {sinks.down[alert.sink]}"
+        _mark(ws, sinks, MarkAlertJob(alert.key, "pending", before, None, detail))
+        report.deferred.append(alert.key)
+        return
     try:
         sink = sinks.get(alert.sink)
     except VeilleError as exc:
-        outcome = Outcome("dead", 0, exc.message)
+        outcome = Outcome("dead", 0, exc.message, True)
     else:
         outcome = deliver(sink, alert, Policy.of(ws.config.alerts), sleep)
+        if outcome.status == "dead" and not outcome.permanent:
+            sinks.down[alert.sink] = outcome.error or "unreachable"
     attempts = before + outcome.attempts
     sent_at = utcnow() if outcome.status == "sent" else None
-    ws.writer.run(MarkAlertJob(alert.key, outcome.status, attempts, sent_at, outcome.error))
+    _mark(ws, sinks, MarkAlertJob(alert.key, outcome.status, attempts, sent_at, outcome.error))
     (report.sent if outcome.status == "sent" else report.dead).append(alert.key)
     if outcome.error:
         report.errors.append(outcome.error)

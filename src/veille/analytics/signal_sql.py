@@ -23,18 +23,32 @@ from typing import Any
 import pyarrow as pa
 
 from veille.analytics.engine import Engine
+from veille.analytics.entities import register_entities
+from veille.workspace.config import VeilleConfig
 
 WEIGHTS = "signal_weights"
 REFERENCE = "signal_reference"
 POSTS = "signal_posts_in"
 POST_TERMS = "signal_post_terms"
 
+#: one person on several networks counts once: a registry account as its leader or
+#: organisation (``entity_accounts``), another account by the name part of its handle
+#: (alphanumerics: ``julien78.bsky.social`` and ``julien78@mamot.fr`` are one author);
+#: without a handle, the account itself
+AUTHOR_KEY = """coalesce(
+    (SELECT min(ea.kind || ':' || ea.entity_id) FROM entity_accounts ea
+     WHERE ea.network = p.network AND ea.account_id = p.author_id),
+    'h:' || nullif(lower(regexp_replace(
+        split_part(split_part(a.handle, '@', 1), '.', 1), '[^A-Za-z0-9]', '', 'g')), ''),
+    p.network || ':' || p.author_id)"""
+
 POSTS_SQL = f"""
 WITH p AS (
-    SELECT p.uri, p.network, p.network || ':' || p.author_id AS author, p.created_at,
+    SELECT p.uri, p.network, {AUTHOR_KEY} AS author, p.created_at,
            p.text, p.hashtags, p.urls, p.lang,
            CAST(floor(epoch(p.created_at) / $bucket_seconds) AS BIGINT) AS bucket
     FROM posts p
+    LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id
     WHERE p.created_at >= $start AND p.created_at < $end
       AND p.deleted_at IS NULL AND p.text IS NOT NULL AND p.repost_of IS NULL
       AND p.uri NOT IN (SELECT key FROM tombstones WHERE kind = 'post')
@@ -69,22 +83,20 @@ ORDER BY p.created_at, p.uri
 #: (an author's largest in the window), ``posts`` counts the posts
 TERM_COUNTS_SQL = f"""
 WITH a AS (
-    SELECT t.term, p.bucket, p.author, max(p.weight) AS weight, count(*) AS n,
-           min(p.created_at) AS first_at
+    SELECT t.term, p.bucket, p.author, max(p.weight) AS weight, count(*) AS n
     FROM {POST_TERMS} t JOIN {POSTS} p ON p.uri = t.uri
     GROUP BY t.term, p.bucket, p.author
 ),
 spread AS (
-    SELECT term, bucket + o AS bucket, author, weight, n, first_at
+    SELECT term, bucket + o AS bucket, author, weight, n
     FROM a, range(CAST($window AS BIGINT)) AS r(o)
     WHERE bucket + o BETWEEN $first AND $last
 ),
 per_author AS (
-    SELECT bucket, term, author, max(weight) AS weight, sum(n) AS n, min(first_at) AS first_at
+    SELECT bucket, term, author, max(weight) AS weight, sum(n) AS n
     FROM spread GROUP BY bucket, term, author
 )
-SELECT bucket, term, count(*) AS authors, sum(weight) AS weighted, sum(n) AS posts,
-       list(first_at ORDER BY first_at) AS arrivals
+SELECT bucket, term, count(*) AS authors, sum(weight) AS weighted, sum(n) AS posts
 FROM per_author
 GROUP BY bucket, term
 ORDER BY bucket, term
@@ -106,9 +118,13 @@ ORDER BY p.created_at
 
 
 def register_inputs(
-    engine: Engine, weights: dict[str, float], reference_accounts: list[str]
+    engine: Engine,
+    weights: dict[str, float],
+    reference_accounts: list[str],
+    config: VeilleConfig | None = None,
 ) -> None:
-    """Register the class weights and the reference feeds (``network:account_id``)."""
+    """Register the class weights, the reference feeds (``network:account_id``) and the
+    registry's accounts (``entity_accounts``, the authors' identities)."""
     engine.register(
         WEIGHTS,
         pa.table(
@@ -119,6 +135,7 @@ def register_inputs(
         ),
     )
     engine.register(REFERENCE, pa.table({"account": pa.array(reference_accounts, pa.string())}))
+    register_entities(engine, config or VeilleConfig())
 
 
 def posts_between(
@@ -182,14 +199,17 @@ m AS (
                    AS engagement
     FROM post_metrics pm SEMI JOIN u ON pm.uri = u.uri GROUP BY pm.uri
 )
-SELECT p.uri, p.network, p.network || ':' || p.author_id AS author, a.handle, p.created_at,
-       p.text, p.lang, e.stakeholder, e.sentiment, e.cue, e.cue_score, e.cue_detail,
+SELECT p.uri, p.network, {AUTHOR_KEY} AS author, p.author_id, a.handle,
+       a.display_name, a.url, p.created_at, p.text, p.lang, p.urls, e.stakeholder,
+       e.sentiment, e.cue, e.cue_score, e.cue_detail,
        coalesce(m.engagement, 0) AS engagement, coalesce(w.weight, $weight_unknown) AS weight,
-       a.created_at AS account_created_at, a.bio
-FROM posts p SEMI JOIN u ON p.uri = u.uri
+       a.created_at AS account_created_at, a.bio, s.followers, s.following, s.posts
+FROM (SELECT * FROM posts SEMI JOIN u ON posts.uri = u.uri) p
 LEFT JOIN e ON e.uri = p.uri
 LEFT JOIN m ON m.uri = p.uri
 LEFT JOIN accounts a ON a.network = p.network AND a.account_id = p.author_id
+ASOF LEFT JOIN account_snapshots s
+  ON s.network = p.network AND s.account_id = p.author_id AND s.observed_at <= p.created_at
 LEFT JOIN {WEIGHTS} w ON w.stakeholder = e.stakeholder
 WHERE p.deleted_at IS NULL
 ORDER BY p.created_at, p.uri
@@ -236,3 +256,41 @@ def stored_signals(
         STORED_SIGNALS_SQL, {"kind": kind, "watch": watch}
     ).to_pylist()
     return rows
+
+
+PRECURSORS_SQL = """
+SELECT DISTINCT p.uri FROM posts p
+WHERE p.created_at >= $start AND p.created_at < $end AND p.deleted_at IS NULL
+  AND p.text IS NOT NULL AND p.repost_of IS NULL
+  AND (p.uri IN (SELECT m.uri FROM matches m WHERE m.watch_id IN
+                 (SELECT unnest($watches::VARCHAR[])) AND m.matched_at IS NOT NULL)
+       OR len(list_intersect(list_transform(p.hashtags, lambda h: lower(h)), $tags::VARCHAR[])) > 0)
+"""
+
+
+def precursor_uris(
+    engine: Engine, watches: list[str], tags: list[str], start: datetime, end: datetime
+) -> list[str]:
+    """Posts of [``start``, ``end``) that match one of ``watches`` (``matches.watch_id``:
+    watches, ``leader:ID``, ``organisation:ID``) or carry one of ``tags`` (lowercase, no
+    ``#``): the candidates for the beginning of a story, before its burst."""
+    if not watches and not tags:
+        return []
+    got = engine.query(
+        PRECURSORS_SQL, {"start": start, "end": end, "watches": watches, "tags": tags}
+    )
+    return [str(u) for u in got.column("uri").to_pylist()]
+
+
+COMMON_MATCHES_SQL = """
+SELECT watch_id FROM matches WHERE uri IN (SELECT uri FROM signal_wanted_uris)
+GROUP BY watch_id HAVING count(DISTINCT uri) >= $least ORDER BY watch_id
+"""
+
+
+def common_matches(engine: Engine, uris: list[str], share: float = 0.5) -> list[str]:
+    """The ``matches.watch_id`` (watches, ``leader:ID``, ``organisation:ID``) that at least
+    ``share`` of the posts ``uris`` match."""
+    engine.register("signal_wanted_uris", pa.table({"uri": pa.array(uris, pa.string())}))
+    got = engine.query(COMMON_MATCHES_SQL, {"least": max(1, int(share * len(uris) + 0.999))})
+    return [str(w) for w in got.column("watch_id").to_pylist()]

@@ -25,6 +25,10 @@ register_messages(
         ),
         "alerts.cli.sent": ("Envoyée : {keys}", "Sent: {keys}"),
         "alerts.cli.dead": ("Échec : {keys}", "Failed: {keys}"),
+        "alerts.cli.deferred": (
+            "Reportées au prochain passage (destination injoignable) : {keys}",
+            "Deferred to the next pass (sink unreachable): {keys}",
+        ),
         "alerts.cli.nothing": (
             "Rien à renvoyer : aucune alerte en échec ni en attente.",
             "Nothing to send again: no failed or pending alert.",
@@ -112,6 +116,8 @@ def _outcome(report: Any, fmt: TableFormat) -> None:
             say(t("alerts.cli.sent", keys=", ".join(report.sent)))
         if report.dead:
             say(t("alerts.cli.dead", keys=", ".join(report.dead)))
+        if report.deferred:
+            say(t("alerts.cli.deferred", keys=", ".join(report.deferred)))
         for error in report.errors:
             warn(error)
     if report.dead:

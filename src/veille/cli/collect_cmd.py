@@ -178,6 +178,9 @@ def collect(
         apply_retention(ws)
         if enrich:
             _enrich(ws, progress)
+            from veille.signals.detect import detect_quietly
+
+            detect_quietly(ws)
         state = {row["source"]: row for row in states(ws)}
     if output is Format.json:
         print_json({k: {**v.as_dict(), "state": state.get(k)} for k, v in results.items()})
@@ -227,8 +230,16 @@ def listen(
                 detail=f"{s.read:,} events, {s.posts_new:,} new posts, {s.rejected:,} rejected",
             )
 
+        from veille.signals.detect import detect_quietly
+
         summary = run_listen(
-            ws, source, max_seconds=max_seconds, stop=stop, on_progress=show, enrich=enrich
+            ws,
+            source,
+            max_seconds=max_seconds,
+            stop=stop,
+            on_progress=show,
+            enrich=enrich,
+            tick=(lambda: detect_quietly(ws)) if enrich else None,
         )
         show(source, summary)
         apply_retention(ws)
@@ -245,9 +256,11 @@ def run_cmd(
     workspace: Path = WorkspaceOption,
 ) -> None:
     """Run the schedule: poll sources every --interval minutes, live sources continuously;
-    after each cycle, enrich, and make yesterday's digest once [digest] run_at has passed."""
+    after each cycle, enrich, detect signals as buckets close (and alert), and make
+    yesterday's digest once [digest] run_at has passed."""
     from veille.flow.collect import run
     from veille.reports.digest_run import DigestJob
+    from veille.signals.detect import detect_quietly
 
     _redact_logs()
     stop = threading.Event()
@@ -265,6 +278,7 @@ def run_cmd(
             max_seconds=max_seconds,
             stop=stop,
             enrich=after_cycle,
+            tick=lambda: detect_quietly(ws),
         )
 
 

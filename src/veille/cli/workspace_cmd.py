@@ -177,6 +177,9 @@ def rebuild(
             ),
         )
         enriched = enrich_pending(ws, progress=progress)
+        from veille.flow.rebuild import rederive_signals
+
+        rederive_signals(ws)
     say(
         t(
             "rebuild.done",

@@ -332,10 +332,13 @@ def listen(
     connector: Connector | None = None,
     lock: threading.Lock | None = None,
     enrich: bool = True,
+    tick: Callable[[], object] | None = None,
+    tick_every: float = 60.0,
 ) -> IngestSummary:
     """Stream ``source`` into the store until ``stop`` is set, ``max_seconds`` pass or the
     stream ends. Commits at least every ``flush_seconds``, each post with its enrichments
-    and matches (unless ``enrich`` is false)."""
+    and matches (unless ``enrich`` is false). ``tick`` (the signals' detection pass) runs
+    after a commit at most every ``tick_every`` seconds, and once at the end."""
     stop = stop or threading.Event()
     if connector is None:
         streams = live_connectors("stream")
@@ -359,6 +362,8 @@ def listen(
         on_progress=on_progress,
         lock=lock,
         enrich=enrich,
+        tick=tick,
+        tick_every=tick_every,
     )
 
 
@@ -375,6 +380,8 @@ def stream_into(
     redact_every: float = 300.0,
     lock: threading.Lock | None = None,
     enrich: bool = True,
+    tick: Callable[[], object] | None = None,
+    tick_every: float = 60.0,
     max_seconds: float | None = None,
 ) -> IngestSummary:
     """Drain ``connector.fetch`` (read in a thread) into the store in batches of at most
@@ -444,6 +451,7 @@ def stream_into(
     guard = lock if lock is not None else contextlib.nullcontext()
     last_redaction = time.monotonic()
     last_state = time.monotonic()
+    last_tick = time.monotonic()
     read_at_state = 0
     committed_cursor = start_cursor
     committer = BatchCommitter(
@@ -506,6 +514,11 @@ def stream_into(
             now = time.monotonic()
             if committer.to_redact and now - last_redaction >= redact_every:
                 redact_now()
+            if tick is not None and now - last_tick >= tick_every:
+                committer.drain(block=True)
+                with guard:
+                    tick()
+                last_tick = time.monotonic()
             if now - last_state >= state_every:
                 committer.drain(block=True)
                 stats.read = total.read - read_at_state
@@ -524,6 +537,9 @@ def stream_into(
                 with guard:
                     ws.store.set_cursor(key, str(final))
         redact_now()
+        if tick is not None:
+            with guard:
+                tick()
     except BaseException:
         stop.set()
         raise
@@ -563,9 +579,12 @@ def run(
     stop: threading.Event | None = None,
     on_progress: ProgressFn | None = None,
     enrich: Callable[[], object] | None = None,
+    tick: Callable[[], object] | None = None,
 ) -> None:
     """The schedule: poll sources every ``interval`` seconds, live sources continuously
-    (one thread each), until ``stop`` or ``max_seconds``."""
+    (one thread each), until ``stop`` or ``max_seconds``. ``tick`` (the signals' detection
+    pass) runs after each poll cycle's enrichment and, in the live threads, as they
+    commit."""
     stop = stop or threading.Event()
     lock = threading.Lock()
     live = configured_sources(ws, "stream")
@@ -575,7 +594,7 @@ def run(
         def loop(key: str = key) -> None:
             while not stop.is_set():
                 try:
-                    listen(ws, key, stop=stop, on_progress=on_progress, lock=lock)
+                    listen(ws, key, stop=stop, on_progress=on_progress, lock=lock, tick=tick)
                 except Exception as exc:
                     log.error("%s stopped: %s; restarting in 30 s", key, redact(str(exc)))
                     stop.wait(30)
@@ -596,6 +615,9 @@ def run(
             if enrich is not None:
                 with lock:
                     enrich()
+            if tick is not None:
+                with lock:
+                    tick()
             wait = max(0.0, interval - (time.monotonic() - started))
             if end is not None:
                 left = end - time.monotonic()

@@ -6,6 +6,11 @@ What the raw log cannot give back is carried over: tombstones (applied while rep
 a rebuild never brings deleted content back), the purged rows of deleted posts and
 forgotten accounts (so aggregates such as counts per day survive, as before the rebuild),
 cursors, source state, imports, audit, alerts.
+
+The signals and the detector state are not carried over: once the rebuilt store is
+enriched, ``rederive_signals`` runs the detection again over the whole history, and the
+signals come back with the same ids (an id is the kind, the term and the first bucket), so
+the alerts already sent are not sent again.
 """
 
 from __future__ import annotations
@@ -102,3 +107,11 @@ def rebuild(
         "rebuild", str(old_path), f"{summary.items} raw items replayed, {summary.rejected} rejected"
     )
     return summary
+
+
+def rederive_signals(ws: Workspace) -> int:
+    """The signals of the rebuilt (and enriched) store, re-derived over its history: the
+    number of signals found. Alerts are not dispatched again."""
+    from veille.signals.detect import detect
+
+    return len(detect(ws, rescan=True, dispatch=False).signals)

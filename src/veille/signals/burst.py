@@ -64,6 +64,7 @@ BUCKET_MINUTES = 15
 WEEK_HOURS = 168
 #: the largest mean author weight that ``weighted_score`` takes
 MAX_MEAN_WEIGHT = 1000.0
+_LN10 = math.log(10)
 
 
 @dataclass(frozen=True)
@@ -338,19 +339,34 @@ class BurstDetector:
 
     def _score(self, count: int, before: list[int], lam: float) -> tuple[float, int, int, bool]:
         """The best score over the windows, its window and count, and whether some window
-        starts a burst (score, authors and growth)."""
+        starts a burst (score, authors and growth).
+
+        Most terms sit near their baseline, and their exact tail is not needed: a window
+        whose count is at most its baseline scores under 0.302 (the count is then at most
+        the Poisson median, whose tail is at least 1/2), and ``-log10 P(X = n)`` bounds
+        ``-log10 P(X >= n)`` from above; a window below ``min(threshold, threshold_off)``
+        by either test can neither start nor keep a burst and is skipped. The best score is
+        exact whenever it reaches ``threshold_off`` (the only time it is reported)."""
         cfg = self.config
+        cut = min(cfg.threshold, cfg.threshold_off) * _LN10
+        median_cut = cut > 0.302 * _LN10
         best, best_w, best_n, starts = 0.0, 1, count, False
         span = len(before)
         for w in cfg.windows:
-            inside = before[span - w + 1 :] if w > 1 else []
-            n = count + sum(inside)
-            score = poisson_score(n, w * lam)
-            leaving = before[span - w] if w <= span else 0
+            n = count + sum(before[span - w + 1 :]) if w > 1 else count
+            lw = w * lam
+            if lw > 0.0 and math.isfinite(lw):
+                if median_cut and n <= lw:
+                    continue
+                if math.lgamma(n + 1) - n * math.log(lw) + lw < cut:
+                    continue
+            score = poisson_score(n, lw)
             if score > best:
                 best, best_w, best_n = score, w, n
-            if score >= cfg.threshold and n >= cfg.min_authors and count > leaving:
-                starts = True
+            if score >= cfg.threshold and n >= cfg.min_authors:
+                leaving = before[span - w] if w <= span else 0
+                if count > leaving:
+                    starts = True
         return best, best_w, best_n, starts
 
     def trigger_count(self, term: str, bucket: int) -> int | None:
@@ -407,21 +423,69 @@ class BurstDetector:
         hits: list[BurstHit] = []
         weights = weighted or {}
         span = cfg.span
+        seasonal = cfg.hour_of_week
+        keep = 1.0 - cfg.alpha
+        alpha, floor, clip = cfg.alpha, cfg.floor, cfg.clip_sigmas
+        windows = cfg.windows
+        single = windows == (1,)
+        cut = min(cfg.threshold, cfg.threshold_off) * _LN10
+        median_cut = cut > 0.302 * _LN10
+        terms = self.terms
+        lgamma, log, sqrt = math.lgamma, math.log, math.sqrt
         for term, count in authors.items():
             if count <= 0:
                 continue
-            st = self.terms.get(term)
+            st = terms.get(term)
             if st is None:
-                st = self.terms[term] = TermState()
-            base = self._decayed(st, bucket)
+                st = terms[term] = TermState()
+            gap = bucket - st.last_bucket - 1
+            base = st.ewma
+            if gap > 0 and base != 0.0:
+                base = base * keep**gap if gap <= 100_000 else 0.0
             season = None
-            if cfg.hour_of_week:
+            if seasonal:
                 if st.season is None:
                     st.season = [0.0] * WEEK_HOURS
                     st.first_bucket = bucket
                 season = self._season_decayed(st, bucket)
-            lam = self._lam(st, bucket, base, season)
-            before = self._window_before(st, bucket)
+                lam = self._lam(st, bucket, base, season)
+            else:
+                lam = base if base > floor else floor
+            if single:
+                before = [st.last_count if gap == 0 else 0]
+                # the common case, a term near its baseline: no tail to compute (_score)
+                if (
+                    st.burst_start is None
+                    and 0.0 < lam < math.inf
+                    and (
+                        (median_cut and count <= lam)
+                        or lgamma(count + 1) - count * log(lam) + lam < cut
+                    )
+                ):
+                    cap = lam + clip * sqrt(lam)
+                    st.ewma = keep * base + alpha * (count if count < cap else cap)
+                    st.last_bucket = bucket
+                    st.last_count = count
+                    continue
+            else:
+                recent = st.recent
+                if gap == 0 and len(recent) == span:
+                    before = recent
+                else:
+                    before = self._window_before(st, bucket)
+                if st.burst_start is None and 0.0 < lam < math.inf:
+                    for w in windows:
+                        n = count + sum(before[span - w + 1 :]) if w > 1 else count
+                        lw = w * lam
+                        if not ((median_cut and n <= lw) or lgamma(n + 1) - n * log(lw) + lw < cut):
+                            break
+                    else:  # every window near its baseline: no tail to compute (_score)
+                        cap = lam + clip * sqrt(lam)
+                        st.ewma = keep * base + alpha * (count if count < cap else cap)
+                        st.recent = [*before[1:], count]
+                        st.last_bucket = bucket
+                        st.last_count = count
+                        continue
             score, window, window_n, starts = self._score(count, before, lam)
             weight = weights.get(term, float(count))
             if not math.isfinite(weight) or weight < 0:
@@ -473,9 +537,9 @@ class BurstDetector:
             else:
                 st.quiet += 1
             # learn the bucket, clipped so that a burst is not absorbed at once
-            cap = lam + cfg.clip_sigmas * math.sqrt(lam)
+            cap = lam + clip * sqrt(lam)
             learnt = min(float(count), cap)
-            st.ewma = (1.0 - cfg.alpha) * base + cfg.alpha * learnt
+            st.ewma = keep * base + alpha * learnt
             if season is not None:
                 slot = cfg.slot_of(bucket)
                 season[slot] = (1.0 - cfg.season_alpha) * season[slot] + cfg.season_alpha * learnt

@@ -97,6 +97,31 @@ def cluster(texts: Sequence[str | None], threshold: float) -> list[list[int]]:
     return sorted(groups.values(), key=lambda g: g[0])
 
 
+#: term kinds specific enough to hold one story together (a mention of an organisation
+#: or a leader is not: many stories name them)
+_SPECIFIC = ("#", "watch:", "ngram:", "url:")
+
+
+def merge_by_term(groups: list[list[int]], posts: Sequence[StoryPost]) -> list[list[int]]:
+    """Text clusters that share their dominant specific term (a hashtag, a watch, an
+    n-gram or a link held by at least half of each one's posts) are one story: the many
+    wordings of a rumour, or of a conference, under its watch or its hashtag."""
+    merged: dict[str, list[int]] = {}
+    out: list[list[int]] = []
+    for group in groups:
+        counts = Counter(t for i in group for t in posts[i].terms if t.startswith(_SPECIFIC))
+        top = [t for t, n in counts.most_common() if 2 * n >= len(group)]
+        key = min(top, key=lambda t: (-counts[t], t)) if top else None
+        if key is None:
+            out.append(group)
+        elif key in merged:
+            merged[key].extend(group)
+        else:
+            merged[key] = list(group)
+            out.append(merged[key])
+    return [sorted(g) for g in out]
+
+
 @dataclass
 class StoryPost:
     uri: str
@@ -128,7 +153,30 @@ def stories_of(
         return []
     weights = cfg.class_weights()
     table = signal_sql.posts_by_uri(engine, sorted(term_of), weight_unknown=weights["unknown"])
-    posts = [
+    posts = _story_posts(table, term_of)
+    groups = merge_by_term(cluster([p.text for p in posts], cfg.story_similarity), posts)
+    bcfg = BurstConfig(bucket_minutes=cfg.bucket_minutes)
+    out: list[Signal] = []
+    for group in groups:
+        members = sorted((posts[i] for i in group), key=lambda p: (p.created_at, p.uri))
+        authors = {p.author for p in members}
+        if len(members) < cfg.story_min_posts or len(authors) < cfg.story_min_authors:
+            continue
+        members = _with_precursors(engine, members, cfg, weights["unknown"])
+        story = _story(ws, engine, members, detected, cfg, bcfg)
+        out.append(story)
+        rumour = _rumour_signal(story, members, cfg)
+        if rumour is not None:
+            out.append(rumour)
+    return out
+
+
+#: how far back before its burst a story's first posts are looked for
+LOOKBACK = timedelta(hours=72)
+
+
+def _story_posts(table: Any, term_of: dict[str, set[str]]) -> list[StoryPost]:
+    return [
         StoryPost(
             uri=r["uri"],
             author=r["author"],
@@ -146,20 +194,46 @@ def stories_of(
         )
         for r in table.to_pylist()
     ]
-    groups = cluster([p.text for p in posts], cfg.story_similarity)
-    bcfg = BurstConfig(bucket_minutes=cfg.bucket_minutes)
-    out: list[Signal] = []
-    for group in groups:
-        members = sorted((posts[i] for i in group), key=lambda p: (p.created_at, p.uri))
-        authors = {p.author for p in members}
-        if len(members) < cfg.story_min_posts or len(authors) < cfg.story_min_authors:
+
+
+def _with_precursors(
+    engine: Engine, members: list[StoryPost], cfg: SignalsSection, weight_unknown: float
+) -> list[StoryPost]:
+    """The story with its beginning: the posts of the ``LOOKBACK`` before its first one
+    that share a watch, a tracked mention or a hashtag of its bursts and whose text is as
+    similar to one of its posts as the story's own posts are (a story is often first told
+    by a few, hours before it bursts)."""
+    terms = {t for p in members for t in p.terms}
+    watches = sorted(
+        {t[6:] for t in terms if t.startswith("watch:")}
+        | {"leader:" + t[8:] for t in terms if t.startswith("@leader:")}
+        | {"organisation:" + t[5:] for t in terms if t.startswith("@org:")}
+        | set(signal_sql.common_matches(engine, [p.uri for p in members]))
+    )
+    tags = sorted({t[1:] for t in terms if t.startswith("#")})
+    first = members[0].created_at
+    uris = signal_sql.precursor_uris(engine, watches, tags, first - LOOKBACK, first)
+    if not uris:
+        return members
+    lsh = MinHashLSH(threshold=cfg.story_similarity, num_perm=NUM_PERM)
+    hashes = {}
+    for i, p in enumerate(members):
+        sh = shingles(p.text)
+        if sh:
+            hashes[i] = minhash(sh)
+            lsh.insert(str(i), hashes[i])
+    found = _story_posts(signal_sql.posts_by_uri(engine, uris, weight_unknown=weight_unknown), {})
+    early = []
+    for p in found:
+        sh = shingles(p.text)
+        if not sh:
             continue
-        story = _story(ws, engine, members, detected, cfg, bcfg)
-        out.append(story)
-        rumour = _rumour_signal(story, members, cfg)
-        if rumour is not None:
-            out.append(rumour)
-    return out
+        m = minhash(sh)
+        if any(m.jaccard(hashes[int(j)]) >= cfg.story_similarity for j in lsh.query(m)):
+            early.append(p)
+    if not early:
+        return members
+    return sorted([*early, *members], key=lambda p: (p.created_at, p.uri))
 
 
 def _qualified_at(members: Sequence[StoryPost], cfg: SignalsSection) -> datetime:
@@ -183,7 +257,8 @@ def _story(
     uris = [p.uri for p in members]
     first = members[0]
     stored = signal_sql.stories_holding(engine, uris)
-    burst_at = min(detected.get(u, first.created_at) for u in uris)
+    # precursors were not in a burst: the story is seen once its burst is
+    burst_at = min((detected[u] for u in uris if u in detected), default=first.created_at)
     if stored:
         sid = str(stored[0]["signal_id"])
         known = stored[0]["first_seen"]
@@ -309,15 +384,14 @@ def _lead_time(
     ).to_pylist()
     if not items:
         return None
-    story = set().union(*(shingles(p.text) for p in members))
-    counts = Counter(s for p in members for s in shingles(p.text))
-    common = {s for s, n in counts.items() if n >= max(2, len(members) // 5)} or story
+    texts = [sh for sh in (shingles(p.text) for p in members) if sh]
     for item in items:
         sh = shingles(item["text"])
         if not sh:
             continue
-        overlap = len(sh & common) / min(len(sh), len(common))
-        if overlap >= cfg.story_similarity:
+        # the item tells what one of the story's posts tells (containment of the shorter)
+        overlap = max((len(sh & p) / min(len(sh), len(p)) for p in texts), default=0.0)
+        if overlap >= 0.4:
             hours = (item["created_at"] - first).total_seconds() / 3600
             return {
                 "feed": str(item["feed"]).removeprefix("web:"),
@@ -329,39 +403,57 @@ def _lead_time(
 
 
 def _rumour_score(members: Sequence[StoryPost]) -> dict[str, Any] | None:
-    """The story's rumour score from ``veille.signals.rumour`` where installed."""
-    from veille.signals.detect import _optional
+    """The story's rumour score (``veille.signals.rumour``: its posts' scores from cues and
+    their authors' credibility, per distinct author, plus cues, uncredited authors and
+    growth), with the time it first reached the threshold."""
+    from veille.signals import rumour
 
-    fn = _optional("veille.signals.rumour", "story_rumour")
-    if fn is None:
-        return None
-    result = fn([p.row for p in members])
-    if result is None:
-        return None
-    score = float(getattr(result, "score", result))
-    reasons = list(getattr(result, "reasons", ()))
-    return {"score": round(score, 3), "reasons": reasons}
+    evidence = [rumour.PostEvidence.from_row(p.row) for p in members]
+    scores = rumour.score_posts(evidence)
+    story = rumour.score_story(evidence, scores)
+    crossed: datetime | None = None
+    if story.is_rumour:
+        # the first moment the story, as it stood then, was a rumour
+        for n in range(3, len(members) + 1):
+            if rumour.score_story(evidence[:n], scores[:n]).is_rumour:
+                crossed = members[n - 1].created_at
+                break
+    return {
+        "score": round(story.score, 3),
+        "is_rumour": story.is_rumour,
+        "components": {k: round(v, 3) for k, v in story.components.items()},
+        "reasons": list(story.reasons),
+        "since": crossed.isoformat() if crossed else None,
+    }
 
 
 def _rumour_signal(
     story: Signal, members: Sequence[StoryPost], cfg: SignalsSection
 ) -> Signal | None:
+    """A story whose rumour score passes the threshold is also reported as a rumour (same
+    posts; detected when the story, as it stood then, first passed it)."""
     rumour = story.detail.get("rumour")
-    if not rumour or float(rumour["score"]) < cfg.rumour_threshold:
+    if not rumour:
         return None
+    if cfg.rumour_threshold is None:
+        if not rumour.get("is_rumour"):
+            return None
+    elif float(rumour["score"]) < cfg.rumour_threshold:
+        return None
+    since = rumour.get("since")
+    detected = max(story.detected_at, datetime.fromisoformat(since)) if since else story.detected_at
+    bcfg = BurstConfig(bucket_minutes=cfg.bucket_minutes)
     return Signal(
-        id=signal_id("rumour", story.id, 0),
+        id=signal_id("rumour", story.id, bcfg.bucket_of(story.first_seen)),
         kind="rumour",
         term=story.term,
         first_seen=story.first_seen,
-        detected_at=story.detected_at,
+        detected_at=detected,
         score=float(rumour["score"]),
         authors=story.authors,
         posts=story.posts,
-        reasons=(
-            t("sig.rumour.score", score=f"{rumour['score']:.2f}", share="?"),
-            *rumour["reasons"],
-        ),
+        reasons=tuple(rumour["reasons"])
+        + tuple(r for r in story.reasons if r not in rumour["reasons"]),
         watches=story.watches,
         leaders=story.leaders,
         organisations=story.organisations,
@@ -369,7 +461,7 @@ def _rumour_signal(
         updated_at=story.updated_at,
         detail={
             k: story.detail[k]
-            for k in ("rumour", "lead_time", "terms", "uris")
+            for k in ("rumour", "lead_time", "terms", "growth", "stakeholders", "uris")
             if k in story.detail
         },
     )

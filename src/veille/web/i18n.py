@@ -190,11 +190,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "listening.no_posts": ("Aucun post.", "No post."),
     "listening.more": ("Plus de posts", "More posts"),
     "listening.all": ("Tous", "All"),
-    "listening.sentiment_na": (
-        "Tonalité brute et représentative, parties prenantes et part de voix : pas encore "
-        "disponibles.",
-        "Raw and representative sentiment, stakeholder mix and share of voice: not available yet.",
+    "heard.title": ("Ce qui est dit ({period})", "What is said ({period})"),
+    "heard.volume": (
+        "{posts} posts de {authors} auteurs distincts.",
+        "{posts} posts by {authors} distinct authors.",
     ),
+    "heard.authors": ("Auteurs distincts", "Distinct authors"),
+    "heard.raw": ("Tonalité nette brute", "Raw net sentiment"),
+    "heard.representative": (
+        "Tonalité nette représentative (au plus {cap} posts par auteur)",
+        "Representative net sentiment (at most {cap} posts per author)",
+    ),
+    "heard.effective": ("Auteurs effectifs", "Effective authors"),
+    "heard.loud": (
+        "Minorité bruyante : {n} auteurs écrivent plus de 30 % des posts négatifs.",
+        "Loud minority: {n} authors write over 30% of the negative posts.",
+    ),
+    "heard.not_loud": ("Pas de minorité bruyante.", "No loud minority."),
+    "heard.series": ("Posts et auteurs par jour", "Posts and authors per day"),
+    "heard.groups": ("Par partie prenante", "By stakeholder"),
+    "heard.languages": ("Par langue", "By language"),
+    "heard.negative_share": ("Part négative", "Negative share"),
+    "heard.ci": ("IC 95 %", "95% CI"),
     "signals.title": ("Signaux", "Signals"),
     "signals.none": ("Aucun signal dans la période.", "No signal in the period."),
     "signals.term": ("Sujet", "Term"),

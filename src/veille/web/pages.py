@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -323,11 +323,14 @@ def watch(
     if len(posts) == 50:
         last = posts[-1]
         more = f"{last['created_at'].isoformat()}|{last['uri']}"
+    heard = views.watch_listening(state, watch_id)
     return render(
         request,
         "watch.html",
         {
             "watch": item,
+            "heard": heard,
+            "figure": _listening_figure(heard, lang_of(request)),
             "posts": posts,
             "more": more,
             "saved": bool(saved),
@@ -463,6 +466,32 @@ async def check_post(request: Request, session: PageSession) -> HTMLResponse:
         message = tr(lang, "error.invalid", field=exc.field, reason=exc.reason)
         return render(request, "_check_result.html", {"error": message})
     return render(request, "_check_result.html", {"result": result})
+
+
+def _listening_figure(heard: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """Posts and distinct authors per day, as a Plotly figure (None without data)."""
+    series = heard.get("series") or []
+    if not series:
+        return None
+    # every day of the period, the quiet ones at zero: a line must not bridge a silence
+    by_day = {p["bucket"][:10]: p for p in series}
+    first = date.fromisoformat(str(heard["since"])[:10])
+    last = date.fromisoformat(str(heard["until"])[:10])
+    days = [first + timedelta(days=i) for i in range((last - first).days)] or [first]
+    x = [d.isoformat() for d in days]
+    return {
+        "data": [
+            {"type": "bar", "name": tr(lang, "col.posts"), "x": x,
+             "y": [by_day.get(d, {}).get("posts", 0) for d in x]},
+            {"type": "scatter", "mode": "lines+markers", "name": tr(lang, "heard.authors"),
+             "x": x, "y": [by_day.get(d, {}).get("authors", 0) for d in x]},
+        ],
+        "layout": {
+            "margin": {"t": 10, "r": 10, "b": 40, "l": 50},
+            "height": 260,
+            "legend": {"orientation": "h"},
+        },
+    }  # fmt: skip
 
 
 @router.get("/objectives", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ import difflib
 import importlib
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from veille.errors import UsageError
@@ -319,6 +319,27 @@ def find_watch(state: ServerState, watch_id: str) -> dict[str, Any]:
             return item
     names = {w.id: w.name or w.id for w in state.config.watches}
     raise NotFound("watch", watch_id, closest(watch_id, names))
+
+
+def watch_listening(state: ServerState, watch_id: str, period: str = "28d") -> dict[str, Any]:
+    """What the watch hears over ``period`` (``veille.analytics.listening``, the figures
+    of ``veille listening --watch ID``): volume, raw and representative net sentiment with
+    their intervals, effective authors, the loud-minority flag, the daily series and the
+    stakeholder, language and country groups."""
+    from veille.analytics.listening import Scope, listening
+
+    find_watch(state, watch_id)
+
+    def compute() -> dict[str, Any]:
+        with state.analytics() as ctx:
+            window = ctx.period(period)
+            view = listening(ctx, Scope("watch", watch_id), window)
+            view["period"] = window.label()
+            # the period ends at midnight, exclusive: its last day is the day before
+            view["last_day"] = (window.until - timedelta(seconds=1)).date().isoformat()
+            return view
+
+    return state.memo(("watch_listening", watch_id, period), compute)
 
 
 def watch_posts(

@@ -339,10 +339,10 @@ class SignalsSection(_Model):
     #: scored over the trailing window; 1 = the bucket alone)
     windows: list[int] = [1, 4, 16]
     #: -log10 of the Poisson tail that starts a burst, and that keeps it going
-    threshold: float = Field(default=4.0, gt=0, le=100)
+    threshold: float = Field(default=3.5, gt=0, le=100)
     threshold_off: float = Field(default=2.0, gt=0, le=100)
     #: distinct authors a burst needs at least
-    min_authors: int = Field(default=5, ge=1, le=100_000)
+    min_authors: int = Field(default=4, ge=1, le=100_000)
     #: the least baseline, in distinct authors per window
     floor: float = Field(default=0.5, gt=0, le=10_000)
     #: EWMA smoothing per bucket
@@ -360,8 +360,9 @@ class SignalsSection(_Model):
     #: posts a story needs at least, and distinct authors
     story_min_posts: int = Field(default=5, ge=1)
     story_min_authors: int = Field(default=4, ge=1)
-    #: a story whose rumour score reaches this is also reported as a rumour
-    rumour_threshold: float = Field(default=0.5, ge=0, le=1)
+    #: a story whose rumour score reaches this is also reported as a rumour (unset: the
+    #: rumour score's own threshold, ``veille.signals.rumour.STORY_RUMOUR_THRESHOLD``)
+    rumour_threshold: float | None = Field(default=None, ge=0, le=1)
     #: the news feeds (web account ids, i.e. feed URLs) that the information lead time is
     #: measured against; unset: the web feeds of the organisations of kind "media"
     reference_feeds: list[str] | None = None

@@ -10,6 +10,7 @@ name = "Ma veille"            # shown in reports and the dashboard
 language = "fr"               # language of reports: "fr" or "en"
 timezone = "Europe/Paris"     # for daily digests and "best hour"
 retention_days = 0            # purge raw post text older than this many days; 0 keeps it
+# public_url = "https://veille.example.org"   # the dashboard's address: alerts link to it
 
 # Organisations: your own, competitors, partners, media. `competitors` lists the ids that
 # form the competitor set for share of voice.
@@ -96,4 +97,18 @@ run_at = "08:00"
 # network = "bluesky"
 # handle = "digest.acme.example"
 # password_env = "VEILLE_DIGEST_APP_PASSWORD"
+
+# Alerts on signals (docs/alerts.md): where they go, and what sends them. Secrets are read
+# from environment variables, never written here. Test a sink: `veille alerts test NAME`.
+# [alerts.sinks.equipe]
+# type = "webhook"                    # or "email"
+# format = "slack"                    # generic (HMAC-signed JSON), slack, teams, mattermost
+# url_env = "VEILLE_SLACK_WEBHOOK"
+# [[alerts.rules]]
+# id = "rumeurs"
+# kinds = ["rumour", "bad_buzz", "campaign"]
+# leaders = ["marie-dupont"]
+# min_score = 3
+# sinks = ["equipe"]
+# quiet_minutes = 60
 """
