@@ -11,10 +11,10 @@ from pytest_httpserver import HTTPServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_signal_pass import BURST, REGISTRY, make, quiet_then_burst  # noqa: E402
+from test_signal_pass import BURST, REGISTRY, make, quiet_then_burst
 
-from veille.signals.detect import detect  # noqa: E402
-from veille.workspace import Workspace  # noqa: E402
+from veille.signals.detect import detect
+from veille.workspace import Workspace
 
 
 def test_a_burst_is_alerted_once(tmp_path: Path, httpserver: HTTPServer) -> None:
