@@ -232,3 +232,21 @@ def test_a_sink_down_costs_one_retry_cycle_per_pass(tmp_path: Path, httpserver: 
     assert len(down.dead) == 1 and len(down.deferred) == 2 and sleeps.waits == [2.0]
     assert statuses == ["dead", "pending", "pending"] and tried == 2
     assert sorted(later.recovered) == sorted(down.deferred) and after == ["dead", "sent", "sent"]
+
+
+def test_a_rumour_and_its_story_found_together_alert_once(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    hook = Receiver(httpserver)
+    root = workspace(tmp_path, hook.url, rule("r", ["hook"]))
+    story = signal("s-7", kind="story", score=3, authors=10)
+    rumour = signal("r-7", kind="rumour", score=3, authors=10, story_id="s-7")
+    with open_ws(root) as ws:
+        first = dispatch(ws, [story, rumour], T0)
+        later = dispatch(ws, [signal("c-7", kind="campaign", story_id="s-7")], T0)
+    assert len(first.sent) == 1 and first.duplicates == 1
+    assert [b["signal"]["kind"] for b in hook.bodies()] == ["rumour", "campaign"]
+    assert len(later.sent) == 1 and hook.bodies()[1]["escalation"] == "kind"
+    with open_ws(root) as ws:  # a story's score does not compare with the rumour's
+        again = dispatch(ws, [signal("s-7", kind="story", score=30, authors=12)], T0)
+    assert again.sent == [] and again.duplicates == 1

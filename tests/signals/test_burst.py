@@ -448,3 +448,41 @@ def test_the_detector_matches_the_plain_reference(
     want = reference_hits(stream, cfg)
     assert [g[:3] for g in got] == [w[:3] for w in want]
     assert all(math.isclose(g[3], w[3], rel_tol=1e-9) for g, w in zip(got, want, strict=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 200), st.dictionaries(st.sampled_from("abc"), st.integers(0, 30))),
+        min_size=2,
+        max_size=60,
+    ),
+    st.integers(1, 59),
+    st.sampled_from([(1,), (1, 4)]),
+    st.booleans(),
+)
+def test_a_restart_from_the_saved_state_resumes_the_same_detection(
+    steps: list[tuple[int, dict[str, int]]], cut: int, windows: tuple[int, ...], seasonal: bool
+) -> None:
+    """The state is the terms' ``TermState`` rows and the last bucket: a detector rebuilt
+    from them (as the store keeps them) finds what an uninterrupted one finds."""
+    from dataclasses import asdict
+
+    cfg = BurstConfig(windows=windows, hour_of_week=seasonal)
+    stream, bucket = [], 0
+    for delta, authors in steps:
+        bucket += delta
+        stream.append((bucket, authors))
+    cut = min(cut, len(stream) - 1)
+    whole = BurstDetector(cfg)
+    first = BurstDetector(cfg)
+    for b, a in stream[:cut]:
+        whole.step(b, a)
+        first.step(b, a)
+    saved = {t: asdict(s) for t, s in first.terms.items()}
+    resumed = BurstDetector(
+        cfg, {t: TermState(**row) for t, row in saved.items()}, first.last_bucket
+    )
+    for b, a in stream[cut:]:
+        assert whole.step(b, a) == resumed.step(b, a)
+    assert whole.active().keys() == resumed.active().keys()

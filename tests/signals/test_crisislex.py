@@ -90,7 +90,7 @@ def test_bad_lines_and_files_are_set_aside_with_where(tmp_path: Path) -> None:
     )
     bad = tmp_path / "2013_Bad_event" / "2013_Bad_event-tweetids_entire_period.csv"
     bad.parent.mkdir()
-    bad.write_bytes(HEADER.encode() + b'"\xff\xfe broken",1,Y\n')
+    bad.write_bytes(HEADER.encode() + b'"\xff\xfe broken",1,Y\n' + _line(T0, 9).encode())
     (tmp_path / "2013_No_file").mkdir()
     (tmp_path / "2013_No_file" / "2013_No_file-event_description.json").write_text("{}")
     assert [name for name, _ in event_files(tmp_path)] == ["2013_Bad_event", "2013_Good_event"]
@@ -98,15 +98,25 @@ def test_bad_lines_and_files_are_set_aside_with_where(tmp_path: Path) -> None:
     results, problems = evaluate(tmp_path)
     lines = 1 + 36 + 300
     assert sorted((p.file, p.line) for p in problems) == sorted(
-        [(str(bad), None), (str(good), lines + 1), (str(good), lines + 2)]
+        [(str(bad), 2), (str(good), lines + 1), (str(good), lines + 2)]
     )
     assert "timestamp not understood" in str(problems[[p.line for p in problems].index(lines + 1)])
     by_event = {r.event: r for r in results}
-    assert by_event["2013_Bad_event"].tweets == 0 and by_event["2013_Bad_event"].alerts == []
+    assert by_event["2013_Bad_event"].tweets == 1 and by_event["2013_Bad_event"].alerts == []
     assert by_event["2013_Good_event"].tweets == 336 and by_event["2013_Good_event"].caught
     line = summary(results, problems)
     assert (line["events"], line["caught"], line["problems"]) == (2, 1, 3)
     assert line["missed"] == ["2013_Bad_event"]
+
+
+def test_an_empty_or_unreadable_file_is_an_event_without_onset(tmp_path: Path) -> None:
+    write_event(tmp_path, "2013_Empty", [])
+    (results, problems) = evaluate(tmp_path)
+    assert problems == [] and results[0].onset is None and results[0].alerts == []
+    assert results[0].as_json()["detected_at"] is None and not results[0].caught
+    problems = []
+    assert read_times(tmp_path / "nowhere.csv", problems) == []
+    assert problems and problems[0].line is None and "set aside" in str(problems[0])
 
 
 def test_read_times_sorts_and_skips_the_header(tmp_path: Path) -> None:

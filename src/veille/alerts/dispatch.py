@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from veille.alerts.base import Alert
 from veille.alerts.delivery import Outcome, Policy, Sinks, Sleep, deliver
-from veille.alerts.rules import Decision, decide, episode_of
+from veille.alerts.rules import Decision, decide, episode_of, severity
 from veille.errors import VeilleError
 from veille.model import utcnow
 from veille.signals.model import Signal
@@ -124,7 +124,7 @@ def _new_alerts(
     rule_last = last_by_rule(con)
     rows: list[AlertRow] = []
     alerts: dict[str, Alert] = {}
-    for signal in sorted(signals, key=lambda s: (s.detected_at, s.id)):
+    for signal in sorted(signals, key=lambda s: (s.detected_at, -severity(s.kind), s.id)):
         decisions, held, duplicates = decide(
             signal, section.rules, history, rule_last, now, section.escalation_factor
         )

@@ -5,9 +5,12 @@ escalation and quiet periods. Pure functions over the log's rows (no store, no n
   (``story_id``), else the signal itself (its ``id`` is stable across passes). A signal whose
   id was already alerted under another episode keeps that episode.
 - On each sink, an episode alerts at **level 0**, then escalates (level 1, 2...) when its
-  score or its distinct authors reach ``escalation_factor`` times the last alerted, or when
-  it turns into a kind it was not alerted as yet (a story becoming a rumour). Anything else
-  is a duplicate and sends nothing.
+  distinct authors reach ``escalation_factor`` times the last alerted, or its score that
+  many times the last alerted score of the same kind (scores of two kinds do not compare), or when
+  it turns into a graver kind it was not alerted as yet (``SEVERITY``: a story becoming a
+  rumour, a bad buzz found to be a campaign; a rumour's story is not news after the rumour).
+  Anything else is a duplicate and sends nothing. Within a pass, the signals of one moment
+  are taken gravest first, so a rumour and its story found together alert once, as a rumour.
 - The **idempotency key** of an alert is a hash of (episode, sink, level): whatever the pass,
   the process or the rule, the same alert has the same key.
 - A rule's **quiet period** holds an alert (it is not recorded; a later pass sends it if the
@@ -25,6 +28,14 @@ from datetime import datetime, timedelta
 from veille.signals.model import Signal
 from veille.store.alerts import AlertRow
 from veille.workspace.alerts_config import AlertRule
+
+#: how grave each kind is: an episode escalates to a kind at least as grave as any it was
+#: alerted as (bad buzz and campaign are the same step: telling one from the other is news)
+SEVERITY: dict[str, int] = {"burst": 0, "story": 1, "rumour": 2, "bad_buzz": 3, "campaign": 3}
+
+
+def severity(kind: str) -> int:
+    return SEVERITY.get(kind, 0)
 
 
 def alert_key(episode: str, sink: str, level: int) -> str:
@@ -80,10 +91,15 @@ def level_for(
     last = max(rows, key=lambda r: r.level)
     previous: dict[str, object] = {"kind": last.kind, "score": last.score, "authors": last.authors}
     level = last.level + 1
-    if signal.kind not in {r.kind for r in rows}:
+    alerted = {r.kind for r in rows}
+    if signal.kind not in alerted and severity(signal.kind) >= max(map(severity, alerted)):
         return level, "kind", previous
-    if last.score > 0 and signal.score >= factor * last.score:
-        return level, "score", previous
+    # scores are comparable within a kind only: against the last alert of this kind
+    same = [r for r in rows if r.kind == signal.kind]
+    if same:
+        before = max(same, key=lambda r: r.level)
+        if before.score > 0 and signal.score >= factor * before.score:
+            return level, "score", {**previous, "score": before.score}
     if signal.authors >= factor * max(last.authors, 1):
         return level, "authors", previous
     return None

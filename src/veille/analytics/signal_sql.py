@@ -83,22 +83,20 @@ ORDER BY p.created_at, p.uri
 #: (an author's largest in the window), ``posts`` counts the posts
 TERM_COUNTS_SQL = f"""
 WITH a AS (
-    SELECT t.term, p.bucket, p.author, max(p.weight) AS weight, count(*) AS n,
-           min(p.created_at) AS first_at
+    SELECT t.term, p.bucket, p.author, max(p.weight) AS weight, count(*) AS n
     FROM {POST_TERMS} t JOIN {POSTS} p ON p.uri = t.uri
     GROUP BY t.term, p.bucket, p.author
 ),
 spread AS (
-    SELECT term, bucket + o AS bucket, author, weight, n, first_at
+    SELECT term, bucket + o AS bucket, author, weight, n
     FROM a, range(CAST($window AS BIGINT)) AS r(o)
     WHERE bucket + o BETWEEN $first AND $last
 ),
 per_author AS (
-    SELECT bucket, term, author, max(weight) AS weight, sum(n) AS n, min(first_at) AS first_at
+    SELECT bucket, term, author, max(weight) AS weight, sum(n) AS n
     FROM spread GROUP BY bucket, term, author
 )
-SELECT bucket, term, count(*) AS authors, sum(weight) AS weighted, sum(n) AS posts,
-       list(first_at ORDER BY first_at) AS arrivals
+SELECT bucket, term, count(*) AS authors, sum(weight) AS weighted, sum(n) AS posts
 FROM per_author
 GROUP BY bucket, term
 ORDER BY bucket, term

@@ -27,8 +27,9 @@ alert falls between 3 hours before and 2 hours after the onset; alerts earlier t
 false alarms on pre-event noise (and the event is then missed).
 
 Bad input does not stop the replay: a line that is not ``timestamp, id, Y/N`` or whose
-timestamp does not parse is set aside with its file and line number; a file that cannot be
-read is set aside whole; the other lines and events go on.
+timestamp does not parse, or that holds bytes that are not UTF-8, is set aside with its file
+and line number; a file that cannot be read (or opened) is set aside whole; the other lines
+and events go on. A file with no valid line gives an event with no onset and no alert.
 """
 
 from __future__ import annotations
@@ -138,12 +139,17 @@ def read_times(path: Path, problems: list[Problem]) -> list[datetime]:
     times: list[datetime] = []
     name = str(path)
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        # undecodable bytes become U+FFFD, so that the line holding them is named and set
+        # aside while the rest of the file is read
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
             rows: Iterator[list[str]] = csv.reader(handle)
             for number, row in enumerate(rows, start=1):
                 if number == 1 and row and row[0].strip().lower() == "timestamp":
                     continue
                 if not row or all(not cell.strip() for cell in row):
+                    continue
+                if any("\ufffd" in cell for cell in row):
+                    problems.append(Problem(name, number, "bytes that are not UTF-8"))
                     continue
                 if len(row) != 3:
                     problems.append(
@@ -158,7 +164,7 @@ def read_times(path: Path, problems: list[Problem]) -> list[datetime]:
                     problems.append(Problem(name, number, f"timestamp not understood: {row[0]!r}"))
                     continue
                 times.append(at)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, csv.Error) as exc:
         problems.append(Problem(name, None, f"file set aside: {exc}"))
         return []
     times.sort()

@@ -399,7 +399,10 @@ class _Pass:
                 self.summary.late += det.late - before_late
                 self.touched.setdefault(k, set()).update(authors)
                 for hit in hits:
-                    arrivals = got[hit.term][2] if got and hit.term in got else []
+                    if hit.new:
+                        arrivals = _arrivals(by_term_posts.get(hit.term, ()), hit.bucket, k)
+                    else:
+                        arrivals = []
                     self._on_hit(k, hit, arrivals)
                 self._collect_ended(k, det)
             self._extend(b, by_term_posts)
@@ -425,17 +428,18 @@ class _Pass:
         window: int,
         first: int,
         last: int,
-    ) -> dict[int, dict[str, tuple[int, float, list[datetime]]]]:
+    ) -> dict[int, dict[str, tuple[int, float]]]:
         table = pa.table({"uri": pa.array(uris, pa.string()), "term": pa.array(terms, pa.string())})
         got = signal_sql.term_counts(
             self.engine, posts, table, window=window, first=first, last=last
-        ).to_pydict()
-        out: dict[int, dict[str, tuple[int, float, list[datetime]]]] = {}
-        for b, term, n, w, arrivals in zip(
-            got["bucket"], got["term"], got["authors"], got["weighted"], got["arrivals"],
-            strict=True,
-        ):  # fmt: skip
-            out.setdefault(int(b), {})[term] = (int(n), float(w), arrivals)
+        )
+        buckets = got.column("bucket").to_pylist()
+        names = got.column("term").to_pylist()
+        ns = got.column("authors").to_pylist()
+        ws = got.column("weighted").to_pylist()
+        out: dict[int, dict[str, tuple[int, float]]] = {}
+        for b, term, n, w in zip(buckets, names, ns, ws, strict=True):
+            out.setdefault(b, {})[term] = (n, w)
         return out
 
     def _on_hit(self, window: int, hit: Any, arrivals: list[datetime]) -> None:
@@ -475,14 +479,12 @@ class _Pass:
             self.ended_terms.add(end.term)
         det.ended.clear()
 
-    def _extend(
-        self, bucket: int, by_term: dict[str, list[tuple[str, str, int, float, Any]]]
-    ) -> None:
+    def _extend(self, bucket: int, by_term: dict[str, list[_Member]]) -> None:
         """Add the posts of ``bucket`` to the open episodes of their terms."""
         for term, ep in self.episodes.items():
             if not ep.open:
                 continue
-            for uri, author, b, weight, klass in by_term.get(term, ()):
+            for uri, author, b, weight, klass, _ in by_term.get(term, ()):
                 if ep.first_bucket - ep.window + 1 <= b <= bucket and uri not in ep.uris:
                     ep.uris.add(uri)
                     ep.authors[author] = max(ep.authors.get(author, 0.0), weight)
@@ -524,7 +526,7 @@ class _Pass:
         by_term_posts = _posts_by_term(uris, terms, info)
         for k, det in dets.by_window.items():
             counts = self._counts(posts, uris, terms, k, current, current).get(current, {})
-            for term, (n, w, arrivals) in counts.items():
+            for term, (n, w) in counts.items():
                 st = det.terms.get(term, TermState())
                 if st.burst_start is not None or term in self.episodes:
                     continue
@@ -537,7 +539,7 @@ class _Pass:
                 if score < cfg.threshold or n < cfg.min_authors or n <= previous:
                     continue
                 hit = _Hit(term, current, n, w, lam, score, score * w / n)
-                self._on_hit(k, hit, arrivals)
+                self._on_hit(k, hit, _arrivals(by_term_posts.get(term, ()), current, k))
         self._extend(current, by_term_posts)
 
     # --- output -----------------------------------------------------------------------
@@ -682,29 +684,36 @@ def _needed(cfg: BurstConfig, lam: float, upto: int) -> int:
     return upto
 
 
-def _post_info(posts: pa.Table) -> dict[str, tuple[str, int, float, Any]]:
-    cols = posts.select(["uri", "author", "bucket", "weight", "stakeholder"]).to_pydict()
-    return {
-        u: (a, int(b), float(w), s)
-        for u, a, b, w, s in zip(
-            cols["uri"],
-            cols["author"],
-            cols["bucket"],
-            cols["weight"],
-            cols["stakeholder"],
-            strict=True,
-        )
-    }
+#: a post of a term: uri, author, bucket, weight, stakeholder class, time
+_Member = tuple[str, str, int, float, Any, datetime]
+
+
+def _post_info(posts: pa.Table) -> dict[str, tuple[str, int, float, Any, datetime]]:
+    cols = [
+        posts.column(c).to_pylist()
+        for c in ("uri", "author", "bucket", "weight", "stakeholder", "created_at")
+    ]
+    return {u: (a, b, w, s, t) for u, a, b, w, s, t in zip(*cols, strict=True)}
 
 
 def _posts_by_term(
-    uris: list[str], terms: list[str], info: dict[str, tuple[str, int, float, Any]]
-) -> dict[str, list[tuple[str, str, int, float, Any]]]:
-    out: dict[str, list[tuple[str, str, int, float, Any]]] = {}
+    uris: list[str], terms: list[str], info: dict[str, tuple[str, int, float, Any, datetime]]
+) -> dict[str, list[_Member]]:
+    out: dict[str, list[_Member]] = {}
     for uri, term in zip(uris, terms, strict=True):
-        author, bucket, weight, klass = info[uri]
-        out.setdefault(term, []).append((uri, author, bucket, weight, klass))
+        author, bucket, weight, klass, at = info[uri]
+        out.setdefault(term, []).append((uri, author, bucket, weight, klass, at))
     return out
+
+
+def _arrivals(members: Iterable[_Member], bucket: int, window: int) -> list[datetime]:
+    """When each distinct author of a term first posted in the window of ``window``
+    buckets ending at ``bucket``, in order."""
+    first: dict[str, datetime] = {}
+    for _, author, b, _, _, at in members:
+        if bucket - window < b <= bucket and (author not in first or at < first[author]):
+            first[author] = at
+    return sorted(first.values())
 
 
 def _mix(classes: dict[str, str | None]) -> dict[str, int]:
