@@ -26,6 +26,12 @@ class ConfigError(VeilleError):
     exit_code = 2
 
 
+class SourcesUnreachable(VeilleError):
+    """Every source of a collection failed (network down, hosts unreachable): exit 1."""
+
+    exit_code = 1
+
+
 class WorkspaceBusy(VeilleError):
     """Another process owns the workspace. ``root`` is the workspace and ``owner`` what its
     lock file says of the owner (pid, command, since, and the address of the service that

@@ -140,7 +140,7 @@ def test_network_errors_are_retried_then_reported() -> None:
     port = sock.getsockname()[1]
     sock.close()  # nobody listens there now
     clock = FakeClock()
-    http = client(clock, max_retries=3)
+    http = client(clock, max_retries=3, connect_retries=3)
     with pytest.raises(HttpError, match=r"gave up|abandon"):
         http.get(f"http://127.0.0.1:{port}/x?access_token=SECRETVALUE123")
     assert len(clock.sleeps) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import msgspec
@@ -261,8 +262,16 @@ feeds = ["{httpserver.url_for("/feed.xml")}"]
 """,
     )
     enriched: list[int] = []
+    stop = threading.Event()
+
+    def after_cycle() -> None:
+        enriched.append(1)
+        if len(enriched) >= 2:
+            stop.set()
+
     with Workspace.open(root) as ws:
-        run(ws, interval=0.2, max_seconds=2.0, enrich=lambda: enriched.append(1))
+        # stopped after two cycles; --max-seconds bounds it if that never comes
+        run(ws, interval=0.2, max_seconds=120.0, stop=stop, enrich=after_cycle)
         rows = {r["source"]: r for r in states(ws)}
         assert ws.store.scalar("SELECT count(*) FROM posts") == 2
     assert len(httpserver.log) >= 2 and len(enriched) >= 2

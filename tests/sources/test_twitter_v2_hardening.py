@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from source_helpers import english, map_all, of_type, read_all  # noqa: F401
 
 from cli_run import veille_cli
@@ -38,3 +39,66 @@ def test_a_lists_page_is_rejected_with_what_it_holds(tmp_path: Path) -> None:
     ran = veille_cli("import", "twitter-v2", str(FIXTURES / "lists_page.jsonl"), "-w", str(root))
     assert ran.code == 2
     assert "neither tweets nor users" in ran.stderr
+
+
+# --- item 11 across lines, files and imports: the store keeps the latest version ----------
+
+LATEST = "Acme rachète Nuvio (en 2027)"
+ORIGINAL_URI = "https://x.com/i/status/1700000000000000101"
+
+
+def edited_workspace(root: Path) -> Path:
+    from collect_helpers import make_workspace
+
+    return make_workspace(root, '[[watches]]\nid = "annee"\nquery = "2027"\n')
+
+
+def stored_versions(root: Path) -> list[tuple[str, str, str]]:
+    from veille.workspace import Workspace
+
+    with Workspace.open(root) as ws:
+        rows = ws.store.con.execute(
+            "SELECT uri, post_id, text FROM posts WHERE network = 'x' ORDER BY uri"
+        ).fetchall()
+    return [(str(u), str(i), str(t)) for u, i, t in rows]
+
+
+def test_versions_on_several_lines_are_one_post_the_latest(tmp_path: Path) -> None:
+    root = edited_workspace(tmp_path / "ws")
+    ran = veille_cli(
+        "import", "twitter-v2", str(FIXTURES / "edited_across_lines.jsonl"), "-w", str(root)
+    )
+    assert ran.code == 0, ran.output
+    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST)]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("edited_part_first.jsonl", "edited_part_latest.jsonl"),
+        ("edited_part_latest.jsonl", "edited_part_first.jsonl"),
+    ],
+)
+def test_versions_in_several_files_are_one_post_the_latest(
+    tmp_path: Path, order: tuple[str, str]
+) -> None:
+    from veille.workspace import Workspace
+
+    # in one import (two files), then again in two imports, in either order
+    root = edited_workspace(tmp_path / "one")
+    paths = [str(FIXTURES / name) for name in order]
+    assert veille_cli("import", "twitter-v2", *paths, "-w", str(root)).code == 0
+    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST)]
+    root = edited_workspace(tmp_path / "two")
+    for path in paths:
+        assert veille_cli("import", "twitter-v2", path, "-w", str(root)).code == 0
+    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST)]
+    # the post is enriched and matched as its latest text says ("2027")
+    with Workspace.open(root) as ws:
+        matched = ws.store.con.execute(
+            "SELECT count(*) FROM matches WHERE watch_id = 'annee' AND uri = ?", [ORIGINAL_URI]
+        ).fetchall()[0][0]
+        marked = ws.store.con.execute(
+            "SELECT count(*) FROM enriched WHERE uri = ?", [ORIGINAL_URI]
+        ).fetchall()[0][0]
+    assert matched == 1 and marked == 1

@@ -24,11 +24,28 @@ from veille.cli.common import (
     progress_bar,
     warn,
 )
-from veille.errors import UsageError
+from veille.errors import SourcesUnreachable, UsageError
 from veille.flow.ingest import IngestSummary
 from veille.flow.retention import apply_retention
+from veille.i18n import register as register_messages
+from veille.i18n import t
 from veille.model import parse_time
 from veille.workspace import Workspace
+
+register_messages(
+    {
+        "collect.all_failed": (
+            "aucune source n'a pu être collectée ({n}) : {causes}",
+            "no source could be collected ({n}): {causes}",
+        ),
+        "collect.all_failed_hint": (
+            "vérifiez la connexion réseau et les adresses de veille.toml ; veille status"
+            " montre la dernière erreur de chaque source",
+            "check the network connection and the addresses in veille.toml; veille status"
+            " shows each source's last error",
+        ),
+    }
+)
 
 
 def _redact_logs() -> None:
@@ -75,7 +92,16 @@ def _enrich(ws: Workspace, progress: Progress | None = None, *, retention: bool 
 
 
 def _summaries_table(results: dict[str, IngestSummary]) -> DataTable:
-    table = DataTable("source", "read", "new", "duplicates", "deleted", "rejected", title="collect")
+    table = DataTable(
+        "source",
+        "read",
+        "new",
+        "duplicates",
+        "deleted",
+        "rejected",
+        "not fetched",
+        title="collect",
+    )
     for key, s in results.items():
         table.add_row(
             key,
@@ -84,8 +110,26 @@ def _summaries_table(results: dict[str, IngestSummary]) -> DataTable:
             f"{s.posts_duplicate:,}",
             f"{s.posts_deleted:,}",
             f"{s.rejected:,}",
+            "failed" if s.error else f"{s.failed:,}",
         )
     return table
+
+
+def _detail(s: IngestSummary) -> str:
+    text = f"{s.read:,} read, {s.posts_new:,} new, {s.rejected:,} rejected"
+    if s.failed:
+        text += f", {s.failed:,} not fetched"
+    return text + (", failed" if s.error else "")
+
+
+def _fail_if_nothing_reached(results: dict[str, IngestSummary]) -> None:
+    """Exit 1, with the causes, when every source failed."""
+    if not results or not all(s.unreachable for s in results.values()):
+        return
+    causes = "; ".join(f"{k}: {s.failure_text()}" for k, s in results.items())
+    raise SourcesUnreachable(
+        t("collect.all_failed", n=len(results), causes=causes), hint=t("collect.all_failed_hint")
+    )
 
 
 def collect(
@@ -104,8 +148,12 @@ def collect(
         "--enrich/--no-enrich",
         help="Enrich the new posts in each batch (and any pending ones at the end).",
     ),
+    max_seconds: float | None = typer.Option(
+        None, "--max-seconds", min=0, help="Stop collecting after N seconds (all sources)."
+    ),
 ) -> None:
-    """Poll the configured sources once (resuming from their saved cursors)."""
+    """Poll the configured sources once (resuming from their saved cursors). Exits 1 when
+    no source could be reached."""
     from veille.flow.collect import collect_once, states
 
     _redact_logs()
@@ -115,13 +163,15 @@ def collect(
         def show(key: str, s: IngestSummary) -> None:
             if key not in tasks:
                 tasks[key] = progress.add_task(f"collect {key}", total=None, detail="")
-            progress.update(
-                tasks[key],
-                detail=f"{s.read:,} read, {s.posts_new:,} new, {s.rejected:,} rejected",
-            )
+            progress.update(tasks[key], detail=_detail(s))
 
         results = collect_once(
-            ws, source or None, since=_since(since), on_progress=show, enrich=enrich
+            ws,
+            source or None,
+            since=_since(since),
+            on_progress=show,
+            enrich=enrich,
+            max_seconds=max_seconds,
         )
         for key, s in results.items():
             show(key, s)
@@ -134,12 +184,15 @@ def collect(
         state = {row["source"]: row for row in states(ws)}
     if output is Format.json:
         print_json({k: {**v.as_dict(), "state": state.get(k)} for k, v in results.items()})
+        _fail_if_nothing_reached(results)
         return
     console.print(_summaries_table(results))
-    for key in results:
+    _fail_if_nothing_reached(results)
+    for key, summary in results.items():
         row = state.get(key) or {}
-        if row.get("last_error"):
-            err.print(markup("[yellow]{k}[/]: {e}", k=key, e=row["last_error"]), highlight=False)
+        cause = summary.failure_text() or row.get("last_error")
+        if cause:
+            err.print(markup("[yellow]{k}[/]: {e}", k=key, e=cause), highlight=False)
         for host, limits in (row.get("rate_limits") or {}).items():
             if limits.get("remaining") is not None:
                 warn(
@@ -192,9 +245,9 @@ def listen(
         apply_retention(ws)
         if enrich:
             _enrich(ws, progress)
-    if quiet:
-        return
-    console.print(_summaries_table({source: summary}))
+    if not quiet:
+        console.print(_summaries_table({source: summary}))
+    _fail_if_nothing_reached({source: summary})
 
 
 def run_cmd(

@@ -42,7 +42,7 @@ from veille.i18n import register, t
 from veille.jsonable import dumps
 from veille.model import utcnow
 from veille.secrets import redact
-from veille.sources.base import Connector, RawItem, Reject, SourceContext
+from veille.sources.base import Connector, RawItem, Reject, SourceContext, SourceFailure
 from veille.store.read import post_uri_by_id
 from veille.store.source_state import source_state_rows
 from veille.store.writes import SourceStateJob
@@ -61,6 +61,10 @@ register(
         "collect.nothing": (
             "aucune source configurée à collecter (voir [sources] et les comptes dans veille.toml)",
             "no source configured to collect (see [sources] and the accounts in veille.toml)",
+        ),
+        "collect.out_of_time": (
+            "non collecté : le temps imparti (--max-seconds) était écoulé",
+            "not collected: the time limit (--max-seconds) was reached",
         ),
         "collect.not_stream": (
             "{source} n'a pas de flux en direct (sources en direct : {known})",
@@ -273,26 +277,43 @@ def collect_once(
     lock: threading.Lock | None = None,
     stop: threading.Event | None = None,
     enrich: bool = True,
+    max_seconds: float | None = None,
 ) -> dict[str, IngestSummary]:
-    """Poll each source once. ``connectors`` replaces the configured ones (tests). A
-    source that fails is reported in its state and the others go on."""
+    """Poll each source once, all within ``max_seconds`` if given. ``connectors``
+    replaces the configured ones (tests). A source that fails is reported in its state and
+    its summary (``error``, ``failures``: what could not be fetched and why) and the others
+    go on."""
     chosen = resolve_sources(sources, "poll") if sources else configured_sources(ws, "poll")
     if not chosen and not connectors:
         raise UsageError(t("collect.nothing"))
+    end = None if max_seconds is None else time.monotonic() + max_seconds
     results: dict[str, IngestSummary] = {}
     for key in chosen or list(connectors or {}):
         if stop is not None and stop.is_set():
             break
-        connector = (connectors or {}).get(key) or connector_for(ws, key, since=since)
+        left = None if end is None else end - time.monotonic()
+        if left is not None and left <= 0:
+            results[key] = IngestSummary(source=key, error=t("collect.out_of_time"))
+            continue
         try:
+            connector = (connectors or {}).get(key) or connector_for(
+                ws, key, since=since, max_seconds=left
+            )
             results[key] = stream_into(
-                ws, connector, key, on_progress=on_progress, lock=lock, enrich=enrich
+                ws,
+                connector,
+                key,
+                on_progress=on_progress,
+                lock=lock,
+                enrich=enrich,
+                max_seconds=left,
             )
         except Exception as exc:
-            log.error(
-                "%s: %s", key, redact(f"{type(exc).__name__}: {getattr(exc, 'message', exc)}")
-            )
-            results[key] = IngestSummary(source=key)
+            message = redact(f"{type(exc).__name__}: {getattr(exc, 'message', exc)}")
+            log.error("%s: %s", key, message)
+            results[key] = IngestSummary(source=key, error=message)
+            if on_progress is not None:
+                on_progress(key, results[key])
     return results
 
 
@@ -361,6 +382,7 @@ def stream_into(
     enrich: bool = True,
     tick: Callable[[], object] | None = None,
     tick_every: float = 60.0,
+    max_seconds: float | None = None,
 ) -> IngestSummary:
     """Drain ``connector.fetch`` (read in a thread) into the store in batches of at most
     ``batch_size`` items or ``flush_seconds``, each committed with the cursor after its last
@@ -374,7 +396,12 @@ def stream_into(
     ``redact_every`` seconds (and at the end) instead of after every batch, which would
     rescan the raw log each second. ``lock`` serialises the workspace writes of several
     sources (held while a batch is appended and queued, never while waiting for the
-    network)."""
+    network).
+
+    What the connector could not fetch (``SourceFailure``: a host unreachable, an HTTP
+    error) is counted in the summary's ``failed`` and reported with its cause in the
+    source's state, never as rejects of data. ``max_seconds`` bounds the run: the
+    connector's HTTP client starts no call past it, and what arrived is committed."""
     from veille.flow.ingest import BatchCommitter
 
     stop = stop or threading.Event()
@@ -400,9 +427,26 @@ def stream_into(
         finally:
             items.put(_DONE)
 
+    end_at = None if max_seconds is None else time.monotonic() + max_seconds
+    limit_to = getattr(getattr(connector, "client", None), "limit_to", None)
+    if max_seconds is not None and callable(limit_to):
+        limit_to(max_seconds)
     reader = threading.Thread(target=produce, name=f"veille-{key}", daemon=True)
     reader.start()
     total = IngestSummary(source=key)
+    timed_out = False
+
+    def failed(item: SourceFailure) -> None:
+        total.failed += 1
+        if len(total.failures) < 20:
+            total.failures.append(item)
+        # the first ones say why; the rest usually repeat it (a network down)
+        log.log(logging.WARNING if total.failed <= 3 else logging.DEBUG, "%s: %s", key, item.reason)
+        if on_progress is not None:
+            on_progress(key, total)
+
+    if on_progress is not None:
+        on_progress(key, total)
     stats = RunStats(key)
     guard = lock if lock is not None else contextlib.nullcontext()
     last_redaction = time.monotonic()
@@ -429,9 +473,15 @@ def stream_into(
     try:
         finished = False
         while not finished:
+            late = end_at is not None and time.monotonic() >= end_at
+            if late:  # what was fetched is committed; nothing more is asked for
+                timed_out = True
+                reader_stop.set()
             try:
-                got = items.get(timeout=0.5)
+                got = items.get_nowait() if late else items.get(timeout=0.5)
             except queue.Empty:
+                if late:
+                    break
                 continue
             if got is _DONE:
                 break
@@ -441,10 +491,13 @@ def stream_into(
             deadline = time.monotonic() + flush_seconds
             while True:
                 item, cursor = got
-                total.read += 1
-                if isinstance(item, Reject):
+                if isinstance(item, SourceFailure):
+                    failed(item)  # not an item read, nor a reject of data
+                elif isinstance(item, Reject):
+                    total.read += 1
                     bad.append(item)
                 else:
+                    total.read += 1
                     batch.append(item)
                 if len(batch) + len(bad) >= batch_size:
                     break
@@ -478,7 +531,7 @@ def stream_into(
         committer.close()
         # the connector may move its cursor after its last item (an unchanged feed, an
         # account done): once it has finished, everything it yielded is committed
-        if not failure and reader_finished(reader):
+        if not failure and not timed_out and reader_finished(reader):
             final = getattr(connector, "cursor", None)
             if final is not None and final != committed_cursor:
                 with guard:
@@ -494,15 +547,20 @@ def stream_into(
         reader_stop.set()
         stop.set()
         committer.close()
-        reader.join(timeout=5)
+        reader.join(timeout=0.5 if timed_out else 5)
     if failure:
         stats.error = f"{type(failure[0]).__name__}: {getattr(failure[0], 'message', failure[0])}"
+        total.error = redact(stats.error)
+    elif total.failed:
+        stats.error = total.failure_text()
     elif total.rejected and total.reject_samples:
         stats.error = total.reject_samples[0].reason
+    if timed_out:
+        log.info("%s: time limit reached, stopped after %d items", key, total.read)
     stats.read = total.read - read_at_state
     stats.new, stats.rejected = total.posts_new, total.rejected
     with guard:
-        save_state(ws, stats, connector, success=not failure or total.read > 0)
+        save_state(ws, stats, connector, success=not failure and not total.unreachable)
     if failure:
         raise failure[0]
     return total
@@ -546,11 +604,14 @@ def run(
         threads.append(thread)
     end = (time.monotonic() + max_seconds) if max_seconds else None
     try:
-        while not stop.is_set():
+        while not stop.is_set() and (end is None or time.monotonic() < end):
             started = time.monotonic()
             polls = configured_sources(ws, "poll")
             if polls:
-                collect_once(ws, polls, on_progress=on_progress, lock=lock, stop=stop)
+                left = None if end is None else max(0.0, end - started)
+                collect_once(
+                    ws, polls, on_progress=on_progress, lock=lock, stop=stop, max_seconds=left
+                )
             if enrich is not None:
                 with lock:
                     enrich()
@@ -566,5 +627,7 @@ def run(
             stop.wait(max(wait, 0.0))
     finally:
         stop.set()
+        # the live sources see ``stop`` within a second; the wait for all is bounded
+        join_by = time.monotonic() + 10
         for thread in threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.1, join_by - time.monotonic()))

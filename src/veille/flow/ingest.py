@@ -23,9 +23,11 @@ import pyarrow as pa
 
 from veille.flow.enrich import build_enrichment, input_batch, pipeline_key
 from veille.flow.erase import content_keys, redact_raw_log
+from veille.i18n import register, t
 from veille.model import Account, Post, Record, utcnow
+from veille.pipeline.base import Stage
 from veille.plugins import stages as registered_stages
-from veille.sources.base import Connector, RawItem, Reject, excerpt
+from veille.sources.base import Connector, RawItem, Reject, SourceFailure, excerpt
 from veille.store.rawindex import RawIndex, RawIndexJob
 from veille.store.rawlog import Appended, item_hash
 from veille.store.store import Prepared, RecordsJob, WriteResult, prepare
@@ -33,6 +35,19 @@ from veille.store.writes import Enrichment
 
 if TYPE_CHECKING:
     from veille.workspace import Workspace
+
+register(
+    {
+        "ingest.failed": (
+            "{n} non récupéré(s), dont {origin} : {reason}",
+            "{n} not fetched, among them {origin}: {reason}",
+        ),
+        "ingest.failed_at": (
+            "{n} non récupéré(s), dont {reason}",
+            "{n} not fetched, among them {reason}",
+        ),
+    }
+)
 
 #: Longer post texts are rejected (no network allows them; a blog entry is summarised).
 MAX_TEXT_CHARS = 100_000
@@ -52,6 +67,27 @@ class IngestSummary:
     records: Counter[str] = field(default_factory=Counter)
     reject_samples: list[Reject] = field(default_factory=list)
     rejects_path: Path | None = None
+    #: Live sources: what could not be fetched (network, HTTP errors: not rejects of data)
+    failed: int = 0
+    failures: list[SourceFailure] = field(default_factory=list)
+    #: Live sources: why the source stopped, when it failed as a whole
+    error: str | None = None
+
+    @property
+    def unreachable(self) -> bool:
+        """A live source that failed: it raised, or fetched nothing and failed somewhere."""
+        return self.error is not None or (self.failed > 0 and self.read == 0)
+
+    def failure_text(self) -> str | None:
+        """The cause of the failures, in one line (``None`` when there were none)."""
+        if self.error is not None:
+            return self.error
+        if not self.failures:
+            return None
+        first = self.failures[0]  # the first says why; the next ones often "still down"
+        if first.origin in first.reason:
+            return t("ingest.failed_at", n=self.failed, reason=first.reason)
+        return t("ingest.failed", n=self.failed, origin=first.origin, reason=first.reason)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -63,6 +99,8 @@ class IngestSummary:
             "rejected": self.rejected,
             "records": dict(self.records),
             "rejects_file": str(self.rejects_path) if self.rejects_path else None,
+            "failed": self.failed,
+            "error": self.failure_text(),
         }
 
 
@@ -145,12 +183,22 @@ class BatchCommitter:
         self.pending: deque[Future[WriteResult]] = deque()
         #: tombstones recorded, or deleted content met, since the last redaction
         self.to_redact = 0
-        self.stages = registered_stages(ws.config) if enrich else []
-        self.pipeline = pipeline_key(self.stages) if self.stages else ""
+        self.enrich = enrich
+        self._stages: list[Stage] | None = None
+        self.pipeline = ""
         self.profiles = ProfileCache(ws)
         #: hashes of the raw items of each batch in flight (by id of its future)
         self.in_flight: dict[int, set[int]] = {}
         reindex_raw_log(ws)
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The enrichment stages, loaded when the first posts arrive (a source that gives
+        nothing, offline say, does not wait for models it will not use)."""
+        if self._stages is None:
+            self._stages = list(registered_stages(self.ws.config)) if self.enrich else []
+            self.pipeline = pipeline_key(self._stages) if self._stages else ""
+        return self._stages
 
     def commit(self, batch: list[RawItem], bad: list[Reject], cursors: dict[str, str]) -> None:
         fresh, hashes = self.fresh(batch)
@@ -192,7 +240,7 @@ class BatchCommitter:
         """The stages' output for the posts of ``prepared``, computed before the write
         (the writer keeps the part about the posts that the batch really adds)."""
         profiles = self.profiles.update(prepared.accounts)
-        if not self.stages or prepared.posts is None:
+        if prepared.posts is None or not self.stages:
             return None
         batch = input_batch(prepared.posts, profiles.lookup(prepared.posts))
         if not batch.num_rows:

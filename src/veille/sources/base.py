@@ -47,6 +47,20 @@ def decode_problem(exc: BaseException) -> str:
     return str(exc)
 
 
+class SourceFailure(Reject, kw_only=True):
+    """What a live connector could not fetch (a host unreachable, an HTTP error, a time
+    limit): not bad data, so never written to the rejects file. The collection flow counts
+    these per source, reports them with their cause (``veille collect``, ``status``) and
+    exits non-zero when every source failed. ``origin`` is what was not fetched (a URL, an
+    account), ``reason`` why."""
+
+
+def fetch_failure(source: str, origin: str, exc: BaseException) -> SourceFailure:
+    """The ``SourceFailure`` of a fetch that raised ``exc`` (its message, never a secret)."""
+    reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+    return SourceFailure(source=source, origin=origin, reason=str(reason))
+
+
 ConnectorKind = Literal["stream", "poll", "import"]
 
 

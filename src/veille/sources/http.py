@@ -11,6 +11,14 @@ What it does for every call:
   and then waiting;
 - retries 429, 5xx and network errors with exponential backoff and full jitter, at most
   ``max_retries`` times, then raises ``HttpError``;
+- gives up fast when nothing can be reached: a call that could not connect (no route, DNS
+  failure, refused, connect timeout) is retried ``connect_retries`` times only; its host is
+  then *down* for ``down_for`` seconds (calls to it fail at once, saying why); once
+  ``offline_after`` distinct hosts could not be connected to with no answer from any, the
+  network is taken as unreachable and every call fails at once for ``down_for`` seconds
+  (an answer from any host ends that);
+- honours a ``deadline`` (``limit_to(seconds)``: ``--max-seconds``): no call, wait or retry
+  starts past it, and a call's timeout ends with it;
 - sends ``User-Agent: veille/<version>``;
 - never lets a secret out: ``Authorization`` headers, token-like query parameters
   (``access_token``, ``token``, ``password``...) and every value registered with
@@ -35,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from httpx._client import UseClientDefault
 
 from veille import __version__
 from veille.errors import VeilleError
@@ -57,6 +66,23 @@ register(
             "{host} : limite de requêtes atteinte jusqu'à {until} ; réessayez ensuite",
             "{host}: rate limited until {until}; try again then",
         ),
+        "http.host_down": (
+            "{method} {url} : {host} injoignable ({reason}), pas de nouvel essai avant {seconds} s",
+            "{method} {url}: {host} unreachable ({reason}); not tried again for {seconds} s",
+        ),
+        "http.offline": (
+            "{method} {url} : réseau injoignable (aucune réponse de {hosts} hôtes : {reason})",
+            "{method} {url}: network unreachable (no answer from {hosts} hosts: {reason})",
+        ),
+        "http.deadline": (
+            "{method} {url} : temps imparti écoulé (--max-seconds), appel non fait",
+            "{method} {url}: time limit reached (--max-seconds), call not made",
+        ),
+        "http.deadline_wait": (
+            "{host} : prochain appel permis dans {seconds} s, après le temps imparti"
+            " (--max-seconds)",
+            "{host}: next call allowed in {seconds} s, past the time limit (--max-seconds)",
+        ),
         "http.bad_json": (
             "{url} : la réponse n'est pas du JSON valide ({error})",
             "{url}: the response is not valid JSON ({error})",
@@ -77,8 +103,11 @@ class HttpError(VeilleError):
         url: str = "",
         body: str = "",
         hint: str | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(redact(message), hint=redact(hint) if hint else None)
+        #: True when nothing reached the server (network down, DNS, refused, time limit)
+        self.unreachable = unreachable
         self.status = status
         self.url = redact_url(url) if url else ""
         self.body = redact(body)
@@ -165,6 +194,9 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+#: Transport errors after which nothing reached the server: no route, DNS, refused, timeout.
+CONNECT_ERRORS: tuple[type[httpx.TransportError], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
@@ -190,12 +222,25 @@ class PoliteClient:
     transport: httpx.BaseTransport | None = None
     headers: dict[str, str] = field(default_factory=dict)
     follow_redirects: bool = True
+    #: Retries of a call that could not connect (``max_retries`` is for the others).
+    connect_retries: int = 1
+    connect_timeout: float = 10.0
+    #: Seconds a host that could not be connected to is not tried again.
+    down_for: float = 60.0
+    #: Distinct hosts that could not be connected to, with no answer from any, after which
+    #: the network is taken as unreachable.
+    offline_after: int = 3
+    #: ``clock()`` time past which no call, wait or retry starts (``limit_to``).
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         self.states: dict[str, RateLimitState] = {}
         self._lock = threading.Lock()
+        self._down: dict[str, tuple[float, str]] = {}
+        self._unanswered: dict[str, str] = {}
+        self._offline_until = 0.0
         self._client = httpx.Client(
-            timeout=self.timeout,
+            timeout=httpx.Timeout(self.timeout, connect=min(self.connect_timeout, self.timeout)),
             headers={"User-Agent": USER_AGENT, **self.headers},
             transport=self.transport,
             follow_redirects=self.follow_redirects,
@@ -225,6 +270,72 @@ class PoliteClient:
         with self._lock:
             return {host: st.as_dict() for host, st in self.states.items()}
 
+    def limit_to(self, seconds: float | None) -> None:
+        """No call, wait or retry starts ``seconds`` from now (``None``: no limit)."""
+        self.deadline = None if seconds is None else self.clock() + max(0.0, seconds)
+
+    def _left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - self.clock()
+
+    def _reachable(self, method: str, host: str, url: str) -> None:
+        """Fail at once for a host found down, or when the network is unreachable."""
+        now = self.clock()
+        left = self._left()
+        if left is not None and left <= 0:
+            raise HttpError(
+                t("http.deadline", method=method, url=redact_url(url)), url=url, unreachable=True
+            )
+        with self._lock:
+            down = self._down.get(host)
+            offline = self._offline_until > now
+            reasons = list(self._unanswered.values())
+        if offline:
+            raise HttpError(
+                t(
+                    "http.offline",
+                    method=method,
+                    url=redact_url(url),
+                    hosts=len(reasons),
+                    reason=reasons[-1] if reasons else "?",
+                ),
+                url=url,
+                unreachable=True,
+            )
+        if down is not None and down[0] > now:
+            raise HttpError(
+                t(
+                    "http.host_down",
+                    method=method,
+                    url=redact_url(url),
+                    host=host,
+                    reason=down[1],
+                    seconds=round(down[0] - now),
+                ),
+                url=url,
+                unreachable=True,
+            )
+
+    def _answered(self, host: str) -> None:
+        with self._lock:
+            self._down.pop(host, None)
+            self._unanswered.clear()
+            self._offline_until = 0.0
+
+    def _unreachable(self, host: str, reason: str) -> None:
+        now = self.clock()
+        with self._lock:
+            self._down[host] = (now + self.down_for, reason)
+            self._unanswered[host] = reason
+            if len(self._unanswered) >= max(1, self.offline_after):
+                self._offline_until = now + self.down_for
+                log.warning(
+                    "network unreachable: no answer from %d hosts (%s); calls fail at once "
+                    "for %.0f s",
+                    len(self._unanswered),
+                    reason,
+                    self.down_for,
+                )
+
     def backoff(self, attempt: int) -> float:
         """Delay before retry ``attempt`` (1-based): full jitter over an exponential cap."""
         cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
@@ -235,9 +346,14 @@ class PoliteClient:
         wait = st.next_allowed_at - now
         if st.remaining is not None and st.remaining <= 0 and st.reset_at and st.reset_at > now:
             wait = max(wait, st.reset_at - now)
+        left = self._left()
         if wait > self.max_wait:
             until = datetime.fromtimestamp(now + wait, UTC).isoformat(timespec="seconds")
             raise HttpError(t("http.rate_limited", host=st.host, until=until))
+        if left is not None and wait > left:
+            raise HttpError(
+                t("http.deadline_wait", host=st.host, seconds=round(wait, 1)), unreachable=True
+            )
         if wait > 0:
             log.info("rate limit: waiting %.1f s before calling %s", wait, st.host)
             self.sleep(wait)
@@ -308,17 +424,31 @@ class PoliteClient:
         ok = set(ok_statuses)
         while True:
             attempts += 1
+            self._reachable(method, host, url)
             self._wait_turn(st)
             with self._lock:
                 st.calls += 1
                 st.last_call_at = self.clock()
             try:
                 response = self._client.request(
-                    method, url, params=params, headers=headers, json=json, data=data
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    json=json,
+                    data=data,
+                    timeout=self._call_timeout(),
                 )
             except httpx.TransportError as exc:
                 reason = redact(f"{type(exc).__name__}: {exc}")
-                if attempts > self.max_retries:
+                connect = isinstance(exc, CONNECT_ERRORS)
+                delay = self.backoff(attempts)
+                left = self._left()
+                if attempts > (self.connect_retries if connect else self.max_retries) or (
+                    left is not None and delay >= left
+                ):
+                    if connect:
+                        self._unreachable(host, reason)
                     raise HttpError(
                         t(
                             "http.gave_up",
@@ -328,8 +458,8 @@ class PoliteClient:
                             reason=reason,
                         ),
                         url=url,
+                        unreachable=connect,
                     ) from None
-                delay = self.backoff(attempts)
                 with self._lock:
                     st.retries += 1
                 log.warning(
@@ -342,10 +472,13 @@ class PoliteClient:
                 )
                 self.sleep(delay)
                 continue
+            self._answered(host)
             server_wait = self._update(st, response)
             status = response.status_code
             if status in RETRY_STATUSES and status not in ok:
-                if attempts > self.max_retries:
+                left = self._left()
+                delay = server_wait if server_wait is not None else self.backoff(attempts)
+                if attempts > self.max_retries or (left is not None and delay >= left):
                     raise HttpError(
                         t(
                             "http.gave_up",
@@ -361,7 +494,6 @@ class PoliteClient:
                 with self._lock:
                     st.retries += 1
                 if server_wait is None:
-                    delay = self.backoff(attempts)
                     with self._lock:
                         st.next_allowed_at = max(st.next_allowed_at, self.clock() + delay)
                 log.warning(
@@ -369,6 +501,16 @@ class PoliteClient:
                 )
                 continue
             return response
+
+    def _call_timeout(self) -> httpx.Timeout | UseClientDefault:
+        """The client's timeouts, cut to what is left before the deadline."""
+        left = self._left()
+        if left is None:
+            return httpx.USE_CLIENT_DEFAULT
+        left = max(left, 0.1)
+        return httpx.Timeout(
+            min(self.timeout, left), connect=min(self.connect_timeout, self.timeout, left)
+        )
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
         return self.request("GET", url, **kw)

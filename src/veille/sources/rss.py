@@ -56,8 +56,10 @@ from veille.sources.base import (
     RawItem,
     Reject,
     SourceContext,
+    SourceFailure,
     SourceSettings,
     excerpt,
+    fetch_failure,
 )
 from veille.sources.htmltext import html_to_text, plain_text
 from veille.sources.http import HttpError, PoliteClient
@@ -375,12 +377,13 @@ class RssConnector(Connector):
         try:
             response = self.client.get(url, headers=headers)
         except HttpError as exc:
-            yield Reject(source=self.id, origin=where, reason=exc.message)
+            yield fetch_failure(self.id, where, exc)
             return
         if response.status_code == 304:
             return
         if response.status_code != 200:
-            yield Reject(
+            # the feed could not be fetched: the source's failure, not bad data
+            yield SourceFailure(
                 source=self.id,
                 origin=where,
                 reason=t("rss.http", where=where, status=response.status_code),

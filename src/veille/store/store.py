@@ -39,6 +39,11 @@ from veille.model import (
     utcnow,
 )
 from veille.store.arrow import to_table
+from veille.store.post_updates import (
+    later_version,
+    replace_later_versions,
+    resolve_reply_locators,
+)
 from veille.store.rawindex import (
     RawIndex,
     indexed_sizes,
@@ -147,7 +152,11 @@ def prepare(records: Sequence[Record]) -> Prepared:
     if groups[Post]:
         posts: dict[str, Post] = {}
         for post in groups[Post]:
-            posts.setdefault(post.uri, post)
+            old = posts.get(post.uri)
+            if old is None or later_version(
+                post.post_id, post.created_at, old.post_id, old.created_at
+            ):  # an edited post's later version wins (``post_updates``)
+                posts[post.uri] = post
         out.posts = to_table(Post, list(posts.values()))
     if groups[Account]:
         out.accounts = to_table(Account, _merge_accounts(groups[Account]))
@@ -387,9 +396,13 @@ class Store:
             self._write_accounts(con, batch.accounts, result)
         if batch.posts is not None:
             new = self._write_posts(con, batch.posts, result, returning=enrichment is not None)
+            revised = replace_later_versions(con, batch.posts, _NOT_TOMBSTONED_POST)
+            if revised:
+                result.counts["post_versions"] = len(revised)
+            resolve_reply_locators(con, batch.posts)
             fault_point("after-posts")
-            if enrichment is not None and new:
-                write_enrichment(con, enrichment, only=new)
+            if enrichment is not None and (new or revised):
+                write_enrichment(con, enrichment, only=[*new, *revised])
         if batch.snapshots is not None:
             self._insert_changes(con, "account_snapshots", batch.snapshots, result)
         if batch.metrics is not None:

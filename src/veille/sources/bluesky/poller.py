@@ -30,7 +30,15 @@ from pydantic import BaseModel, Field
 from veille.i18n import register, t
 from veille.model import Record, parse_time, utcnow
 from veille.secrets import redact_url
-from veille.sources.base import Connector, MappingError, RawItem, Reject, SourceContext, excerpt
+from veille.sources.base import (
+    Connector,
+    MappingError,
+    RawItem,
+    Reject,
+    SourceContext,
+    SourceFailure,
+    excerpt,
+)
 from veille.sources.bluesky.settings import DEFAULT_APPVIEW, BlueskySettings
 from veille.sources.http import HttpError, PoliteClient, host_of, json_of
 from veille.sources.polling import (
@@ -238,7 +246,7 @@ class BlueskyAppView(Connector):
         try:
             did = self.appview.resolve(actor)
         except HttpError as exc:
-            yield Reject(
+            yield SourceFailure(
                 source=self.id,
                 origin=actor,
                 reason=t("bsky.unresolved", actor=actor, error=exc.message),
@@ -316,7 +324,7 @@ class BlueskyAppView(Connector):
                             break
                 state["graph_at"] = now.isoformat()
         except HttpError as exc:
-            yield Reject(
+            yield SourceFailure(
                 source=self.id,
                 origin=f"{actor} ({did})",
                 reason=exc.message,

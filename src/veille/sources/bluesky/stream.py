@@ -53,6 +53,7 @@ from veille.sources.base import (
     RawItem,
     Reject,
     SourceContext,
+    SourceFailure,
     decode_problem,
     excerpt,
 )
@@ -99,6 +100,11 @@ register(
             "organisations, ou listen_all_posts = true dans [sources.bluesky]",
             "no Bluesky account to follow: add bluesky accounts to leaders or organisations, "
             "or set listen_all_posts = true in [sources.bluesky]",
+        ),
+        "bsky.none_resolved": (
+            "aucun des {n} comptes Bluesky suivis n'a pu être résolu ({error}) : rien à écouter",
+            "none of the {n} tracked Bluesky accounts could be resolved ({error}): nothing to"
+            " listen to",
         ),
         "bsky.bad_frame": (
             "trame Jetstream illisible : {error}",
@@ -345,16 +351,24 @@ class BlueskyJetstream(Connector):
             return
         appview = self._appview()
         dids: list[str] = []
+        failed: list[HttpError] = []
         for actor in self.opts.actors:
             try:
                 dids.append(appview.resolve(actor))
             except HttpError as exc:
-                yield Reject(
+                failed.append(exc)
+                yield SourceFailure(
                     source=self.id,
                     origin=actor,
                     reason=t("bsky.unresolved", actor=actor, error=exc.message),
                 )
         self.dids = list(dict.fromkeys(dids))[:10000]
+        if failed and not self.dids:
+            # not "nothing to follow": there were accounts, none could be resolved
+            raise HttpError(
+                t("bsky.none_resolved", n=len(failed), error=failed[-1].message),
+                unreachable=any(e.unreachable for e in failed),
+            )
 
     def backfill(self, since: datetime) -> Iterator[RawItem | Reject]:
         """AppView backfill of the tracked accounts since ``since`` (after a gap)."""
@@ -434,11 +448,15 @@ class BlueskyJetstream(Connector):
                         hint="Check [sources.bluesky] jetstream_url and the tracked accounts.",
                     ) from None
                 attempt += 1
-                self._backoff(attempt, f"HTTP {exc.response.status_code}", deadline)
+                reason = f"HTTP {exc.response.status_code}"
+                yield self._not_connected(reason)
+                self._backoff(attempt, reason, deadline)
                 continue
             except (OSError, TimeoutError, WebSocketException) as exc:
                 attempt += 1
-                self._backoff(attempt, f"{type(exc).__name__}: {exc}", deadline)
+                reason = f"{type(exc).__name__}: {exc}"
+                yield self._not_connected(reason)
+                self._backoff(attempt, reason, deadline)
                 continue
             self.pending_oldest = False
             try:
@@ -507,6 +525,14 @@ class BlueskyJetstream(Connector):
         self.seq = None
         self.time_us = None
         self.pending_oldest = True
+
+    def _not_connected(self, reason: str) -> SourceFailure:
+        """A connection that could not be made: the source's failure (``veille listen``
+        exits 1 when nothing else came), not a reject of data."""
+        where = host_of(self.opts.jetstream_url)
+        return SourceFailure(
+            source=self.id, origin=where, reason=f"{where}: {redact(reason)} (reconnecting)"
+        )
 
     def _backoff(
         self, attempt: int, reason: str, deadline: float | None, first_free: bool = False

@@ -48,7 +48,16 @@ from veille.errors import UsageError
 from veille.i18n import register, t
 from veille.model import Record, Tombstone, parse_time, utcnow
 from veille.secrets import register_secret
-from veille.sources.base import Connector, MappingError, RawItem, Reject, SourceContext, excerpt
+from veille.sources.base import (
+    Connector,
+    MappingError,
+    RawItem,
+    Reject,
+    SourceContext,
+    SourceFailure,
+    excerpt,
+    fetch_failure,
+)
 from veille.sources.http import HttpError, PoliteClient, host_of, json_of
 from veille.sources.mastodon.settings import MastodonSettings
 from veille.sources.polling import (
@@ -325,7 +334,7 @@ class MastodonRest(Connector):
                     )
                     yield raw
         except HttpError as exc:
-            yield Reject(
+            yield SourceFailure(
                 source=self.id, origin=acct, reason=exc.message, item=excerpt(exc.body, 500)
             )
             return
@@ -364,7 +373,7 @@ class MastodonRest(Connector):
                 if since_id and "since_id" not in url:
                     url += ("&" if "?" in url else "?") + f"since_id={since_id}"
         except HttpError as exc:
-            yield Reject(source=self.id, origin=f"{inst.base} #{tag}", reason=exc.message)
+            yield fetch_failure(self.id, f"{inst.base} #{tag}", exc)
             return
         if newest:
             state["since_id"] = _max_id(state.get("since_id"), newest) or newest

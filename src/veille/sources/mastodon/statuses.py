@@ -20,9 +20,11 @@ Keys and the instance question:
   the common case of a thread), the parent's URI is exact: the same URI with the parent's
   id. Otherwise ``reply_to`` is ``https://{instance}/api/v1/statuses/{in_reply_to_id}``, a
   locator that resolves to the parent (whose ``uri`` is the key) but is not itself a post
-  key; without a known instance (a remote status in a file imported without the
-  ``instance`` option) the parent cannot be named and ``reply_to`` stays empty. Mastodon
-  gives no thread root: ``reply_root`` stays empty.
+  key: once the parent is stored, before or after the reply, the store replaces the
+  locator by the parent's URI (``store/post_updates.py``). A file imported without the
+  ``instance`` option takes the instance of its local accounts (``acct`` without a domain)
+  when they agree; without any (a file of remote statuses only) the parent cannot be named
+  and ``reply_to`` stays empty. Mastodon gives no thread root: ``reply_root`` stays empty.
 - A boost (``reblog``) is a repost ``Post`` (its own ``uri``, ``repost_of`` = the boosted
   status's ``uri``, no text) plus the boosted status itself. A quote (Mastodon 4.4
   ``quote.quoted_status``) sets ``quote_of`` and maps the quoted status too.
@@ -542,17 +544,23 @@ class MastodonImporter(Importer):
             # first pass: the statuses of the whole file (a timeline lists replies before
             # their parents), so that a reply names its parent's URI, not a locator
             index: dict[str, str] = {}
+            hosts: set[str] = set()
             for entry in iter_json_items(member, self.id, max_bytes=options.max_item_bytes):
                 if not isinstance(entry, Reject):
                     with contextlib.suppress(MappingError):
-                        status_uris(decode_json(entry[1]), index)
+                        decoded = decode_json(entry[1])
+                        status_uris(decoded, index)
+                        local_bases(decoded, hosts)
+            # without the option, the instance is that of the file's local accounts (when
+            # they agree): replies to statuses not in the file get a locator on it
+            instance = options.instance or (hosts.pop() if len(hosts) == 1 else None)
             for entry in iter_json_items(member, self.id, max_bytes=options.max_item_bytes):
                 if isinstance(entry, Reject):
                     yield entry
                     continue
                 line, value = entry
                 origin = f"{member.where}:{line}"
-                meta: dict[str, Any] = {"instance": options.instance} if options.instance else {}
+                meta: dict[str, Any] = {"instance": instance} if instance else {}
                 with contextlib.suppress(MappingError):
                     decoded = decode_json(value)
                     own = status_uris(decoded)
@@ -582,6 +590,26 @@ class MastodonImporter(Importer):
 
 
 _WRAPPER = frozenset({"instance", "parents", "item"})
+
+
+def local_bases(value: Any, into: set[str], _depth: int = 0) -> set[str]:
+    """The instances (``scheme://host``) of the local accounts (``acct`` without a domain)
+    held in a Mastodon value: the instance the value came from."""
+    if _depth > MAX_NESTING * 4:
+        return into
+    if isinstance(value, list):
+        for item in value:
+            local_bases(item, into, _depth + 1)
+    elif isinstance(value, dict):
+        acct = value.get("acct")
+        if isinstance(acct, str) and acct and "@" not in acct:
+            base = base_of(nonempty_str(value.get("url")))
+            if base:
+                into.add(base)
+        for item in value.values():
+            if isinstance(item, dict | list):
+                local_bases(item, into, _depth + 1)
+    return into
 
 
 def reply_ids(value: Any, _depth: int = 0) -> set[str]:

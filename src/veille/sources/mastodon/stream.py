@@ -30,6 +30,7 @@ from veille.sources.base import (
     RawItem,
     Reject,
     SourceContext,
+    SourceFailure,
     decode_problem,
     excerpt,
 )
@@ -346,6 +347,11 @@ class MastodonStream(Connector):
                 attempt += 1
                 self.reconnects += 1
                 reason = exc.message if isinstance(exc, HttpError) else type(exc).__name__
+                yield SourceFailure(
+                    source=self.id,
+                    origin=redact_url(url),
+                    reason=f"{redact_url(url)}: {redact(str(reason))} (reconnecting)",
+                )
                 cap = min(self.opts.reconnect_max, self.opts.reconnect_base * 2 ** (attempt - 1))
                 delay = cap * (0.5 + 0.5 * random.random())
                 log.warning(
