@@ -39,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from veille.signals.burst import BurstConfig, BurstDetector, distinct_authors
+from veille.signals.bucketing import distinct_authors
+from veille.signals.burst import BurstConfig, BurstDetector
 
 ROOT = Path(__file__).resolve().parents[1]
 

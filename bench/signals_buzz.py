@@ -156,12 +156,32 @@ def incremental(ws: Workspace, truth: dict[str, Any], step_hours: int) -> dict[s
     }
 
 
+def per_bucket(ws: Workspace, days: list[str]) -> dict[str, Any]:
+    """One pass per closed 15-minute bucket over each day: median, p90, max seconds."""
+    out: dict[str, Any] = {}
+    for text in days:
+        day = _time(f"{text}T00:00:00Z")
+        times = []
+        for i in range(96):
+            end = day + BUCKET * (i + 1)
+            t0 = time.perf_counter()
+            detect_bad_buzz(ws, end - BUCKET, end, now=end)
+            detect_campaigns(ws, end - BUCKET, end, now=end)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        out[text] = {"median": round(statistics.median(times), 3),
+                     "p90": round(times[86], 3), "max": round(times[-1], 3)}  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--demo", type=Path, default=Path("/tmp/demo"))
     parser.add_argument(
         "--step", type=int, default=6, help="hours between incremental passes (0: none)"
     )
+    parser.add_argument("--per-bucket", action="append", default=[], metavar="YYYY-MM-DD",
+                        help="also time one pass per 15-minute bucket over this day")  # fmt: skip
     args = parser.parse_args()
     if not (args.demo / "veille.toml").exists():
         from veille.cli.demo_cmd import build_demo
@@ -183,6 +203,8 @@ def main() -> None:
              "score": round(s.score, 1)}
             for s in signals
         ]  # fmt: skip
+        if args.per_bucket:
+            result["per_bucket"] = per_bucket(ws, args.per_bucket)
         if args.step > 0:
             result["incremental"] = incremental(ws, truth, args.step)
     print(json.dumps(result, indent=2, ensure_ascii=False))

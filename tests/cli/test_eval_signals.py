@@ -36,3 +36,14 @@ def test_eval_signals_needs_event_files(tmp_path: Path) -> None:
     assert "tweetids_entire_period" in ran.output
     missing = veille_cli("eval", "signals", "--crisislex", str(tmp_path / "nowhere"))
     assert missing.code == 2
+
+
+def test_eval_signals_background_option(tmp_path: Path) -> None:
+    onset = datetime(2013, 7, 6, 4, 15, tzinfo=UTC)
+    write_event(tmp_path, "2013_A", quiet_then_burst(onset))
+    ran = veille_cli("eval", "signals", "--crisislex", str(tmp_path), "--background", "2")
+    assert ran.code == 0, ran.output
+    end = json.loads(ran.stdout.splitlines()[-1])
+    assert "2 Poisson matches an hour" in end["background"] and end["caught"] == 1
+    bad = veille_cli("eval", "signals", "--crisislex", str(tmp_path), "--background", "-1")
+    assert bad.code == 2

@@ -11,14 +11,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from veille.signals.burst import (
-    BurstConfig,
-    BurstDetector,
-    TermState,
-    distinct_authors,
-    place_time,
-    poisson_score,
-)
+from veille.signals.bucketing import distinct_authors, place_time
+from veille.signals.burst import BurstConfig, BurstDetector, TermState, poisson_score
 
 # ------------------------------------------------------------------ poisson_score by hand
 
@@ -486,3 +480,43 @@ def test_a_restart_from_the_saved_state_resumes_the_same_detection(
     for b, a in stream[cut:]:
         assert whole.step(b, a) == resumed.step(b, a)
     assert whole.active().keys() == resumed.active().keys()
+
+
+# ------------------------------------------------------------------ warm-up
+
+
+def test_warm_up_keeps_a_cold_detector_from_alarming_at_every_busy_term() -> None:
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(6.0, (20, 400))  # 20 terms at 6 authors a bucket from the start
+    starts: dict[int, list[int]] = {}
+    for warm in (0, 32):
+        det = BurstDetector(BurstConfig(windows=(1, 4), floor=0.25, warmup_buckets=warm))
+        starts[warm] = []
+        for b in range(400):
+            col = {f"t{i}": int(counts[i, b]) for i in range(20) if counts[i, b]}
+            if b == 300:
+                col["t0"] = 40  # a real burst after the warm-up
+            starts[warm] += [h.bucket for h in det.step(b, col) if h.new]
+        if warm:
+            # the running mean: the baseline is the mean of the counts so far, zeros included
+            assert abs(det.baseline("t1", 400) - 6.0) < 1.5
+            assert det.trigger_count("t1", 10) is None  # in the warm-up: nothing starts
+            assert det.trigger_count("t1", 401) is not None
+    assert sum(b < 32 for b in starts[0]) >= 10  # every busy term against the floor
+    assert [b for b in starts[32] if b != 300] == [] and 300 in starts[32]
+
+
+def test_running_mean_decay_in_closed_form_equals_bucket_by_bucket() -> None:
+    cfg = BurstConfig(warmup_buckets=40, alpha=0.02, floor=0.01)  # 1/alpha > 40: all running
+    lazy, eager = BurstDetector(cfg), BurstDetector(cfg)
+    for det in (lazy, eager):
+        det.step(0, {"t": 4, "u": 1})
+    for b in range(1, 30):
+        eager.step(b, {"u": 1})  # t absent: each bucket multiplies it by (1 - 1/j)
+    lazy.step(29, {"u": 1})
+    # by hand: after bucket 0 (j = 1) the mean is 4; buckets j = 2..30 are empty: 4 / 30
+    assert math.isclose(lazy.baseline("t", 30), 4 / 30)
+    assert math.isclose(eager.baseline("t", 30), 4 / 30)
+    # a restored detector is past its warm-up: its baselines are not learnt again
+    restored = BurstDetector(cfg, dict(eager.terms), eager.last_bucket)
+    assert not restored._warming(30) and restored._alpha_at(30) == cfg.alpha

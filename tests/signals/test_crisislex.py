@@ -139,3 +139,20 @@ def test_real_crisislex_events() -> None:
     delays = [r.delay_minutes for r in caught if r.delay_minutes is not None]
     assert statistics.median(delays) <= 30
     assert "2013_Boston_bombings" in folders_without_file(root)
+
+
+def test_background_adds_seeded_unrelated_matches() -> None:
+    from veille.signals.crisislex import with_background
+
+    times = quiet_then_burst(T0 + timedelta(days=2))
+    more = with_background(times, 3.0)
+    assert more == with_background(times, 3.0)  # seeded
+    assert set(times) <= set(more) and more == sorted(more)
+    hours = (times[-1] - times[0]).total_seconds() / 3600
+    assert abs((len(more) - len(times)) - 3.0 * hours) < 4 * (3.0 * hours) ** 0.5
+    assert with_background(times, 0.0) is times
+    # the planted event still stands out of a background of 3 matches an hour
+    onset = onset_of(times)
+    assert onset is not None
+    result = EventResult("e", len(times), onset, replay(more))
+    assert result.caught and result.false_alarms == 0

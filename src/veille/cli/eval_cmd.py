@@ -75,6 +75,12 @@ register_messages(
             "Date chaque alerte à la fin de son intervalle plutôt qu'au post qui l'a déclenchée.",
             "Date each alert at the end of its bucket instead of at the post that set it off.",
         ),
+        "eval.signals.background": (
+            "Ajoute un flux de Poisson (graine 0) de N mentions par heure sans rapport avec "
+            "l'événement, sur toute la période du fichier.",
+            "Add a Poisson stream (seed 0) of N unrelated matches an hour over the file's "
+            "whole period.",
+        ),
         "eval.crisislex.none": (
             "aucun fichier *-tweetids_entire_period.csv sous {path}",
             "no *-tweetids_entire_period.csv file under {path}",
@@ -132,6 +138,9 @@ def signals(
         ..., "--crisislex", help=t("eval.signals.crisislex"), file_okay=False
     ),
     bucket_close: bool = typer.Option(False, "--bucket-close", help=t("eval.signals.bucket_close")),
+    background: float = typer.Option(
+        0.0, "--background", min=0.0, max=100_000.0, help=t("eval.signals.background")
+    ),
 ) -> None:
     from veille.signals.crisislex import evaluate, event_files, folders_without_file, summary
 
@@ -141,12 +150,12 @@ def signals(
         )
     for event in folders_without_file(crisislex):
         sys.stderr.write(t("eval.crisislex.no_file", event=event) + "\n")
-    results, problems = evaluate(crisislex, live=not bucket_close)
+    results, problems = evaluate(crisislex, live=not bucket_close, background=background)
     for problem in problems:  # one line each, unwrapped: file and line stay greppable
         sys.stderr.write(t("eval.set_aside", problem=problem) + "\n")
     for result in results:
         print_jsonl(result.as_json())
-    print_jsonl(summary(results, problems))
+    print_jsonl(summary(results, problems, background=background))
 
 
 def register(app: typer.Typer) -> None:

@@ -37,7 +37,8 @@ where it stopped and a rebuild re-derives it by replaying the buckets.
 Bad input:
 
 - a bucket older than the last one stepped (a clock that jumped back, a late post) is
-  ignored here (``late`` counts it); the caller places posts with ``place_time``, which
+  ignored here (``late`` counts it); the caller places posts with
+  ``veille.signals.bucketing.place_time``, which
   folds late posts into the open bucket and sets aside the ones dated in the future or far
   in the past, with a reason;
 - buckets that the caller stepped with no term are observed silence and decay the
@@ -45,7 +46,7 @@ Bad input:
   collector was down, or the clock jumped forward) is an outage: the baselines are kept as
   they were, so the first buckets after it do not all look like bursts;
 - one author flooding a term counts once a bucket: the detector takes distinct authors
-  (``distinct_authors`` counts them from ``(term, author)`` pairs);
+  (``bucketing.distinct_authors`` counts them from ``(term, author)`` pairs);
 - a new burst needs ``min_authors`` above a baseline that is never below ``floor``, so
   none of these can raise a storm of alarms.
 """
@@ -53,9 +54,9 @@ Bad input:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from scipy.special import pdtrc
 
@@ -90,6 +91,10 @@ class BurstConfig:
     hour_of_week: bool = False
     #: EWMA smoothing of a slot, per bucket of that slot
     season_alpha: float = 0.3
+    #: the detector's first buckets (from its first step: a rescan, a fresh state) learn
+    #: the baselines as a running mean, unclipped, and start no burst: a cold detector
+    #: does not compare every busy term with the floor. 0: no warm-up
+    warmup_buckets: int = 0
     #: a skip between two steps longer than this is an outage, not silence
     outage_hours: float = 24.0
     #: ``place_time``: how far ahead of now a post may be dated (clock skew), and how far
@@ -197,55 +202,6 @@ def poisson_score(count: int, lam: float) -> float:
     return -log_p / math.log(10)
 
 
-def distinct_authors(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Distinct authors per term from ``(term, author)`` pairs of one bucket: an author
-    posting a term a thousand times counts once."""
-    seen: dict[str, set[str]] = {}
-    for term, author in pairs:
-        seen.setdefault(term, set()).add(author)
-    return {term: len(authors) for term, authors in seen.items()}
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where ``place_time`` puts a post: its bucket, or None and why it is set aside;
-    ``reason`` also says when a post was moved (clamped or late)."""
-
-    bucket: int | None
-    reason: str | None = None
-
-
-def place_time(
-    at: datetime, now: datetime, open_bucket: int | None, config: BurstConfig
-) -> Placement:
-    """The bucket to count a post dated ``at`` in, when the clock says ``now`` and the
-    detector's open bucket (the first not yet stepped) is ``open_bucket``:
-
-    - dated more than ``max_future_minutes`` after now: set aside (``future``); dated in the
-      future within that skew: counted at now (``clamped``);
-    - dated before the open bucket (late, or the clock jumped back) by at most
-      ``max_late_hours``: counted in the open bucket (``late``); earlier: set aside
-      (``stale``);
-    - otherwise its own bucket."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    reason = None
-    if at > now:
-        if at - now > timedelta(minutes=config.max_future_minutes):
-            return Placement(None, f"future: dated {at.isoformat()}, after now {now.isoformat()}")
-        at, reason = now, "clamped: dated a little after now"
-    bucket = config.bucket_of(at)
-    if open_bucket is not None and bucket < open_bucket:
-        if config.bucket_start(open_bucket) - at > timedelta(hours=config.max_late_hours):
-            return Placement(
-                None, f"stale: dated {at.isoformat()}, over {config.max_late_hours:g} h late"
-            )
-        return Placement(open_bucket, "late: counted in the open bucket")
-    return Placement(bucket, reason)
-
-
 @dataclass
 class BurstDetector:
     """Steps through closed buckets in order; ``step`` returns the terms bursting in it."""
@@ -258,23 +214,66 @@ class BurstDetector:
     late: int = 0
     #: skips between steps taken as outages (baselines kept)
     outages: int = 0
+    #: the first bucket stepped (the warm-up counts from it)
+    started: int | None = None
     ended: list[BurstEnd] = field(default_factory=list)
     #: the terms with a burst in progress (derived from ``terms``)
     _active: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._active = {t for t, st in self.terms.items() if st.burst_start is not None}
+        if self.started is None and (self.terms or self.last_bucket is not None):
+            # a detector restored from its state is past its warm-up: date its start before
+            # every bucket it knows, so that no restored baseline is learnt again
+            known = [st.last_bucket for st in self.terms.values() if st.last_bucket >= 0]
+            if self.last_bucket is not None:
+                known.append(self.last_bucket)
+            self.started = min(known, default=0) - self.config.warmup_buckets - 2
 
     # -- the baseline -------------------------------------------------------------------
+
+    def _running(self) -> int:
+        """Buckets from the start that learn as a running mean (1/j for the j-th)."""
+        cfg = self.config
+        if cfg.warmup_buckets <= 0 or self.started is None:
+            return 0
+        return min(cfg.warmup_buckets, math.floor(1.0 / cfg.alpha))
+
+    def _alpha_at(self, bucket: int) -> float:
+        running = self._running()
+        if running and self.started is not None:
+            j = bucket - self.started + 1
+            if 1 <= j <= running:
+                return 1.0 / j
+        return self.config.alpha
+
+    def _keep_between(self, first: int, last: int) -> float:
+        """The product of ``1 - alpha_k`` over the empty buckets ``first .. last``: the
+        running-mean part telescopes, ``prod (1 - 1/j) = (a - 1) / e``, the rest is
+        ``(1 - alpha) ** n``."""
+        n = last - first + 1
+        if n <= 0:
+            return 1.0
+        keep = 1.0
+        running = self._running()
+        if running and self.started is not None:
+            ja, jc = first - self.started + 1, last - self.started + 1
+            if ja <= running:
+                e = min(jc, running)
+                keep = max(ja - 1, 0) / e
+                n = jc - running
+        if n <= 0:
+            return keep
+        if n > 100_000:
+            return 0.0
+        return keep * (1.0 - self.config.alpha) ** n
 
     def _decayed(self, st: TermState, bucket: int) -> float:
         gap = bucket - st.last_bucket - 1
         if gap <= 0 or st.ewma == 0.0:
             return st.ewma
-        if gap > 100_000:
-            return 0.0
         # the empty buckets between: each multiplies the mean by (1 - alpha)
-        return st.ewma * (1.0 - self.config.alpha) ** gap
+        return st.ewma * self._keep_between(st.last_bucket + 1, bucket - 1)
 
     def _slot_buckets(self, first: int, last: int) -> dict[int, int]:
         """How many buckets of each hour-of-week slot lie in ``first .. last``."""
@@ -374,7 +373,7 @@ class BurstDetector:
         there (None when it is bursting already): a live collector can raise the alert as
         the post that reaches it arrives, before the bucket closes."""
         st = self.terms.get(term) or TermState()
-        if st.burst_start is not None:
+        if st.burst_start is not None or self._warming(bucket):
             return None
         lam = self._lam(st, bucket, self._decayed(st, bucket), None)
         before = self._window_before(st, bucket) if st.last_bucket >= 0 else [0] * self.config.span
@@ -391,11 +390,17 @@ class BurstDetector:
 
     # -- stepping -----------------------------------------------------------------------
 
+    def _warming(self, bucket: int) -> bool:
+        warm = self.config.warmup_buckets
+        return warm > 0 and (self.started is None or bucket - self.started < warm)
+
     def _outage(self, skipped: int) -> None:
         """The caller skipped ``skipped`` buckets: an outage, not silence. Every term's
         clock moves on by as much, so its baseline is as it was (one pass over the terms,
         once per outage)."""
         self.outages += 1
+        if self.started is not None:
+            self.started += skipped
         for st in self.terms.values():
             if st.last_bucket >= 0:
                 st.last_bucket += skipped
@@ -420,12 +425,22 @@ class BurstDetector:
             return []
         if self.last_bucket is not None and bucket - self.last_bucket - 1 > cfg.outage_buckets:
             self._outage(bucket - self.last_bucket - 1)
+        if self.started is None:
+            self.started = bucket
         hits: list[BurstHit] = []
         weights = weighted or {}
         span = cfg.span
         seasonal = cfg.hour_of_week
-        keep = 1.0 - cfg.alpha
-        alpha, floor, clip = cfg.alpha, cfg.floor, cfg.clip_sigmas
+        floor, clip = cfg.floor, cfg.clip_sigmas
+        # this bucket's smoothing (a running mean during the warm-up), and how far back
+        # a term's last sighting must be for its decay to cross the warm-up
+        alpha = self._alpha_at(bucket)
+        keep = 1.0 - alpha
+        fixed_keep = 1.0 - cfg.alpha
+        warming = self._warming(bucket)
+        if warming:
+            clip = math.inf  # a running mean learns every count as it is
+        crosses = self.started + self._running() - 1
         windows = cfg.windows
         single = windows == (1,)
         cut = min(cfg.threshold, cfg.threshold_off) * _LN10
@@ -441,7 +456,10 @@ class BurstDetector:
             gap = bucket - st.last_bucket - 1
             base = st.ewma
             if gap > 0 and base != 0.0:
-                base = base * keep**gap if gap <= 100_000 else 0.0
+                if st.last_bucket < crosses:
+                    base *= self._keep_between(st.last_bucket + 1, bucket - 1)
+                else:
+                    base = base * fixed_keep**gap if gap <= 100_000 else 0.0
             season = None
             if seasonal:
                 if st.season is None:
@@ -487,6 +505,7 @@ class BurstDetector:
                         st.last_count = count
                         continue
             score, window, window_n, starts = self._score(count, before, lam)
+            starts = starts and not warming
             weight = weights.get(term, float(count))
             if not math.isfinite(weight) or weight < 0:
                 weight = float(count)

@@ -32,7 +32,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -42,12 +42,22 @@ import pyarrow.compute as pc
 
 from veille.analytics import signal_sql
 from veille.analytics.engine import DuckDBEngine
-from veille.i18n import messages_in, t
+from veille.i18n import messages_in
 from veille.model import utcnow
 from veille.signals.burst import BurstConfig, BurstDetector, TermState, poisson_score
-from veille.signals.messages import stakeholder_mix_text
-from veille.signals.model import Signal, signal_id
-from veille.signals.terms import post_terms, term_label
+from veille.signals.episodes import (
+    Episode,
+    Member,
+    OpenHit,
+    arrivals,
+    burst_signal,
+    needed,
+    optional,
+    post_info,
+    posts_by_term,
+)
+from veille.signals.model import Signal
+from veille.signals.terms import post_terms
 from veille.store.signals import (
     DetectorState,
     SignalPassJob,
@@ -102,32 +112,6 @@ def reference_accounts(ws: Workspace) -> list[str]:
             for a in o.accounts.get("web", [])
         ]
     return [f if f.startswith("web:") else f"web:{f}" for f in feeds]
-
-
-@dataclass
-class Episode:
-    """A term's burst while any detector holds it: one ``burst`` signal."""
-
-    term: str
-    first_bucket: int
-    first_seen: datetime
-    detected_at: datetime
-    window: int
-    score: float = 0.0
-    weighted_score: float = 0.0
-    baseline: float = 0.0
-    peak_authors: int = 0
-    last_bucket: int = 0
-    authors: dict[str, float] = field(default_factory=dict)
-    classes: dict[str, str | None] = field(default_factory=dict)
-    uris: set[str] = field(default_factory=set)
-    open: bool = True
-    changed: bool = True
-    windows: set[int] = field(default_factory=set)
-
-    @property
-    def id(self) -> str:
-        return signal_id("burst", self.term, self.first_bucket)
 
 
 @dataclass
@@ -354,7 +338,11 @@ class _Pass:
         signals += self._other_detectors(first, end)
         self.summary.signals = signals
         if self.save:
-            self._write(dets, signals)
+            try:
+                self._write(dets, signals)
+            except BaseException:  # the memory must not run ahead of the store
+                _CACHE.pop(str(self.ws.store.path), None)
+                raise
         else:  # nothing was stored: the next pass must not start from this one
             _CACHE.pop(str(self.ws.store.path), None)
         if self.dispatch and self.save and signals:
@@ -386,8 +374,8 @@ class _Pass:
         self.summary.posts += new.num_rows
         uris, terms = self._post_terms(posts)
         counts = {k: self._counts(posts, uris, terms, k, first, stop - 1) for k in dets.by_window}
-        info = _post_info(posts)
-        by_term_posts = _posts_by_term(uris, terms, info)
+        info = post_info(posts)
+        by_term_posts = posts_by_term(uris, terms, info)
         buckets = sorted({b for c in counts.values() for b in c})
         for b in buckets:
             for k, det in dets.by_window.items():
@@ -399,11 +387,10 @@ class _Pass:
                 self.summary.late += det.late - before_late
                 self.touched.setdefault(k, set()).update(authors)
                 for hit in hits:
-                    if hit.new:
-                        arrivals = _arrivals(by_term_posts.get(hit.term, ()), hit.bucket, k)
-                    else:
-                        arrivals = []
-                    self._on_hit(k, hit, arrivals)
+                    came = (
+                        arrivals(by_term_posts.get(hit.term, ()), hit.bucket, k) if hit.new else []
+                    )
+                    self._on_hit(k, hit, came)
                 self._collect_ended(k, det)
             self._extend(b, by_term_posts)
             self._settle(b)
@@ -453,7 +440,7 @@ class _Pass:
             mean = hit.weighted_authors / max(hit.authors, 1)
             if mean < self.cfg.min_mean_weight:
                 return
-            need = _needed(self.bcfg, hit.baseline, hit.authors)
+            need = needed(self.bcfg, hit.baseline, hit.authors)
             when = arrivals[need - 1] if 0 < need <= len(arrivals) else bucket_start
             when = min(max(when, bucket_start), self.bcfg.bucket_start(hit.bucket + 1))
             first_seen = arrivals[0] if arrivals else bucket_start
@@ -479,7 +466,7 @@ class _Pass:
             self.ended_terms.add(end.term)
         det.ended.clear()
 
-    def _extend(self, bucket: int, by_term: dict[str, list[_Member]]) -> None:
+    def _extend(self, bucket: int, by_term: dict[str, list[Member]]) -> None:
         """Add the posts of ``bucket`` to the open episodes of their terms."""
         for term, ep in self.episodes.items():
             if not ep.open:
@@ -522,8 +509,8 @@ class _Pass:
         if posts.num_rows == 0:
             return
         uris, terms = self._post_terms(posts)
-        info = _post_info(posts)
-        by_term_posts = _posts_by_term(uris, terms, info)
+        info = post_info(posts)
+        by_term_posts = posts_by_term(uris, terms, info)
         for k, det in dets.by_window.items():
             counts = self._counts(posts, uris, terms, k, current, current).get(current, {})
             for term, (n, w) in counts.items():
@@ -538,8 +525,8 @@ class _Pass:
                 cfg = self.bcfg
                 if score < cfg.threshold or n < cfg.min_authors or n <= previous:
                     continue
-                hit = _Hit(term, current, n, w, lam, score, score * w / n)
-                self._on_hit(k, hit, _arrivals(by_term_posts.get(term, ()), current, k))
+                hit = OpenHit(term, current, n, w, lam, score, score * w / n)
+                self._on_hit(k, hit, arrivals(by_term_posts.get(term, ()), current, k))
         self._extend(current, by_term_posts)
 
     # --- output -----------------------------------------------------------------------
@@ -548,58 +535,8 @@ class _Pass:
         for ep in [*self.finished, *self.episodes.values()]:
             if not ep.changed:
                 continue
-            out.append(self._burst_signal(ep))
+            out.append(burst_signal(ep, self.cfg))
         return out
-
-    def _burst_signal(self, ep: Episode) -> Signal:
-        n = len(ep.authors) or ep.peak_authors
-        mean = (sum(ep.authors.values()) / len(ep.authors)) if ep.authors else 1.0
-        minutes = ep.window * self.cfg.bucket_minutes
-        reasons = [
-            t(
-                "sig.burst.count",
-                n=ep.peak_authors,
-                term=term_label(ep.term),
-                minutes=minutes,
-                base=f"{ep.baseline:.1f}",
-                score=f"{ep.score:.1f}",
-            ),
-            t("sig.burst.total", n=n, posts=len(ep.uris) or n),
-        ]
-        mix = _mix(ep.classes)
-        if mix:
-            reasons.append(t("sig.burst.who", mix=stakeholder_mix_text(mix), weight=f"{mean:.2f}"))
-        if not ep.open:
-            reasons.append(t("sig.burst.ended"))
-        watches, leaders, orgs = _entities([ep.term])
-        return Signal(
-            id=ep.id,
-            kind="burst",
-            term=ep.term,
-            first_seen=ep.first_seen,
-            detected_at=ep.detected_at,
-            score=ep.weighted_score,
-            authors=n,
-            posts=len(ep.uris) or n,
-            reasons=tuple(reasons),
-            watches=watches,
-            leaders=leaders,
-            organisations=orgs,
-            updated_at=self.bcfg.bucket_start(ep.last_bucket + 1),
-            detail={
-                "open": ep.open,
-                "first_bucket": ep.first_bucket,
-                "last_bucket": ep.last_bucket,
-                "window": ep.window,
-                "windows": sorted(ep.windows),
-                "raw_score": round(ep.score, 3),
-                "baseline": round(ep.baseline, 3),
-                "peak_authors": ep.peak_authors,
-                "mean_weight": round(mean, 3),
-                "stakeholders": mix,
-                "uris": sorted(ep.uris),
-            },
-        )
 
     def _stories(self) -> list[Signal]:
         from veille.signals.stories import stories_of
@@ -620,7 +557,7 @@ class _Pass:
             ("veille.signals.buzz", "detect_bad_buzz"),
             ("veille.signals.campaign", "detect_campaigns"),
         ):
-            fn = _optional(module, name)
+            fn = optional(module, name)
             if fn is None:
                 continue
             try:
@@ -653,97 +590,13 @@ class _Pass:
         self.ws.store.writer.run(job)
 
     def _dispatch(self, signals: Sequence[Signal]) -> None:
-        fn = _optional("veille.alerts", "dispatch")
+        fn = optional("veille.alerts", "dispatch")
         if fn is None:
             return
         try:
             fn(self.ws, signals, now=self.now)
         except Exception:
             log.exception("alert dispatch failed")
-
-
-@dataclass(frozen=True)
-class _Hit:
-    """A burst seen on the open bucket (the fields of ``BurstHit`` that ``_on_hit`` reads)."""
-
-    term: str
-    bucket: int
-    authors: int
-    weighted_authors: float
-    baseline: float
-    score: float
-    weighted_score: float
-    new: bool = True
-
-
-def _needed(cfg: BurstConfig, lam: float, upto: int) -> int:
-    """The least count that starts a burst over a baseline ``lam`` (at most ``upto``)."""
-    for c in range(max(cfg.min_authors, 1), upto + 1):
-        if poisson_score(c, lam) >= cfg.threshold:
-            return c
-    return upto
-
-
-#: a post of a term: uri, author, bucket, weight, stakeholder class, time
-_Member = tuple[str, str, int, float, Any, datetime]
-
-
-def _post_info(posts: pa.Table) -> dict[str, tuple[str, int, float, Any, datetime]]:
-    cols = [
-        posts.column(c).to_pylist()
-        for c in ("uri", "author", "bucket", "weight", "stakeholder", "created_at")
-    ]
-    return {u: (a, b, w, s, t) for u, a, b, w, s, t in zip(*cols, strict=True)}
-
-
-def _posts_by_term(
-    uris: list[str], terms: list[str], info: dict[str, tuple[str, int, float, Any, datetime]]
-) -> dict[str, list[_Member]]:
-    out: dict[str, list[_Member]] = {}
-    for uri, term in zip(uris, terms, strict=True):
-        author, bucket, weight, klass, at = info[uri]
-        out.setdefault(term, []).append((uri, author, bucket, weight, klass, at))
-    return out
-
-
-def _arrivals(members: Iterable[_Member], bucket: int, window: int) -> list[datetime]:
-    """When each distinct author of a term first posted in the window of ``window``
-    buckets ending at ``bucket``, in order."""
-    first: dict[str, datetime] = {}
-    for _, author, b, _, _, at in members:
-        if bucket - window < b <= bucket and (author not in first or at < first[author]):
-            first[author] = at
-    return sorted(first.values())
-
-
-def _mix(classes: dict[str, str | None]) -> dict[str, int]:
-    mix: dict[str, int] = {}
-    for klass in classes.values():
-        key = klass or "unknown"
-        mix[key] = mix.get(key, 0) + 1
-    return dict(sorted(mix.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _entities(terms: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    watches, leaders, orgs = set(), set(), set()
-    for term in terms:
-        if term.startswith("watch:"):
-            watches.add(term[6:])
-        elif term.startswith("@leader:"):
-            leaders.add(term[8:])
-        elif term.startswith("@org:"):
-            orgs.add(term[5:])
-    return tuple(sorted(watches)), tuple(sorted(leaders)), tuple(sorted(orgs))
-
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    import importlib
-
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
 
 
 def detect_quietly(ws: Workspace) -> PassSummary | None:

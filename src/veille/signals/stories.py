@@ -38,7 +38,7 @@ from veille.signals.terms import term_label
 from veille.workspace.config import SignalsSection
 
 if TYPE_CHECKING:
-    from veille.signals.detect import Episode
+    from veille.signals.episodes import Episode
     from veille.workspace import Workspace
 
 NUM_PERM = 64

@@ -225,7 +225,17 @@ def load(ws: Workspace, start: datetime, end: datetime, config: WaveConfig,
     size = max(0, last - origin + 1)
     began = history_start(engine, cfg.bucket_start(origin)) if size else None
     rows: list[dict[str, Any]] = []
-    if size:
+    recent = cfg.bucket_start(first - cfg.window_buckets + 1)
+    # a hit needs a negative post in its window: a pass whose buckets have none (most
+    # 15-minute passes) reads no more than its own window
+    if (
+        size
+        and last >= first
+        and any(
+            r["sentiment"] == "negative"
+            for r in wave_posts(engine, recent, cfg.bucket_start(last + 1), recent).to_pylist()
+        )
+    ):
         rows = wave_posts(engine, cfg.bucket_start(origin), cfg.bucket_start(last + 1),
                           cfg.bucket_start(scan - context)).to_pylist()  # fmt: skip
     names = {f"leader:{x.id}": x.name for x in ws.config.leaders}
@@ -238,7 +248,8 @@ def from_rows(rows: Iterable[dict[str, Any]], cfg: WaveConfig, engine: Engine,
               names: dict[str, str], *, origin: int, scan: int, first: int, last: int,
               began: datetime | None) -> WaveData:  # fmt: skip
     """The data of a pass from ``wave_posts`` rows (``load`` reads them; tests make them).
-    Rows outside ``origin..last`` are left out."""
+    Rows outside ``origin..last`` are left out; only entities with a negative post in the
+    pass's windows get a stream (no other can have a hit)."""
     size = max(0, last - origin + 1)
     totals = np.zeros(size)
     hours = ((np.arange(origin, origin + size) * cfg.bucket_minutes) // 60) % 24
@@ -254,10 +265,18 @@ def from_rows(rows: Iterable[dict[str, Any]], cfg: WaveConfig, engine: Engine,
                      _maybe_utc(row["account_first_seen"]))
         )  # fmt: skip
     streams: dict[str, EntityStream] = {}
+    recent = first - cfg.window_buckets + 1
     for key, posts in sorted(grouped.items()):
-        posts.sort(key=lambda p: (p.created_at, p.uri))
         idx = np.array([p.bucket - origin for p in posts], dtype=np.int64)
         counts = np.bincount(idx, minlength=size).astype(float)
+        if not any(p.negative and p.bucket >= recent for p in posts):
+            # no negative post in the pass's windows: no hit possible; its posts still
+            # shape the hour-of-day profile of every entity's baseline
+            totals += counts
+            continue
+        order = sorted(range(len(posts)), key=lambda i: (posts[i].created_at, posts[i].uri))
+        posts = [posts[i] for i in order]
+        idx = idx[order]
         negatives = np.bincount(idx, weights=[p.negative for p in posts], minlength=size)
         labelled = np.bincount(idx, weights=[p.labelled for p in posts], minlength=size)
         totals += counts
