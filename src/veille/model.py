@@ -93,6 +93,10 @@ class Post(msgspec.Struct, kw_only=True):
     #: own date), ``"feed"`` (a feed's channel date), ``"collected"`` (the time it was
     #: collected); ``None`` where the network always dates its posts.
     dated_by: str | None = None
+    #: The ids of every version of an edited post, oldest first (X's
+    #: ``edit_history_tweet_ids``); empty for a post never edited. ``post_id`` is the
+    #: version stored, the latest one seen.
+    edit_history: list[str] = msgspec.field(default_factory=list)
 
 
 class PostMetrics(msgspec.Struct, kw_only=True):

@@ -27,6 +27,8 @@ def test_an_edited_tweet_is_one_post_the_latest_version() -> None:
     edited = posts[0]
     assert edited.text == "Nous rachetons Acme (corrigé : en 2027)"
     assert edited.post_id == "1700000000000000009"  # the version mapped
+    assert edited.edit_history[-1] == "1700000000000000009" and len(edited.edit_history) > 1
+    assert posts[1].edit_history == []  # never edited
 
 
 def test_a_lists_page_is_rejected_with_what_it_holds(tmp_path: Path) -> None:
@@ -53,14 +55,18 @@ def edited_workspace(root: Path) -> Path:
     return make_workspace(root, '[[watches]]\nid = "annee"\nquery = "2027"\n')
 
 
-def stored_versions(root: Path) -> list[tuple[str, str, str]]:
+#: the ids of the three versions, oldest first: the post keeps its edit history
+HISTORY = ["1700000000000000101", "1700000000000000105", "1700000000000000109"]
+
+
+def stored_versions(root: Path) -> list[tuple[str, str, str, list[str]]]:
     from veille.workspace import Workspace
 
     with Workspace.open(root) as ws:
         rows = ws.store.con.execute(
-            "SELECT uri, post_id, text FROM posts WHERE network = 'x' ORDER BY uri"
+            "SELECT uri, post_id, text, edit_history FROM posts WHERE network = 'x' ORDER BY uri"
         ).fetchall()
-    return [(str(u), str(i), str(t)) for u, i, t in rows]
+    return [(str(u), str(i), str(t), list(h or [])) for u, i, t, h in rows]
 
 
 def test_versions_on_several_lines_are_one_post_the_latest(tmp_path: Path) -> None:
@@ -69,7 +75,7 @@ def test_versions_on_several_lines_are_one_post_the_latest(tmp_path: Path) -> No
         "import", "twitter-v2", str(FIXTURES / "edited_across_lines.jsonl"), "-w", str(root)
     )
     assert ran.code == 0, ran.output
-    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST)]
+    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST, HISTORY)]
 
 
 @pytest.mark.parametrize(
@@ -88,11 +94,11 @@ def test_versions_in_several_files_are_one_post_the_latest(
     root = edited_workspace(tmp_path / "one")
     paths = [str(FIXTURES / name) for name in order]
     assert veille_cli("import", "twitter-v2", *paths, "-w", str(root)).code == 0
-    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST)]
+    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST, HISTORY)]
     root = edited_workspace(tmp_path / "two")
     for path in paths:
         assert veille_cli("import", "twitter-v2", path, "-w", str(root)).code == 0
-    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST)]
+    assert stored_versions(root) == [(ORIGINAL_URI, "1700000000000000109", LATEST, HISTORY)]
     # the post is enriched and matched as its latest text says ("2027")
     with Workspace.open(root) as ws:
         matched = ws.store.con.execute(

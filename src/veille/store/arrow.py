@@ -35,6 +35,7 @@ SCHEMAS: dict[type[Any], pa.Schema] = {
             ("source", STR),
             ("deleted_at", TS),
             ("dated_by", STR),
+            ("edit_history", LIST),
         ]
     ),
     Account: pa.schema(

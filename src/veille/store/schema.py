@@ -151,6 +151,10 @@ V7_ALERT_ACKS = [
         note VARCHAR)""",
 ]
 
+#: An edited post keeps the ids of all its versions (issue 9: one post, the latest, with its
+#: edit history).
+V8_EDIT_HISTORY = ["""ALTER TABLE posts ADD COLUMN edit_history VARCHAR[]"""]
+
 MIGRATIONS: list[list[str]] = [
     V1,
     V2_WEB_AUTH,
@@ -159,6 +163,7 @@ MIGRATIONS: list[list[str]] = [
     V5_SIGNALS,
     V6_ALERTS,
     V7_ALERT_ACKS,
+    V8_EDIT_HISTORY,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -223,6 +223,7 @@ def map_tweet(
         hashtags=hashtags,
         urls=urls,
         source=source,
+        edit_history=history if len(history) > 1 else [],
     )
     records: list[Record] = [post]
     metrics = as_dict(tweet.get("public_metrics"))
