@@ -6,6 +6,7 @@ sees, under ``if TYPE_CHECKING:``, do not count)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,38 @@ def test_no_layer_reaches_up(package: str, forbidden: set[str]) -> None:
     for path in _modules(package):
         up = {m for m in _imports(path) if _layer(m) in forbidden}
         assert not up, f"{path.relative_to(SRC)} imports {sorted(up)}"
+
+
+#: SQL lives in store/, analytics/ and query/sql.py (DESIGN.md): the other layers call them.
+NO_SQL = ("cli", "web", "flow", "signals", "alerts", "reports", "graph", "sources", "pipeline")
+_SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|"
+    r"CREATE\s+(TABLE|VIEW|INDEX)|ALTER\s+TABLE|SET\s+TimeZone|CHECKPOINT)\b",
+    re.DOTALL,
+)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            found.add(id(body[0].value))
+    return found
+
+
+@pytest.mark.parametrize("package", NO_SQL)
+def test_sql_lives_only_in_the_store_and_the_analytics(package: str) -> None:
+    found = []
+    for path in _modules(package):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+                and _SQL.search(node.value)
+            ):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert found == [], found

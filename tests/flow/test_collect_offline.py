@@ -179,3 +179,18 @@ def test_listen_says_no_account_could_be_resolved(tmp_path: Path) -> None:
     with pytest.raises(HttpError, match="none of the 2 tracked Bluesky accounts") as info:
         items.extend(connector.fetch(None))
     assert "Connection refused" in info.value.message and info.value.unreachable
+
+
+def test_listen_that_never_connects_exits_1_with_the_cause(tmp_path: Path) -> None:
+    (port,) = closed_ports(1)
+    root = make_workspace(
+        tmp_path / "ws",
+        "[sources.bluesky]\nlisten_all_posts = true\n"
+        f'jetstream_url = "ws://127.0.0.1:{port}/subscribe"\n',
+    )
+    ran = veille_cli(
+        "listen", "-s", "bluesky", "--max-seconds", "2", "--no-enrich", "-q", "-w", str(root)
+    )
+    assert ran.code == 1, ran.output
+    assert "no source could be collected" in ran.output
+    assert "not fetched" in ran.output and f"127.0.0.1:{port}" in ran.output

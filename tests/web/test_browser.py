@@ -24,6 +24,8 @@ PAGES = [
     "/leaders",
     "/listening",
     "/signals",
+    "/alerts",
+    "/listening/crise-verlaine",
     "/ecosystem",
     "/objectives",
     "/presence",

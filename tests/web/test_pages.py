@@ -26,6 +26,7 @@ PAGES = [
     "/listening/new",
     "/listening/lancement/edit",
     "/signals",
+    "/alerts",
     "/ecosystem",
     "/objectives",
     "/presence",

@@ -176,6 +176,17 @@ def newest_post(engine: Engine, horizon: datetime) -> tuple[datetime | None, dat
     return row["newest"], row["oldest"]
 
 
+FIRST_POST_SQL = """
+SELECT min(created_at) AS t FROM posts WHERE created_at >= $s AND created_at < $e
+"""
+
+
+def first_post(engine: Engine, start: datetime, end: datetime) -> datetime | None:
+    """When the first post in [start, end) was written (None: no post)."""
+    got = engine.query(FIRST_POST_SQL, {"s": start, "e": end}).column("t")[0].as_py()
+    return got if isinstance(got, datetime) else None
+
+
 def reference_items(engine: Engine, start: datetime, end: datetime) -> pa.Table:
     return engine.query(REFERENCE_ITEMS_SQL, {"start": start, "end": end})
 

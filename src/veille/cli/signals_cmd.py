@@ -16,6 +16,7 @@ from veille.errors import UsageError
 from veille.i18n import register as register_messages
 from veille.i18n import t
 from veille.signals.model import KINDS, Signal
+from veille.store.read import newest_post_time
 
 register_messages(
     {
@@ -123,7 +124,7 @@ def register(app: typer.Typer) -> None:
             fresh: list[Signal] = []
             if refresh or rescan:
                 fresh = run_pass(ws, rescan=rescan)
-            anchor = ws.store.scalar("SELECT max(created_at) FROM posts")
+            anchor = newest_post_time(ws.store)
             from veille.model import utcnow
 
             items = list_signals(

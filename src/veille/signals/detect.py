@@ -352,10 +352,9 @@ class _Pass:
 
     def _next_post_bucket(self, start: int, end: int) -> int | None:
         """The bucket of the first post at or after bucket ``start`` (before ``end``)."""
-        got = self.engine.query(
-            "SELECT min(created_at) AS t FROM posts WHERE created_at >= $s AND created_at < $e",
-            {"s": self.bcfg.bucket_start(start), "e": self.bcfg.bucket_start(end)},
-        ).to_pylist()[0]["t"]
+        got = signal_sql.first_post(
+            self.engine, self.bcfg.bucket_start(start), self.bcfg.bucket_start(end)
+        )
         return None if got is None else self.bcfg.bucket_of(got)
 
     def _chunk(self, dets: _Detectors, first: int, stop: int, widest: int) -> None:

@@ -156,3 +156,45 @@ def last_by_rule(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dateti
 def status_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     rows = con.execute("SELECT status, count(*) FROM alerts_sent GROUP BY status").fetchall()
     return {str(s): int(n) for s, n in rows}
+
+
+@dataclass(frozen=True)
+class Ack:
+    """An episode acknowledged on the dashboard."""
+
+    episode: str
+    by_user: str
+    acked_at: datetime
+    note: str | None
+
+
+@dataclass
+class AckJob(Job[None]):
+    """Acknowledge ``episode`` (again: the newest acknowledgement replaces the last), or
+    withdraw its acknowledgement (``withdraw``)."""
+
+    episode: str
+    by_user: str
+    acked_at: datetime
+    note: str | None = None
+    withdraw: bool = False
+
+    def run(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
+        if self.withdraw:
+            con.execute("DELETE FROM alert_acks WHERE episode = ?", [self.episode])
+            return
+        con.execute(
+            "INSERT OR REPLACE INTO alert_acks VALUES (?, ?, ?, ?)",
+            [self.episode, self.by_user, self.acked_at, self.note],
+        )
+
+
+def acks(con: duckdb.DuckDBPyConnection, episodes: Sequence[str] = ()) -> dict[str, Ack]:
+    """The acknowledgements, by episode (of ``episodes`` only when given)."""
+    sql = "SELECT episode, by_user, acked_at, note FROM alert_acks"
+    params: list[Any] = []
+    if episodes:
+        sql += " WHERE episode IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(episodes))
+    return {str(r[0]): Ack(str(r[0]), str(r[1]), r[2], r[3]) for r in con.execute(sql, params)
+            .fetchall()}  # fmt: skip

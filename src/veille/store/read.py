@@ -199,3 +199,8 @@ def account_names(store: Store) -> list[tuple[str, str | None]]:
     """``network:account_id`` and handle of every stored account (for suggestions)."""
     rows = store.con.execute("SELECT network || ':' || account_id, handle FROM accounts").fetchall()
     return [(str(r[0]), None if r[1] is None else str(r[1])) for r in rows]
+
+
+def newest_post_time(store: Store) -> Any:
+    """When the newest stored post was written (None in an empty store)."""
+    return store.scalar("SELECT max(created_at) FROM posts")

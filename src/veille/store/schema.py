@@ -144,6 +144,13 @@ V6_ALERTS = [
     "ALTER TABLE alerts_sent ADD COLUMN payload VARCHAR",
 ]
 
+#: An episode's alerts acknowledged on the dashboard: who, when, with what note.
+V7_ALERT_ACKS = [
+    """CREATE TABLE alert_acks (
+        episode VARCHAR PRIMARY KEY, by_user VARCHAR NOT NULL, acked_at TIMESTAMPTZ NOT NULL,
+        note VARCHAR)""",
+]
+
 MIGRATIONS: list[list[str]] = [
     V1,
     V2_WEB_AUTH,
@@ -151,6 +158,7 @@ MIGRATIONS: list[list[str]] = [
     V4_RAW_INDEX,
     V5_SIGNALS,
     V6_ALERTS,
+    V7_ALERT_ACKS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -168,6 +176,7 @@ KEPT_ON_REBUILD: dict[str, str] = {
             "imports",
             "audit",
             "alerts_sent",
+            "alert_acks",
             "users",
             "api_tokens",
             # the raw log is not changed by a rebuild: its index stays true

@@ -644,6 +644,13 @@ class Store:
             )
         return out
 
+    def utc_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the calling thread's connection, in UTC, for one reader to close
+        (not kept by the store: a server opens one per request)."""
+        cur = self.con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
     def checkpoint(self) -> None:
         """Write the WAL into the database file (before the file is moved or copied)."""
         self.con.execute("CHECKPOINT")

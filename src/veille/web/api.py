@@ -167,6 +167,17 @@ def leader(request: Request, leader_id: Annotated[str, Path(max_length=100)]) ->
     return views.leader_profile(state_of(request), leader_id)
 
 
+@router.get("/alerts", response_model=Page, summary="The alerts' delivery log, newest first")
+def alerts(
+    request: Request,
+    status: Annotated[str | None, Query(pattern=r"^(|pending|sent|dead)$")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page:
+    return _slice(views.alerts(state_of(request), status or None, limit=5000)["items"],
+                  cursor, limit)  # fmt: skip
+
+
 @router.get("/watches", response_model=Page, summary="The watches and their matched posts")
 def watches(request: Request, limit: Limit = 100, cursor: Cursor = None) -> Page:
     return _slice(views.watches(state_of(request)), cursor, limit)

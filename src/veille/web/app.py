@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veille import __version__
-from veille.web import api, login, pages, views
+from veille.web import alerts_pages, api, login, pages, views
 from veille.web.i18n import tr
 from veille.web.plotly_css import plotly_css
 from veille.web.render import lang_of, render
@@ -70,6 +70,7 @@ def create_app(state: ServerState) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(login.router)
     app.include_router(pages.router)
+    app.include_router(alerts_pages.router)
     app.include_router(api.router)
 
     @app.get("/favicon.ico", include_in_schema=False)

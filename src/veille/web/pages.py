@@ -68,7 +68,7 @@ async def check_csrf(request: Request, session: PageSession) -> Session:
 ChangeSession = Annotated[Session, Depends(check_csrf)]
 
 
-def _admin(session: Session) -> None:
+def require_admin(session: Session) -> None:
     if session.role != "admin":
         raise Forbidden("error.forbidden")
 
@@ -278,7 +278,7 @@ def update_watch(
 def _save(
     request: Request, session: Session, watch_id: str, name: str, query: str, *, create: bool
 ) -> Response:
-    _admin(session)
+    require_admin(session)
     state = state_of(request)
     values = {"id": watch_id, "name": name, "query": query}
     try:

@@ -31,6 +31,7 @@ NAV = (
     ("leaders", "/leaders"),
     ("listening", "/listening"),
     ("signals", "/signals"),
+    ("alerts", "/alerts"),
     ("ecosystem", "/ecosystem"),
     ("objectives", "/objectives"),
     ("presence", "/presence"),

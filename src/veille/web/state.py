@@ -88,9 +88,8 @@ class ServerState:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self.workspace.store.con.cursor()
+        cur = self.workspace.store.utc_cursor()
         try:
-            cur.execute("SET TimeZone = 'UTC'")
             yield cur
         finally:
             cur.close()

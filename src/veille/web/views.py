@@ -594,3 +594,64 @@ def story(state: ServerState, signal_id: str) -> dict[str, Any]:
         signal_id,
         closest(signal_id, {i["id"]: i["term"] or i["id"] for i in data["items"]}),
     )
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+ALERT_STATUSES: tuple[str, ...] = ("pending", "sent", "dead")
+
+
+def alerts(state: ServerState, status: str | None = None, limit: int = 200) -> dict[str, Any]:
+    """The alerts' delivery log (``alerts_sent``), newest first, each with its episode's
+    acknowledgement, and the count per status."""
+    from veille.store.alerts import acks, alert_rows, status_counts
+
+    with state.cursor() as cur:
+        rows = alert_rows(cur, statuses=(status,) if status else (), limit=limit)
+        acked = acks(cur, sorted({r.episode for r in rows}))
+        counts = status_counts(cur)
+    items = []
+    for r in rows:
+        ack = acked.get(r.episode)
+        items.append(
+            {
+                "id": r.id,
+                "signal_id": r.signal_id,
+                "episode": r.episode,
+                "kind": r.kind,
+                "rule": r.rule,
+                "sink": r.sink,
+                "level": r.level,
+                "score": r.score,
+                "authors": r.authors,
+                "status": r.status,
+                "attempts": r.attempts,
+                "created_at": r.created_at,
+                "sent_at": r.sent_at,
+                "detail": r.detail,
+                "ack": None
+                if ack is None
+                else {"by": ack.by_user, "at": ack.acked_at, "note": ack.note},
+            }
+        )
+    return {
+        "items": items,
+        "counts": {s: counts.get(s, 0) for s in ALERT_STATUSES},
+        "status": status or "",
+    }
+
+
+def acknowledge(
+    state: ServerState, episode: str, user: str, note: str | None, *, withdraw: bool = False
+) -> None:
+    """Acknowledge an episode's alerts (or withdraw it), through the workspace's writer,
+    with an audit line. An episode that no alert names is a 404."""
+    from veille.model import utcnow
+    from veille.store.alerts import AckJob, episode_history
+
+    with state.cursor() as cur:
+        if not episode_history(cur, [episode]):
+            raise NotFound("alert", episode, [])
+    store = state.workspace.store
+    store.writer.run(AckJob(episode, user, utcnow(), note or None, withdraw=withdraw))
+    store.audit("alert.unack" if withdraw else "alert.ack", episode, note or "", actor=user)
