@@ -187,6 +187,11 @@ def test_cli_lists_signals_as_json_and_shows_one(tmp_path: Path) -> None:
     assert tag["authors"] == 8
     shown = veille_cli("story", tag["id"], "--workspace", str(root), "--format", "json")
     assert shown.code == 0 and json.loads(shown.stdout)["id"] == tag["id"]
+    # the terminal form: one block per signal, its reason whole, the command to see it
+    table = veille_cli("signals", "--workspace", str(root), env={"COLUMNS": "80"})
+    assert table.code == 0, table.output
+    assert f"veille story {tag['id']}" in table.stdout
+    assert "#forum26" in table.stdout and tag["reasons"][0][:40] in table.stdout.replace("\n", " ")
     md = veille_cli("signals", "--workspace", str(root), "--format", "md", "--kind", "burst")
     assert md.code == 0 and "| id |" in md.stdout
     bad = veille_cli("story", "b-nope", "--workspace", str(root))

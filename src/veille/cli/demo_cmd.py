@@ -160,9 +160,14 @@ def demo(
     )
     command = veille_command()
     err.print(markup("\n[bold]{next}[/]", next=t("demo.next")))
-    warn(f"  {command} status -w {shlex.quote(str(root))}")
+    at = shlex.quote(str(root))
+    warn(f"  {command} status -w {at}")
+    warn(f"  {command} rank -w {at}            (the Leader Index)")
+    warn(f"  {command} signals -w {at}         (bursts, stories, rumours, bad buzz, campaigns)")
+    warn(f"  {command} digest -w {at}          (the day's best leaders' posts)")
+    warn(f"  {command} serve --demo --demo-dir {at}   (the dashboard, http://127.0.0.1:8470/)")
     if watches:
-        warn(f"  {command} search {shlex.quote(watches[0])} -w {shlex.quote(str(root))}")
+        warn(f"  {command} search {shlex.quote(watches[0])} -w {at}")
     warn(f"  {root / CONFIG_NAME}  (the registry: leaders, organisations, watches)")
     warn(f"  {root / SIMULATED / 'ground_truth.json'}  (what the simulator planted)")
 

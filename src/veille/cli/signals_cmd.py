@@ -5,6 +5,7 @@ the buckets closed since the last one), unless ``--no-refresh``."""
 from __future__ import annotations
 
 import difflib
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,14 @@ register_messages(
             "{seconds} s",
         ),
         "sigcli.title": ("Signaux", "Signals"),
+        "sigcli.card": (
+            "{authors} auteurs · {posts} messages",
+            "{authors} authors · {posts} posts",
+        ),
+        "sigcli.when": (
+            "vu le {first} UTC, détecté le {detected} UTC",
+            "first seen {first} UTC, detected {detected} UTC",
+        ),
         "sigcli.reasons": ("Pourquoi", "Why"),
         "sigcli.growth": ("Croissance", "Growth"),
         "sigcli.top": ("Messages marquants", "Top posts"),
@@ -140,6 +149,9 @@ def register(app: typer.Typer) -> None:
         if not items and fmt is TableFormat.table:
             say(t("sigcli.none"))
             return
+        if fmt is TableFormat.table:
+            _cards(items)
+            return
         emit([_row(s) for s in items], COLUMNS, fmt, title=t("sigcli.title"))
 
     @app.command("story")
@@ -168,6 +180,26 @@ def register(app: typer.Typer) -> None:
             emit([], [], fmt, json_value=item)
             return
         _show(found, fmt)
+
+
+def _at(value: Any) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _cards(items: list[Signal]) -> None:
+    """The terminal form of the list: one short block per signal (a table of nine columns
+    is unreadable at 80 columns), its first reason in full, its id for `veille story`."""
+    say(t("sigcli.title") + f" ({len(items)})")
+    for s in items:
+        say("")
+        say(
+            f"{s.kind:<9} {s.term or '-'}  ·  score {s.score:.1f}  ·  "
+            + t("sigcli.card", authors=s.authors, posts=s.posts)
+        )
+        say("  " + t("sigcli.when", first=_at(s.first_seen), detected=_at(s.detected_at)))
+        for reason in s.reasons[:2]:
+            say(f"  {reason}")
+        say(f"  veille story {s.id}")
 
 
 def _show(s: Signal, fmt: TableFormat) -> None:
