@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -34,6 +35,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from veille.errors import VeilleError
+from veille.secrets import register_secret
 
 
 class SinkSettings(BaseModel):
@@ -57,6 +59,21 @@ class DeliveryError(VeilleError):
         super().__init__(message, hint=hint)
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+def secret_from_env(sink: str, variable: str, what: str, *, optional: str = "") -> str:
+    """The value of the environment variable ``variable`` that holds a sink's ``what`` (a
+    URL, a password, a key), registered as a secret so that no log shows it. Unset, it is
+    a permanent ``DeliveryError`` saying what to set (``optional``: how to do without)."""
+    value = os.environ.get(variable)
+    if not value:
+        raise DeliveryError(
+            f"sink {sink}: the environment variable {variable} is not set",
+            permanent=True,
+            hint=f"Set {variable} to {what}{optional}.",
+        )
+    register_secret(value)
+    return value
 
 
 @dataclass(frozen=True)

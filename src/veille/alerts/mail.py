@@ -9,7 +9,6 @@ thread per story."""
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -19,8 +18,7 @@ from typing import Literal
 from pydantic import Field
 
 from veille.alerts import render
-from veille.alerts.base import Alert, AlertSink, DeliveryError, SinkSettings
-from veille.secrets import register_secret
+from veille.alerts.base import Alert, AlertSink, DeliveryError, SinkSettings, secret_from_env
 
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
@@ -74,15 +72,9 @@ class EmailSink(AlertSink):
         s = self.settings
         if not s.password_env:
             return None
-        value = os.environ.get(s.password_env)
-        if not value:
-            raise DeliveryError(
-                f"sink {self.name}: the environment variable {s.password_env} is not set",
-                permanent=True,
-                hint=f"Set {s.password_env} to the SMTP password, or remove password_env.",
-            )
-        register_secret(value)
-        return value
+        return secret_from_env(
+            self.name, s.password_env, "the SMTP password", optional=", or remove password_env"
+        )
 
     def send(self, alert: Alert) -> None:
         s = self.settings

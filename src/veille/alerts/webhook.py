@@ -26,7 +26,6 @@ import email.utils
 import hashlib
 import hmac
 import json
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC
@@ -38,8 +37,7 @@ from pydantic import Field, model_validator
 
 from veille import __version__
 from veille.alerts import render
-from veille.alerts.base import Alert, AlertSink, DeliveryError, SinkSettings
-from veille.secrets import register_secret
+from veille.alerts.base import Alert, AlertSink, DeliveryError, SinkSettings, secret_from_env
 
 SIGNATURE_HEADER = "X-Veille-Signature"
 TIMESTAMP_HEADER = "X-Veille-Timestamp"
@@ -329,29 +327,15 @@ class WebhookSink(AlertSink):
         s = self.settings
         if s.url:
             return s.url
-        value = os.environ.get(s.url_env or "")
-        if not value:
-            raise DeliveryError(
-                f"sink {self.name}: the environment variable {s.url_env} is not set",
-                permanent=True,
-                hint=f"Set {s.url_env} to the webhook URL.",
-            )
-        register_secret(value)
-        return value
+        return secret_from_env(self.name, s.url_env or "", "the webhook URL")
 
     def _secret(self) -> str | None:
         s = self.settings
         if not s.secret_env:
             return None
-        value = os.environ.get(s.secret_env)
-        if not value:
-            raise DeliveryError(
-                f"sink {self.name}: the environment variable {s.secret_env} is not set",
-                permanent=True,
-                hint=f"Set {s.secret_env} to the shared HMAC secret, or remove secret_env.",
-            )
-        register_secret(value)
-        return value
+        return secret_from_env(
+            self.name, s.secret_env, "the shared HMAC secret", optional=", or remove secret_env"
+        )
 
     def request(self, alert: Alert) -> tuple[str, dict[str, str], bytes]:
         """The URL, headers and body bytes of ``alert`` (signed now)."""
