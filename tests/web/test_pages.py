@@ -360,3 +360,11 @@ def test_signals_page_and_story(admin: TestClient) -> None:
     for signal_id in ids[:3]:
         assert admin.get(f"/signals/{signal_id}").status_code == 200
     assert admin.get("/signals/no-such-story").status_code == 404
+
+
+def test_overview_shows_the_built_analytics(admin: TestClient) -> None:
+    page = admin.get("/?lang=en").text
+    # the Leader Index, the signals and the digest are built: no card says they are not
+    assert "does not have yet" not in page
+    assert "Ranking movers" in page and "Latest signals" in page
+    assert 'href="/signals"' in page or "No signal in the period." in page

@@ -401,11 +401,26 @@ def _overview(state: ServerState) -> dict[str, Any]:
             "watches": len(config.watches),
             "objectives": len(config.objectives),
         },
-        "signals": unavailable("signals"),
-        "movers": unavailable("Leader Index"),
+        "signals": latest_signals(state),
+        "movers": movers(state),
         "off_track": off_track(state),
-        "digest": unavailable("digest"),
+        "digest": {"available": True, "items": digests(state)["items"][:3]},
     }
+
+
+def movers(state: ServerState, top: int = 5) -> dict[str, Any]:
+    """The leaders whose rank moved most against the previous period (the leaderboard's
+    ``rank_change``), largest moves first; a leader without a previous rank is no mover."""
+    table = leaders_table(state)
+    index: dict[str, Any] = table["index"]
+    if not index.get("available"):
+        return index
+    moved = [
+        r for r in table["items"] if isinstance(_value(r.get("rank_change")), int | float)
+        and _value(r.get("rank_change"))
+    ]  # fmt: skip
+    moved.sort(key=lambda r: (-abs(_value(r["rank_change"])), _value(r["rank"])))
+    return {"available": True, "items": moved[:top]}
 
 
 def off_track(state: ServerState) -> dict[str, Any]:
@@ -581,6 +596,15 @@ def _signals(state: ServerState, watch: str | None, kind: str | None) -> dict[st
             for s in items
         ],
     }
+
+
+def latest_signals(state: ServerState, top: int = 5) -> dict[str, Any]:
+    """The ``top`` signals detected last, for the overview."""
+    data = signals(state)
+    if not data.get("available"):
+        return data
+    items = sorted(data["items"], key=lambda s: (s["detected_at"], s["id"]), reverse=True)
+    return {"available": True, "items": items[:top], "total": len(data["items"])}
 
 
 def story(state: ServerState, signal_id: str) -> dict[str, Any]:
