@@ -198,3 +198,14 @@ def test_cli_lists_signals_as_json_and_shows_one(tmp_path: Path) -> None:
     assert bad.code == 2
     wrong = veille_cli("signals", "--workspace", str(root), "--kind", "nope")
     assert wrong.code == 2
+
+
+def test_a_wave_of_copies_is_one_story_group() -> None:
+    from veille.signals.stories import cluster
+
+    # templated posts that differ only by a number are copies (digits are not words): one
+    # group, found through one MinHash, whatever their count; other texts stay apart
+    texts = [f"Tweet simulé numéro {i} #veille @acme" for i in range(20_000)]
+    texts += ["Un tout autre sujet, sans rapport", None]
+    groups = cluster(texts, 0.5)
+    assert sorted(len(g) for g in groups) == [1, 1, 20_000]
