@@ -262,7 +262,8 @@ def store(tmp_path: Path) -> Store:
             )
     s.write(records)  # type: ignore[arg-type]
     s.con.execute(
-        "INSERT INTO signals VALUES ('s1', 'burst', '#Cyber', ?, 5.0, NULL, ?),"
+        "INSERT INTO signals (id, kind, term, bucket_start, score, detail, detected_at) "
+        "VALUES ('s1', 'burst', '#Cyber', ?, 5.0, NULL, ?),"
         " ('s2', 'bad_buzz', 'boycott', ?, 9.0, NULL, ?),"
         " ('s3', 'burst', 'ancien', ?, 9.0, NULL, ?)",
         [T0, T0, T0, T0, T0 - timedelta(days=30), T0 - timedelta(days=30)],
