@@ -546,26 +546,18 @@ class _Pass:
         return stories_of(self.ws, self.engine, active, self.cfg)
 
     def _other_detectors(self, first: int, end: int) -> list[Signal]:
-        """Bad buzz and campaigns over the buckets closed by this pass, where those
-        detectors are installed."""
+        """Bad buzz and campaigns over the buckets closed by this pass: the entities'
+        posts are read once (``wave.load``) for both detectors."""
+        from veille.signals.buzz import bad_buzz_signals
+        from veille.signals.campaign import campaign_signals
+        from veille.signals.wave import WaveConfig, load
+
         if end <= first:
             return []
         start, stop = self.bcfg.bucket_start(first), self.bcfg.bucket_start(end)
-        out: list[Signal] = []
-        for module, name in (
-            ("veille.signals.buzz", "detect_bad_buzz"),
-            ("veille.signals.campaign", "detect_campaigns"),
-        ):
-            fn = optional(module, name)
-            if fn is None:
-                continue
-            try:
-                out += list(
-                    fn(self.ws, start, stop, bucket_minutes=self.cfg.bucket_minutes, now=self.now)
-                )
-            except Exception:  # one detector's bug must not stop the others
-                log.exception("%s.%s failed", module, name)
-        return out
+        data = load(self.ws, start, stop, WaveConfig(bucket_minutes=self.cfg.bucket_minutes),
+                    self.now)  # fmt: skip
+        return [*bad_buzz_signals(data), *campaign_signals(data)]
 
     def _write(self, dets: _Detectors, signals: Sequence[Signal]) -> None:
         from veille.signals.store import signal_row
