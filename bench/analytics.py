@@ -46,11 +46,13 @@ def build(demo: Path, out: Path, copies: int) -> int:
     shift = f"INTERVAL {SHIFT_DAYS} DAY * k"
     con.execute("CREATE TEMP TABLE p0 AS SELECT * FROM posts")
     con.execute(
-        f"""INSERT INTO posts SELECT {sfx("uri")}, network, post_id || '~' || k, author_id,
-        created_at - {shift}, collected_at - {shift}, text, lang, {sfx("reply_to")},
-        {sfx("reply_root")}, {sfx("quote_of")}, {sfx("repost_of")}, mentions, hashtags, urls,
-        source, CASE WHEN deleted_at IS NULL THEN NULL ELSE deleted_at - {shift} END,
-        dated_by FROM p0, k ORDER BY created_at - {shift}"""
+        f"""INSERT INTO posts SELECT * EXCLUDE (k) REPLACE ({sfx("uri")} AS uri,
+        post_id || '~' || k AS post_id, created_at - {shift} AS created_at,
+        collected_at - {shift} AS collected_at,
+        {sfx("reply_to")} AS reply_to, {sfx("reply_root")} AS reply_root,
+        {sfx("quote_of")} AS quote_of, {sfx("repost_of")} AS repost_of,
+        CASE WHEN deleted_at IS NULL THEN NULL ELSE deleted_at - {shift} END AS deleted_at)
+        FROM p0, k ORDER BY p0.created_at - {shift}"""
     )
     con.execute(
         f"""INSERT INTO post_metrics SELECT {sfx("uri")}, observed_at - {shift}, likes,
