@@ -67,6 +67,9 @@ def build(demo: Path, out: Path, copies: int) -> int:
         f"""INSERT INTO account_snapshots SELECT network, account_id, observed_at - {shift},
         followers, following, posts FROM (SELECT * FROM account_snapshots), k"""
     )
+    from veille.store.links import recompute_links
+
+    recompute_links(con)  # the copy bypassed the writer, which keeps post_links
     total = int(con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
     con.execute("CHECKPOINT")
     con.close()

@@ -33,6 +33,7 @@ TABLES: tuple[str, ...] = (
     "enrichments",
     "matches",
     "tombstones",
+    "post_links",
 )
 MANIFEST = "_veille_lake.json"
 EMPTY_DAY = "1970-01-01"

@@ -12,6 +12,9 @@ kept in ``meta``; opening a store applies what is missing, in one transaction ea
 
 from __future__ import annotations
 
+from veille.store.links import BACKFILL_SQL
+from veille.store.links import CREATE_SQL as POST_LINKS_SQL
+
 V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     """CREATE TABLE accounts (
@@ -155,6 +158,10 @@ V7_ALERT_ACKS = [
 #: edit history).
 V8_EDIT_HISTORY = ["""ALTER TABLE posts ADD COLUMN edit_history VARCHAR[]"""]
 
+#: One row per reply, quote or repost of a live post, with the linked post's author
+#: (``store/links.py``): derived from ``posts`` by the writer; backfilled here.
+V9_POST_LINKS = [POST_LINKS_SQL, BACKFILL_SQL]
+
 MIGRATIONS: list[list[str]] = [
     V1,
     V2_WEB_AUTH,
@@ -164,6 +171,7 @@ MIGRATIONS: list[list[str]] = [
     V6_ALERTS,
     V7_ALERT_ACKS,
     V8_EDIT_HISTORY,
+    V9_POST_LINKS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -220,6 +228,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("network", "account_id"),
     "account_snapshots": ("network", "account_id", "observed_at"),
     "posts": ("uri",),
+    "post_links": ("uri", "kind"),
     "post_metrics": ("uri", "observed_at"),
     "reactions": ("uri",),
     "follows": ("network", "follower_id", "followee_id"),

@@ -214,4 +214,8 @@ class CopyRowsJob(Job[int]):
             raise ValueError(f"{self.table} is not carried over by a rebuild")
         with registered(con, "veille_kept", self.data):
             con.execute(f"INSERT INTO {self.table} SELECT * FROM veille_kept")
+        if self.table == "posts":  # their links are derived (``store/links.py``)
+            from veille.store.links import add_links
+
+            add_links(con, self.data)
         return int(self.data.num_rows)
