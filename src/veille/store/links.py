@@ -54,11 +54,13 @@ linked AS (
 )
 SELECT l.uri, l.network, l.author_id, l.created_at, l.kind, l.target_uri,
        coalesce(t.author_id, {_URI_AUTHOR.format(u="l.target_uri")}) AS target_author
-FROM linked l LEFT JOIN posts t ON t.uri = l.target_uri
-ORDER BY l.created_at, l.uri, l.kind"""
+FROM linked l LEFT JOIN posts t ON t.uri = l.target_uri"""
+
+#: All the rows, in time order (so that a period filter prunes them, like posts).
+ALL_LINKS_SQL = f"SELECT * FROM ({LINKS_SQL.format(posts='posts')}) ORDER BY created_at, uri, kind"
 
 #: The migration's backfill (``schema.V9_POST_LINKS``).
-BACKFILL_SQL = f"INSERT INTO post_links {LINKS_SQL.format(posts='posts')}"
+BACKFILL_SQL = f"INSERT INTO post_links {ALL_LINKS_SQL}"
 
 #: The columns that identify the posts handed to the writer's functions.
 KEY_COLUMNS = ("uri", "created_at", "author_id")
@@ -72,7 +74,7 @@ def recompute_links(con: duckdb.DuckDBPyConnection) -> None:
 
 def expected_links(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     """What ``post_links`` should hold, sorted (the recompute, without writing it)."""
-    return con.execute(LINKS_SQL.format(posts="posts")).fetchall()
+    return con.execute(ALL_LINKS_SQL).fetchall()
 
 
 def add_links(con: duckdb.DuckDBPyConnection, new_posts: pa.Table) -> None:
@@ -127,10 +129,13 @@ def _resolve(con: duckdb.DuckDBPyConnection, keys: str, *, changed: bool) -> Non
     its author; links to such a URI were never NULL), found by the column's NULLs without
     reading the others. A post whose author may have changed (``changed``), or whose
     AT-URI names someone else, needs every link to it looked at."""
-    con.execute(
-        f"""UPDATE post_links SET target_author = k.author_id FROM {keys} k
-            WHERE post_links.target_author IS NULL AND post_links.target_uri = k.uri"""
-    )
+    if con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM post_links WHERE target_author IS NULL LIMIT 1)"
+    ).fetchall()[0][0]:
+        con.execute(
+            f"""UPDATE post_links SET target_author = k.author_id FROM {keys} k
+                WHERE post_links.target_author IS NULL AND post_links.target_uri = k.uri"""
+        )
     uri_author = _URI_AUTHOR.format(u="uri")
     others = f"SELECT uri, author_id FROM {keys} WHERE {uri_author} IS DISTINCT FROM author_id"
     if not changed:
