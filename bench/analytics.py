@@ -9,6 +9,7 @@ the way a workspace does over years while a 28-day period holds the demo's densi
 
     python bench/analytics.py --demo /tmp/demo --copies 49 --runs 20      # ~1 M posts
     python bench/analytics.py --demo /tmp/demo --copies 49 --runs 3 --spark
+    python bench/analytics.py --demo /tmp/demo --reuse --runs 5 --only objectives
 
 ``--demo`` is a demo workspace (``veille demo --dir``); the large copy goes to ``--out``.
 """
@@ -98,6 +99,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reuse", action="store_true", help="keep an existing --out store")
     ap.add_argument("--spark", action="store_true", help="also time the ranking on Spark")
+    ap.add_argument("--only", default="", help="time only the views whose name contains this")
     args = ap.parse_args()
 
     if not (args.reuse and args.out.exists()):
@@ -152,6 +154,8 @@ def main() -> None:
         ]
         print("| view | first call (ms) | p50 (ms) | p95 (ms) |\n| --- | ---: | ---: | ---: |")
         for name, fn in cases:
+            if args.only not in name:
+                continue
             first, p50, p95 = timed(fn, args.runs)
             print(f"| {name} | {first:,.0f} | {p50:,.0f} | {p95:,.0f} |", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
