@@ -345,7 +345,7 @@ class _Pass:
                 raise
         else:  # nothing was stored: the next pass must not start from this one
             _CACHE.pop(str(self.ws.store.path), None)
-        if self.dispatch and self.save and signals:
+        if self.dispatch and self.save:  # also without signals: pending alerts are re-sent
             self._dispatch(signals)
         self.summary.seconds = time.perf_counter() - started
         return self.summary
