@@ -52,7 +52,6 @@ from veille.signals.episodes import (
     arrivals,
     burst_signal,
     needed,
-    optional,
     post_info,
     posts_by_term,
 )
@@ -581,11 +580,10 @@ class _Pass:
         self.ws.store.writer.run(job)
 
     def _dispatch(self, signals: Sequence[Signal]) -> None:
-        fn = optional("veille.alerts", "dispatch")
-        if fn is None:
-            return
+        from veille.alerts import dispatch  # alerts come after signals: imported late
+
         try:
-            fn(self.ws, signals, now=self.now)
+            dispatch(self.ws, signals, now=self.now)
         except Exception:
             log.exception("alert dispatch failed")
 
