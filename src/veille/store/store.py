@@ -572,6 +572,7 @@ class Store:
                            deleted_at = coalesce(posts.deleted_at, veille_purge.deleted_at)
                        FROM veille_purge WHERE posts.uri = veille_purge.uri""")
         con.execute("DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_purge)")
+        con.execute("DELETE FROM post_labels WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM reactions WHERE uri IN (SELECT key FROM veille_keys)")

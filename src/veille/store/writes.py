@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from veille.model import utcnow
+from veille.store.labels import refresh_labels
 from veille.store.writer import Job
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def write_enrichment(
         con.execute(
             "INSERT INTO enriched SELECT uri, ?, ? FROM veille_markers", [enrichment.pipeline, now]
         )
+        refresh_labels(con, "SELECT uri FROM veille_markers")
     if enrichment.matches.num_rows:
         with registered(con, "veille_matches", enrichment.matches):
             con.execute(
@@ -214,4 +216,7 @@ class CopyRowsJob(Job[int]):
             raise ValueError(f"{self.table} is not carried over by a rebuild")
         with registered(con, "veille_kept", self.data):
             con.execute(f"INSERT INTO {self.table} SELECT * FROM veille_kept")
+            if self.table in ("posts", "enrichments") and self.data.num_rows:
+                # whichever of the two comes first, the labels follow both
+                refresh_labels(con, "SELECT DISTINCT uri FROM veille_kept")
         return int(self.data.num_rows)
