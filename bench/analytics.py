@@ -100,6 +100,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reuse", action="store_true", help="keep an existing --out store")
     ap.add_argument("--spark", action="store_true", help="also time the ranking on Spark")
+    ap.add_argument(
+        "--only", default="", help="comma-separated words: time only the views named with one"
+    )
     args = ap.parse_args()
 
     if not (args.reuse and args.out.exists()):
@@ -153,7 +156,10 @@ def main() -> None:
             ("objectives (all, 26 weekly values)", lambda: objectives(ctx)),
         ]
         print("| view | first call (ms) | p50 (ms) | p95 (ms) |\n| --- | ---: | ---: | ---: |")
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         for name, fn in cases:
+            if wanted and not any(w in name for w in wanted):
+                continue
             first, p50, p95 = timed(fn, args.runs)
             print(f"| {name} | {first:,.0f} | {p50:,.0f} | {p95:,.0f} |", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
