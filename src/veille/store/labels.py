@@ -19,8 +19,9 @@ has enrichment rows, what they computed:
 
 There is one definition of the rows, ``ROWS_SQL``: the migration's backfill and
 ``recompute_labels`` run it over the whole store, ``refresh_labels`` over some URIs (the
-writer calls it wherever enrichments or the posts they belong to change), and the tests
-compare the table with it.
+writer calls it wherever enrichments or the posts they belong to change),
+``add_fresh_labels`` over the rows a write just added (the cheap path of imports and
+collection), and the tests compare the table with it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import duckdb
 
 #: The table (``store/schema.py`` migration 9 creates it with these columns).
@@ -60,7 +63,8 @@ def _current(column: str, stage: str) -> str:
     return f"arg_max(e.{column}, e.enriched_at) FILTER (WHERE e.stage = '{stage}')"
 
 
-#: The rows of ``post_labels``; ``{where}`` restricts the enrichments read (``TRUE``: all).
+#: The rows of ``post_labels``; ``{where}`` restricts the enrichments read (``TRUE``: all),
+#: ``{enrichments}`` and ``{posts}`` name the tables (or a restriction of them) to read.
 ROWS_SQL = f"""
 SELECT e.uri, any_value(p.network) AS network, any_value(p.author_id) AS author_id,
        any_value(p.created_at) AS created_at,
@@ -72,15 +76,15 @@ SELECT e.uri, any_value(p.network) AS network, any_value(p.author_id) AS author_
        {_current("label", "cues")} AS cue,
        {_current("score", "cues")} AS cue_score,
        {_current("detail", "cues")} AS cue_detail
-FROM enrichments e JOIN posts p ON p.uri = e.uri
+FROM {{enrichments}} e JOIN {{posts}} p ON p.uri = e.uri
 WHERE e.stage IN ({", ".join(f"'{s}'" for s in STAGES)}) AND ({{where}})
 GROUP BY e.uri
 """
 
 
-def rows_sql(where: str = "TRUE") -> str:
-    """``ROWS_SQL`` restricted to the enrichments ``where`` keeps (on alias ``e``)."""
-    return ROWS_SQL.format(where=where)
+def rows_sql(where: str = "TRUE", *, enrichments: str = "enrichments", posts: str = "posts") -> str:
+    """``ROWS_SQL`` over the enrichments ``where`` keeps (on alias ``e``)."""
+    return ROWS_SQL.format(where=where, enrichments=enrichments, posts=posts)
 
 
 #: The migration's backfill, in time order so that the zone maps of ``created_at`` prune.
@@ -98,11 +102,40 @@ def recompute_labels(con: duckdb.DuckDBPyConnection) -> int:
 def refresh_labels(con: duckdb.DuckDBPyConnection, uris: str) -> None:
     """Recompute the rows of the posts that the query ``uris`` (one column ``uri``) names,
     inside the caller's transaction: a post without enrichment rows any more (deleted,
-    forgotten, replaced by a later version) loses its row."""
+    forgotten, replaced by a later version) loses its row. Reads all of ``enrichments``
+    and ``posts`` (by URI): for deletions and re-enrichments, which scan them anyway."""
     con.execute(f"DELETE FROM post_labels WHERE uri IN ({uris})")
     con.execute(
         f"INSERT INTO post_labels SELECT * FROM ({rows_sql(f'e.uri IN ({uris})')}) "
         "ORDER BY created_at, uri"
+    )
+
+
+def add_fresh_labels(
+    con: duckdb.DuckDBPyConnection,
+    uris: str,
+    written_at: datetime,
+    span: tuple[datetime, datetime] | None = None,
+) -> None:
+    """The rows of posts whose only enrichment rows are the ones just written at
+    ``written_at`` (new posts, later versions of edited posts, posts enriched for the first
+    time): ``ROWS_SQL`` over the enrichments of that time only, which DuckDB finds at the
+    table's end (zone maps of ``enriched_at``, appended in time order), and, when ``span``
+    (the posts' first and last ``created_at``) is known, over the posts of that span only.
+    Such posts have no row yet; any row left of them (within ``span``) is replaced."""
+    where = f"e.enriched_at = $written_at AND e.uri IN ({uris})"
+    params: dict[str, object] = {"written_at": written_at}
+    posts, within = "posts", ""
+    if span is not None:
+        params.update(lo=span[0], hi=span[1])
+        posts = "(SELECT * FROM posts WHERE created_at >= $lo AND created_at <= $hi)"
+        within = "created_at >= $lo AND created_at <= $hi AND "
+    delete = f"DELETE FROM post_labels WHERE {within}uri IN ({uris})"
+    con.execute(delete, {k: v for k, v in params.items() if k != "written_at"})
+    con.execute(
+        f"INSERT INTO post_labels SELECT * FROM ({rows_sql(where, posts=posts)}) "
+        "ORDER BY created_at, uri",
+        params,
     )
 
 
