@@ -166,3 +166,18 @@ def test_recompute_replaces_the_table(tmp_path: Path) -> None:
         assert labels_differ(con) == 2 * len(TWEETS) - 1
         assert recompute_labels(con) == len(TWEETS)
         assert labels_differ(con) == 0
+
+
+def test_the_migration_backfills_an_older_store(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    init_workspace(root, "")
+    data = tmp_path / "t.jsonl"
+    data.write_text("\n".join(page(*t) for t in TWEETS) + "\n")
+    with Workspace.open(root) as ws:
+        import_file(ws, data)
+        con = ws.store.con  # back to the schema before the table (migration 9)
+        con.execute("DROP TABLE post_labels")
+        con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    with Workspace.open(root) as ws:
+        assert ws.store.scalar("SELECT count(*) FROM post_labels") == len(TWEETS)
+        assert labels_differ(ws.store.con) == 0
