@@ -34,6 +34,7 @@ def build(demo: Path, out: Path, copies: int) -> int:
         shutil.rmtree(out)
     shutil.copytree(demo, out, ignore=shutil.ignore_patterns("raw", "owner.lock", "lake"))
     from veille.store import Store
+    from veille.store.labels import recompute_labels
 
     Store(out / "data" / "veille.duckdb").close()  # schema migrations first
     con = duckdb.connect(str(out / "data" / "veille.duckdb"))
@@ -67,6 +68,7 @@ def build(demo: Path, out: Path, copies: int) -> int:
         f"""INSERT INTO account_snapshots SELECT network, account_id, observed_at - {shift},
         followers, following, posts FROM (SELECT * FROM account_snapshots), k"""
     )
+    recompute_labels(con)  # the writer's derived tables, bypassed by the copy
     total = int(con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
     con.execute("CHECKPOINT")
     con.close()

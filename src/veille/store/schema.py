@@ -12,6 +12,8 @@ kept in ``meta``; opening a store applies what is missing, in one transaction ea
 
 from __future__ import annotations
 
+from veille.store.labels import BACKFILL_SQL, CREATE_SQL
+
 V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     """CREATE TABLE accounts (
@@ -155,6 +157,10 @@ V7_ALERT_ACKS = [
 #: edit history).
 V8_EDIT_HISTORY = ["""ALTER TABLE posts ADD COLUMN edit_history VARCHAR[]"""]
 
+#: Each post's current label per stage, with its period columns, kept by the writer with
+#: the enrichments (``store/labels.py``): the views read it instead of every enrichment row.
+V9_POST_LABELS = [CREATE_SQL, BACKFILL_SQL]
+
 MIGRATIONS: list[list[str]] = [
     V1,
     V2_WEB_AUTH,
@@ -164,6 +170,7 @@ MIGRATIONS: list[list[str]] = [
     V6_ALERTS,
     V7_ALERT_ACKS,
     V8_EDIT_HISTORY,
+    V9_POST_LABELS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -225,6 +232,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "follows": ("network", "follower_id", "followee_id"),
     "enrichments": ("uri", "stage", "version"),
     "enriched": ("uri", "pipeline"),
+    "post_labels": ("uri",),
     "matches": ("watch_id", "uri"),
     "signals": ("id",),
     "signal_posts": ("signal_id", "uri"),

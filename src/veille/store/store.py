@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,15 @@ from veille.store.writes import AuditJob, Enrichment, ImportJob, write_enrichmen
 
 if TYPE_CHECKING:
     from veille.store.writer import Writer
+
+
+def _span(posts: pa.Table) -> tuple[datetime, datetime] | None:
+    """The first and last ``created_at`` of a batch's posts (None: none dated)."""
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(posts.column("created_at"))
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    return (lo, hi) if isinstance(lo, datetime) and isinstance(hi, datetime) else None
 
 
 @contextmanager
@@ -402,7 +412,7 @@ class Store:
             resolve_reply_locators(con, batch.posts)
             fault_point("after-posts")
             if enrichment is not None and (new or revised):
-                write_enrichment(con, enrichment, only=[*new, *revised])
+                write_enrichment(con, enrichment, only=[*new, *revised], span=_span(batch.posts))
         if batch.snapshots is not None:
             self._insert_changes(con, "account_snapshots", batch.snapshots, result)
         if batch.metrics is not None:
@@ -572,6 +582,7 @@ class Store:
                            deleted_at = coalesce(posts.deleted_at, veille_purge.deleted_at)
                        FROM veille_purge WHERE posts.uri = veille_purge.uri""")
         con.execute("DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_purge)")
+        con.execute("DELETE FROM post_labels WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM reactions WHERE uri IN (SELECT key FROM veille_keys)")
