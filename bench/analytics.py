@@ -34,6 +34,7 @@ def build(demo: Path, out: Path, copies: int) -> int:
         shutil.rmtree(out)
     shutil.copytree(demo, out, ignore=shutil.ignore_patterns("raw", "owner.lock", "lake"))
     from veille.store import Store
+    from veille.store.labels import recompute_labels
 
     Store(out / "data" / "veille.duckdb").close()  # schema migrations first
     con = duckdb.connect(str(out / "data" / "veille.duckdb"))
@@ -69,7 +70,8 @@ def build(demo: Path, out: Path, copies: int) -> int:
     )
     from veille.store.links import recompute_links
 
-    recompute_links(con)  # the copy bypassed the writer, which keeps post_links
+    recompute_labels(con)  # the writer's derived tables, bypassed by the copy
+    recompute_links(con)
     total = int(con.execute("SELECT count(*) FROM posts").fetchall()[0][0])
     con.execute("CHECKPOINT")
     con.close()
@@ -111,9 +113,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="keep an existing --out store")
     ap.add_argument("--spark", action="store_true", help="also time the ranking on Spark")
     ap.add_argument(
-        "--leader-only",
-        action="store_true",
-        help="only the ranking, the previous period, the rank change and the profile",
+        "--only", default="", help="comma-separated words: time only the views named with one"
     )
     ap.add_argument(
         "--metrics",
@@ -172,8 +172,6 @@ def main() -> None:
             (f"ambassadors ({org})", lambda: ambassadors(ctx, org, period)),
             ("objectives (all, 26 weekly values)", lambda: objectives(ctx)),
         ]
-        if args.leader_only:
-            cases = cases[:4]
         if args.metrics:
             from veille.analytics.registry import run_metric
 
@@ -195,7 +193,10 @@ def main() -> None:
             "| view | first call (ms) | p50 (ms) | p95 (ms) | CPU/run (ms) |\n"
             "| --- | ---: | ---: | ---: | ---: |"
         )
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         for name, fn in cases:
+            if wanted and not any(w in name for w in wanted):
+                continue
             first, p50, p95, cpu = timed(fn, args.runs)
             print(f"| {name} | {first:,.0f} | {p50:,.0f} | {p95:,.0f} | {cpu:,.0f} |", flush=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -89,3 +89,32 @@ def test_kill_9_during_delivery(
     doubled = [k for k in set(keys) if keys.count(k) > 1]
     assert len(doubled) == (1 if fault.startswith("alert-delivered") else 0)
     assert all(keys.count(k) <= 2 for k in keys)
+
+
+def test_a_pass_without_signals_sends_what_a_kill_left_pending(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """The collection loop's pass re-sends a pending alert even when it finds nothing new,
+    so an alert left by a crash does not wait for the next signal."""
+    keys: list[str] = []
+
+    def handler(request: Request) -> Response:
+        keys.append(request.headers["Idempotency-Key"])
+        return Response("ok", 200)
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
+    root = make_workspace(
+        tmp_path / "ws", webhook_sink("hook", httpserver.url_for("/hook")) + rule("r", ["hook"])
+    )
+    killed = run_pass(root, "alert-pending:1")
+    assert killed.returncode == -signals.SIGKILL, killed.stderr
+    assert keys == []
+    from veille.signals.detect import detect
+
+    with Workspace.open(root) as ws:
+        assert {r.status for r in alert_rows(ws.store.con)} == {"pending"}
+        summary = detect(ws)
+        rows = alert_rows(ws.store.con)
+    assert summary.signals == []
+    assert len(rows) == 3 and {r.status for r in rows} == {"sent"}
+    assert sorted(keys) == sorted(r.id for r in rows)

@@ -19,6 +19,7 @@ from veille.analytics.period import Period
 from veille.analytics.registry import run_metric
 from veille.errors import ConfigError, UsageError
 from veille.store import Store
+from veille.store.labels import recompute_labels
 from veille.workspace.config import parse_config
 
 PERIOD = Period(SINCE, UNTIL)
@@ -44,6 +45,7 @@ def ctx(tmp_path: Path) -> Iterator[AnalyticsContext]:
         "INSERT INTO enrichments VALUES (?, 'sentiment', 'test-0', 'positive', 0.9, NULL, NULL, ?)",
         [bsky("did:x", 1), at(100)],
     )
+    recompute_labels(store.con)  # the labels above bypass the writer: derive its table
     config = parse_config(REGISTRY + SETTINGS, Path("veille.toml"))
     yield build_context(DuckDBEngine(store.con), config, now=at(24 * 60))
     store.close()

@@ -208,3 +208,38 @@ def test_net_sentiment_objective_by_hand(tmp_path: Path) -> None:
     assert image["projected"] == -1.0  # kept within [-1, 1]
     assert image["on_track"] is False
     assert sov["current"] is None and "applies to a organisation" in sov["reason"]
+
+
+def test_weekly_series_equal_the_week_by_week_measures(demo_workspace: Path) -> None:
+    """``objective_series`` (all weeks at once) gives each week the value that the
+    one-week measure of ``MEASURES`` gives, for every metric, on the demo."""
+    from veille.analytics.context import duckdb_context
+    from veille.analytics.objectives import (
+        MEASURES,
+        ONLY_FOR,
+        Target,
+        week_ends,
+        weekly_values,
+    )
+    from veille.analytics.period import Period
+    from veille.workspace import Workspace
+
+    with Workspace.open(demo_workspace, read_only=True) as ws:
+        ctx = duckdb_context(ws.store.con, ws.config)
+        org = next(o for o in ws.config.organisations if o.competitors)
+        targets = [
+            *(Target("leader", x.id, None) for x in ws.config.leaders[:3]),
+            Target("leader", ws.config.leaders[0].id, "bluesky"),
+            Target("organisation", org.id, None),
+            Target("organisation", org.id, "mastodon"),
+        ]
+        compared = 0
+        for metric, measure in MEASURES.items():
+            for target in targets:
+                if ONLY_FOR.get(metric, target.kind) != target.kind:
+                    continue
+                ends = week_ends(ctx, target, metric)
+                week = [measure(ctx, target, Period(e - timedelta(weeks=1), e)) for e in ends]
+                assert weekly_values(ctx, target, metric, ends) == week, (metric, target)
+                compared += sum(v is not None for v in week)
+    assert compared > 50  # the demo gives most of these weeks a value

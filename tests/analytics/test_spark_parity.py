@@ -45,11 +45,37 @@ def _listening_posts(ctx: AnalyticsContext) -> None:
     heard_posts(ctx, Scope("organisation", ctx.config.organisations[0].id), ctx.period("7d"))
 
 
+def _objective_weeks(ctx: AnalyticsContext) -> None:
+    from datetime import timedelta
+
+    from veille.analytics.objective_series import register_weeks
+
+    register_weeks(ctx, [ctx.anchor - timedelta(weeks=k) for k in (3, 2, 1, 0)])
+
+
+def _objective_heard_posts(ctx: AnalyticsContext) -> None:
+    from veille.analytics.objective_series import HEARD
+
+    period = ctx.period("28d")
+    posts = run_metric(ctx.engine, "listening_entity_posts", kind="leader", **period.params())
+    ctx.engine.register(HEARD, posts)
+
+
+def _objective_leader_posts(ctx: AnalyticsContext) -> None:
+    from veille.analytics.objective_series import LEADER_RATES
+
+    posts = run_metric(ctx.engine, "leader_posts", **ctx.period("28d").params())
+    ctx.engine.register(LEADER_RATES, posts.select(["entity_id", "network", "created_at", "rate"]))
+
+
 #: How to hand each engine the registered inputs a metric needs besides entity_accounts.
 INPUTS: dict[str, Callable[[AnalyticsContext], None]] = {
     "author_classes": _author_classes,
     "period_edges": _period_edges,
     "listening_posts": _listening_posts,
+    "objective_weeks": _objective_weeks,
+    "objective_heard_posts": _objective_heard_posts,
+    "objective_leader_posts": _objective_leader_posts,
 }
 #: Inputs a metric reads without declaring them in ``Metric.inputs`` (channels reads the
 #: period's edges that its view registers first).

@@ -59,6 +59,15 @@ def test_pagerank_by_hand_with_merged_accounts() -> None:
     assert sorted(built.ids) == ["bluesky:did:b", "leader:alice", "mastodon:carol@s"]
     assert built.self_loops == 1
     assert built.graph.ecount() == 4
+    # vertices in id order, edges sorted by (source, target), parallel edges summed
+    assert built.ids == ["bluesky:did:b", "leader:alice", "mastodon:carol@s"]
+    named = [(built.ids[e.source], built.ids[e.target], e["weight"]) for e in built.graph.es]
+    assert named == [
+        ("bluesky:did:b", "leader:alice", 1.0),
+        ("leader:alice", "bluesky:did:b", 3.0),
+        ("leader:alice", "mastodon:carol@s", 1.0),
+        ("mastodon:carol@s", "leader:alice", 0.5),
+    ]
     # N = 3, d = 0.85, no dangling node: A receives all of b and c, so
     # PR_A = 0.05 + 0.85 (1 - PR_A) = 18/37; PR_b = 0.05 + 0.85 * 3/4 * PR_A = 13.325/37;
     # PR_c = 0.05 + 0.85 * 1/4 * PR_A = 5.675/37.
@@ -152,3 +161,11 @@ def test_pagerank_on_the_store_edge_list(tmp_path: Path) -> None:
     # PR_A = 0.05 + 0.85 (PR_b + PR_c), PR_b = 0.05 + 0.85 PR_A -> PR_A = 18/37.
     assert scores["leader:alice"] == pytest.approx(18 / 37, abs=1e-9)
     assert scores["bluesky:did:c"] == pytest.approx(0.05, abs=1e-9)
+
+
+def test_leiden_iterations_by_graph_size() -> None:
+    from veille.graph.communities import iterations
+
+    assert [iterations(n) for n in (10, 100_000, 100_001, 500_000, 500_001)] == [
+        -1, -1, 2, 2, 1
+    ]  # fmt: skip

@@ -15,7 +15,7 @@ import duckdb
 from veille.model import Post, Tombstone
 from veille.store import Store
 from veille.store.links import expected_links, recompute_links
-from veille.store.schema import MIGRATIONS, V9_POST_LINKS
+from veille.store.schema import MIGRATIONS, V10_POST_LINKS
 
 T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
 
@@ -135,7 +135,7 @@ def test_links_follow_every_write(tmp_path: Path) -> None:
 
 
 def test_migration_backfills_links(tmp_path: Path) -> None:
-    assert V9_POST_LINKS in MIGRATIONS
+    assert V10_POST_LINKS in MIGRATIONS
     store = Store(tmp_path / "s.duckdb")
     store.write(
         [
@@ -146,7 +146,7 @@ def test_migration_backfills_links(tmp_path: Path) -> None:
     rows = stored(store.con)
     assert len(rows) == 1
     store.con.execute("DROP TABLE post_links")
-    for statement in V9_POST_LINKS:  # the migration again: the table, backfilled
+    for statement in V10_POST_LINKS:  # the migration again: the table, backfilled
         store.con.execute(statement)
     assert stored(store.con) == rows
     store.close()

@@ -348,14 +348,9 @@ def test_check_a_draft(admin: TestClient) -> None:
 
 
 def test_signals_page_and_story(admin: TestClient) -> None:
-    from veille.web.views import optional
-
     page = admin.get("/signals?lang=en")
     assert page.status_code == 200
-    if optional("veille.signals.workspace", "workspace_signals") is None:
-        assert "Not available yet" in page.text
-        assert admin.get("/signals/nothing").status_code == 404
-        return
+    assert admin.get("/signals/nothing").status_code == 404
     ids = re.findall(r'href="/signals/([^"]+)"', page.text)
     for signal_id in ids[:3]:
         assert admin.get(f"/signals/{signal_id}").status_code == 200

@@ -10,6 +10,7 @@ from veille.analytics.conversation import LEADER_CONVERSATION, LEADER_UNANSWERED
 from veille.analytics.ecosystem import METRICS as ECOSYSTEM
 from veille.analytics.edges import INTERACTION_EDGES
 from veille.analytics.listening import METRICS as LISTENING
+from veille.analytics.objective_series import METRICS as OBJECTIVE_SERIES
 from veille.analytics.objectives import (
     EARLIEST_POST,
     FIRST_SNAPSHOT,
@@ -43,4 +44,5 @@ def veille_metrics() -> list[Metric]:
         CHANNELS,
         *ECOSYSTEM,
         *LISTENING,
+        *OBJECTIVE_SERIES,
     ]

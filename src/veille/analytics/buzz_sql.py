@@ -8,7 +8,8 @@ posts by others that mention one of its accounts, reply to or quote one of its p
 ``leader:ID`` in ``matches``). Reposts, deleted posts and forgotten accounts are left out.
 
 One row per (entity, post): ``kind``, ``entity_id``, ``network``, ``uri``, ``author_id``,
-``created_at``, ``sentiment`` (the current label of the ``sentiment`` stage, or null),
+``created_at``, ``sentiment`` (the current label of the ``sentiment`` stage, or null:
+``post_labels``, read over the span only),
 ``text`` (only for posts at or after ``$text_since``: the baseline days need counts, not
 text), ``account_created`` and ``account_first_seen``: when the author's account was
 created (where the network says) and first seen by the store. The cost is that of the
@@ -54,18 +55,16 @@ about AS (
           (SELECT key FROM tombstones WHERE kind = 'account')
 ),
 labels AS (
-    SELECT e.uri, arg_max(e.label, e.enriched_at) AS sentiment
-    FROM enrichments e
-    JOIN (SELECT DISTINCT uri FROM about) u ON u.uri = e.uri
-    WHERE e.stage = 'sentiment'
-    GROUP BY e.uri
+    SELECT uri, sentiment FROM post_labels
+    WHERE created_at >= $since AND created_at < $until
 )
 SELECT b.kind, b.entity_id, b.network, b.uri, b.author_id, b.created_at, l.sentiment,
        CASE WHEN b.created_at >= $text_since THEN p.text END AS text,
        a.created_at AS account_created, a.first_seen AS account_first_seen
 FROM about b
 LEFT JOIN labels l ON l.uri = b.uri
-LEFT JOIN posts p ON p.uri = b.uri
+LEFT JOIN (SELECT uri, text FROM posts WHERE created_at >= $since AND created_at < $until) p
+       ON p.uri = b.uri
 LEFT JOIN accounts a ON a.network = b.network AND a.account_id = b.author_id
 """
 

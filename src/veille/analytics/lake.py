@@ -31,6 +31,7 @@ TABLES: tuple[str, ...] = (
     "reactions",
     "follows",
     "enrichments",
+    "post_labels",
     "matches",
     "tombstones",
     "post_links",

@@ -10,7 +10,8 @@ The posts heard over a period (the **scope**):
 
 Reposts carry no text and are left out; deleted posts and forgotten accounts count
 nowhere. The scope's posts, one row each with their current sentiment, stakeholder class
-(of the author at posting time) and language labels, are handed to the engine as
+(of the author at posting time) and language labels (``post_labels``, read over the period
+only, as the posts themselves), are handed to the engine as
 ``listening_posts``; every figure is a registered query over it:
 
 - volume in posts and distinct authors, per day or hour;
@@ -46,22 +47,16 @@ LISTENING_POSTS = "listening_posts"
 
 _LABELS = """
 labels AS (
-    SELECT e.uri,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'sentiment') AS sentiment,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'stakeholders')
-               AS stakeholder,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'language') AS language
-    FROM enrichments e
-    JOIN (SELECT DISTINCT uri FROM about) u ON u.uri = e.uri
-    WHERE e.stage IN ('sentiment', 'stakeholders', 'language')
-    GROUP BY e.uri
+    SELECT uri, sentiment, stakeholder, language FROM post_labels
+    WHERE created_at >= $since AND created_at < $until
 )
 SELECT b.scope, b.network, b.uri, b.author_id, b.created_at, l.sentiment,
        coalesce(l.stakeholder, 'unknown') AS stakeholder,
        coalesce(l.language, p.lang, 'und') AS language
 FROM about b
 LEFT JOIN labels l ON l.uri = b.uri
-LEFT JOIN posts p ON p.uri = b.uri
+LEFT JOIN (SELECT uri, lang FROM posts WHERE created_at >= $since AND created_at < $until) p
+       ON p.uri = b.uri
 """
 
 _ALIVE = """p.deleted_at IS NULL AND p.repost_of IS NULL

@@ -7,8 +7,10 @@ value it projects at the deadline, whether that reaches the target (on track), a
 weekly change still needed. Fewer than three weekly values is "not enough data", with the
 count, never a guess.
 
-The metrics (``OBJECTIVE_METRICS`` in the config) are measured by the functions of
-``MEASURES``; each runs registered SQL. A metric whose measure is not built yet is listed
+The metrics (``OBJECTIVE_METRICS`` in the config) are defined week by week by the
+functions of ``MEASURES``; ``objective_series`` computes the same values for all the weeks
+of a series at once (a few set-based queries instead of one per week), which is what
+``evaluate`` runs. A metric whose measure is not built yet is listed
 with the reason instead of a value. The ROI view groups objectives under the five
 dimensions of the brief, each saying what veille measures for it and what it cannot.
 """
@@ -110,7 +112,7 @@ def journalist_mentions(ctx: AnalyticsContext, target: Target, week: Period) -> 
     journalists = {
         (r["network"], r["account_id"]) for r in run_metric(ctx.engine, JOURNALISTS).to_pylist()
     }
-    own = _accounts(ctx, target)
+    own = entity_accounts(ctx, target)
     total = 0
     for edge in run_metric(ctx.engine, INTERACTION_EDGES, **week.params()).to_pylist():
         if edge["kind"] == "repost" or (edge["network"], edge["target"]) not in own:
@@ -120,7 +122,7 @@ def journalist_mentions(ctx: AnalyticsContext, target: Target, week: Period) -> 
     return float(total)
 
 
-def _accounts(ctx: AnalyticsContext, target: Target) -> set[tuple[str, str]]:
+def entity_accounts(ctx: AnalyticsContext, target: Target) -> set[tuple[str, str]]:
     rows = ctx.engine.query(
         "SELECT network, account_id FROM entity_accounts WHERE kind = $kind "
         "AND entity_id = $entity",
@@ -290,11 +292,12 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
             objective.metric, "its measure is not built yet"
         )
         return out
-    series = []
-    for end in week_ends(ctx, target, objective.metric):
-        value = measure(ctx, target, Period(end - timedelta(weeks=1), end))
-        if value is not None and math.isfinite(value):
-            series.append((end, value))
+    ends = week_ends(ctx, target, objective.metric)
+    series = [
+        (end, value)
+        for end, value in zip(ends, weekly_values(ctx, target, objective.metric, ends), strict=True)
+        if value is not None and math.isfinite(value)
+    ]
     out["series"] = [{"week_end": e.isoformat(), "value": v} for e, v in series]
     if not series:
         out["reason"] = "not enough data: no value in the weeks observed"
@@ -330,9 +333,25 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
     return out
 
 
+def weekly_values(
+    ctx: AnalyticsContext, target: Target, metric: str, ends: list[datetime]
+) -> list[float | None]:
+    """The metric's value of each week ending at ``ends``: all weeks at once
+    (``objective_series``), the same values as ``MEASURES`` week by week."""
+    from veille.analytics import objective_series
+
+    return objective_series.weekly(ctx, target, metric, ends)
+
+
 def objectives(ctx: AnalyticsContext, leader: str | None = None) -> list[dict[str, Any]]:
+    from veille.analytics.objective_series import MEMO
+
     chosen = [o for o in ctx.config.objectives if leader is None or o.leader == leader]
-    return [evaluate(ctx, o) for o in chosen]
+    ctx.cache[MEMO] = {}  # objectives of one kind share their reads of the weeks' posts
+    try:
+        return [evaluate(ctx, o) for o in chosen]
+    finally:
+        ctx.cache.pop(MEMO, None)
 
 
 def roi(evaluated: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ leader here, posts matching a watch or about an organisation in listening):
 
 ``entity_mentions`` is the SQL side for entities: posts by others that mention one of an
 entity's accounts, reply to or quote one of its posts, counted per author and stakeholder
-class, with the current sentiment label of each post.
+class, with the current sentiment label of each post (``post_labels``, read over the
+period only: the posts heard are the period's).
 """
 
 from __future__ import annotations
@@ -38,14 +39,8 @@ WITH acc AS ({ENTITY_ACCOUNTS}),
 {ADDRESSED},
 about AS (SELECT DISTINCT kind, entity_id, network, uri, author_id FROM addressed),
 labels AS (
-    SELECT e.uri,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'sentiment') AS sentiment,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'stakeholders')
-               AS stakeholder
-    FROM enrichments e
-    JOIN (SELECT DISTINCT uri FROM about) u ON u.uri = e.uri
-    WHERE e.stage IN ('sentiment', 'stakeholders')
-    GROUP BY e.uri
+    SELECT uri, sentiment, stakeholder FROM post_labels
+    WHERE created_at >= $since AND created_at < $until
 )
 SELECT b.kind, b.entity_id, b.network, b.author_id,
        coalesce(l.stakeholder, 'unknown') AS stakeholder,

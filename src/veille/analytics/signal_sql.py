@@ -59,14 +59,8 @@ m AS (
     FROM matches m SEMI JOIN p ON m.uri = p.uri GROUP BY m.uri
 ),
 e AS (
-    SELECT e.uri,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'stakeholders') AS stakeholder,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'sentiment') AS sentiment,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue,
-           arg_max(e.score, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue_score
-    FROM enrichments e SEMI JOIN p ON e.uri = p.uri
-    WHERE e.stage IN ('stakeholders', 'sentiment', 'cues')
-    GROUP BY e.uri
+    SELECT uri, stakeholder, sentiment, cue, cue_score FROM post_labels
+    WHERE created_at >= $start AND created_at < $end
 )
 SELECT p.uri, p.network, p.author, p.created_at, p.bucket, p.text, p.hashtags, p.urls,
        p.lang, coalesce(m.matches, []) AS matches, e.stakeholder, e.sentiment, e.cue,
@@ -194,15 +188,8 @@ def reference_items(engine: Engine, start: datetime, end: datetime) -> pa.Table:
 POSTS_BY_URI_SQL = f"""
 WITH u AS (SELECT DISTINCT uri FROM signal_wanted_uris),
 e AS (
-    SELECT e.uri,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'stakeholders') AS stakeholder,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'sentiment') AS sentiment,
-           arg_max(e.label, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue,
-           arg_max(e.score, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue_score,
-           arg_max(e.detail, e.enriched_at) FILTER (WHERE e.stage = 'cues') AS cue_detail
-    FROM enrichments e SEMI JOIN u ON e.uri = u.uri
-    WHERE e.stage IN ('stakeholders', 'sentiment', 'cues')
-    GROUP BY e.uri
+    SELECT l.uri, l.stakeholder, l.sentiment, l.cue, l.cue_score, l.cue_detail
+    FROM post_labels l SEMI JOIN u ON l.uri = u.uri
 ),
 m AS (
     SELECT pm.uri, arg_max(coalesce(pm.likes, 0) + coalesce(pm.reposts, 0)

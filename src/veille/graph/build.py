@@ -173,22 +173,22 @@ def graph_of(merged: MergedEdges, entities: pa.Table | None = None) -> BuiltGrap
     rank[order] = np.arange(len(order), dtype=np.int64)
     codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
     uniq = encoded.dictionary.take(pa.array(order))
+    # parallel edges summed: one sort of the integer key source * n + target (numpy's
+    # unique, 1.3 s of CPU for 5 M edges, against 4.0 s for Arrow's group_by + sort_by),
+    # which also leaves the edges sorted by (source, target)
     m = len(src)
-    grouped = (
-        pa.table({"s": codes[:m], "t": codes[m:], "w": w})
-        .group_by(["s", "t"], use_threads=False)
-        .aggregate([("w", "sum")])
-        .sort_by([("s", "ascending"), ("t", "ascending")])
-    )
-    # igraph reads a list of tuples twice as fast as a numpy array (0.39 s vs 0.85 s of CPU
-    # for 1 M edges)
-    s_list = grouped.column("s").to_numpy().tolist()
-    t_list = grouped.column("t").to_numpy().tolist()
-    pairs = list(zip(s_list, t_list, strict=True))
+    n = len(order)
+    key = codes[:m] * n + codes[m:]
+    keys, inverse = np.unique(key, return_inverse=True)
+    weights = np.bincount(inverse, weights=np.asarray(w.to_numpy(zero_copy_only=False)))
+    # igraph reads a list of tuples twice as fast as a numpy array, and add_edges on an
+    # empty graph faster than the constructor (0.9 s vs 1.6 s of CPU for 4 M edges)
+    pairs = list(zip((keys // n).tolist(), (keys % n).tolist(), strict=True))
     ids = uniq.to_pylist()
-    graph = ig.Graph(n=len(ids), edges=pairs, directed=True)
+    graph = ig.Graph(n=len(ids), directed=True)
+    graph.add_edges(pairs)
     graph.vs["name"] = ids
-    graph.es["weight"] = grouped.column("w_sum").to_numpy()
+    graph.es["weight"] = weights
     return BuiltGraph(graph, ids, merged.self_loops, merged.rows, members)
 
 

@@ -28,7 +28,7 @@ from veille.errors import UsageError, VeilleError
 from veille.graph.brokers import Reciprocity, reciprocity
 from veille.graph.build import BuiltGraph, entity_map, graph_of, merge_edges
 from veille.graph.centrality import pagerank_of
-from veille.graph.communities import DEFAULT_SEED, Community, describe, leiden
+from veille.graph.communities import DEFAULT_SEED, Community, describe, iterations, leiden
 from veille.i18n import register as register_messages
 from veille.i18n import t
 
@@ -58,6 +58,12 @@ register_messages(
             "{n} interactions d'un compte avec lui-même (ou entre comptes d'une même "
             "personne) ignorées",
             "{n} self-interactions (or between accounts of one person) left out",
+        ),
+        "graph.leiden_passes": (
+            "communautés de Leiden en {n} itération(s) ({vertices} sommets : un graphe de "
+            "cette taille n'est pas itéré jusqu'à stabilité)",
+            "Leiden communities from {n} iteration(s) ({vertices} vertices: a graph this "
+            "large is not iterated until stable)",
         ),
     }
 )
@@ -224,6 +230,10 @@ def _measure(
     ids = eco.ids
     eco.pagerank = pagerank_of(eco.built)
     eco.membership = leiden(graph, seed=seed)
+    if iterations(graph.vcount()) > 0:
+        eco.notes.append(
+            t("graph.leiden_passes", n=iterations(graph.vcount()), vertices=graph.vcount())
+        )
     leaders = {x.id: x for x in ctx.config.leaders}
     orgs = {x.id: x for x in ctx.config.organisations}
     eco.organisation_of = {f"leader:{x.id}": x.organisation for x in ctx.config.leaders}

@@ -11,19 +11,20 @@ installed (``pip install 'veille[pdf]'``): the same report without the charts' s
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from veille.analytics.ambassadors import ambassadors
+from veille.analytics.channels import channels
 from veille.analytics.cohort import leader as find_leader
 from veille.analytics.cohort import organisation as find_organisation
 from veille.analytics.context import AnalyticsContext
 from veille.analytics.period import Period
+from veille.analytics.profile import profile
 from veille.analytics.report_sql import entity_daily, entity_top_posts, watch_daily, watch_top_posts
 from veille.errors import UsageError
 from veille.i18n import t
@@ -177,20 +178,7 @@ def _mentions(ctx: AnalyticsContext, watch: str, period: Period, title: str) -> 
     return section
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        value = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return value if callable(value) else None
-
-
 def _profile_section(ctx: AnalyticsContext, leader_id: str, period: Period) -> Section:
-    profile = _optional("veille.analytics.profile", "profile")
-    if profile is None:
-        section = Section(t("report.profile"))
-        section.note = t("report.profile_missing")
-        return section
     return profile_section(profile(ctx, leader_id, period))
 
 
@@ -234,10 +222,7 @@ def profile_section(data: dict[str, Any]) -> Section:
     return section
 
 
-def _channels_section(ctx: AnalyticsContext, leader_id: str, period: Period) -> Section | None:
-    channels = _optional("veille.analytics.channels", "channels")
-    if channels is None:
-        return None
+def _channels_section(ctx: AnalyticsContext, leader_id: str, period: Period) -> Section:
     data = channels(ctx, find_leader(ctx.config, leader_id), period)
     section = Section(t("report.channels"))
     rows = [
@@ -253,10 +238,7 @@ def _channels_section(ctx: AnalyticsContext, leader_id: str, period: Period) -> 
     return section
 
 
-def _ambassadors_section(ctx: AnalyticsContext, org_id: str, period: Period) -> Section | None:
-    ambassadors = _optional("veille.analytics.ambassadors", "ambassadors")
-    if ambassadors is None:
-        return None
+def _ambassadors_section(ctx: AnalyticsContext, org_id: str, period: Period) -> Section:
     data = ambassadors(ctx, org_id, period)
     section = Section(t("report.ambassadors"))
     section.figures = [
@@ -291,10 +273,11 @@ def build_report(
     subtitle = f"{when} · {stamp}"
     if leader is not None:
         who = find_leader(ctx.config, leader)
-        sections = [_profile_section(ctx, who.id, period), _activity(ctx, "leader", who.id, period)]
-        channels = _channels_section(ctx, who.id, period)
-        if channels is not None:
-            sections.append(channels)
+        sections = [
+            _profile_section(ctx, who.id, period),
+            _activity(ctx, "leader", who.id, period),
+            _channels_section(ctx, who.id, period),
+        ]
         sections.append(_mentions(ctx, f"leader:{who.id}", period, t("report.named")))
         top = Section(t("report.top_posts"))
         top.posts = _posts(entity_top_posts(ctx.engine, "leader", who.id, period.since,
@@ -309,10 +292,8 @@ def build_report(
         sections = [
             _activity(ctx, "organisation", org.id, period),
             _mentions(ctx, f"organisation:{org.id}", period, t("report.named")),
+            _ambassadors_section(ctx, org.id, period),
         ]
-        amb = _ambassadors_section(ctx, org.id, period)
-        if amb is not None:
-            sections.append(amb)
         return Report("organisation", org.id, org.name, subtitle, sections)
     assert watch is not None
     known = {w.id: w for w in ctx.config.watches}

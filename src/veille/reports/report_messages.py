@@ -52,11 +52,6 @@ register(
         "report.query": ("requête : {q}", "query: {q}"),
         "report.top_posts": ("Meilleurs posts", "Top posts"),
         "report.profile": ("Indice et profil", "Index and profile"),
-        "report.profile_missing": (
-            "le profil du dirigeant (indice, qualité de conversation) n'est pas dans cette "
-            "version de veille",
-            "the leader profile (Index, conversation quality) is not in this version of veille",
-        ),
         "report.index": ("indice (0-100)", "Index (0-100)"),
         "report.rank": ("rang", "rank"),
         "report.ranked_among": ("classé parmi", "ranked among"),

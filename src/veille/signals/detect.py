@@ -52,7 +52,6 @@ from veille.signals.episodes import (
     arrivals,
     burst_signal,
     needed,
-    optional,
     post_info,
     posts_by_term,
 )
@@ -345,7 +344,7 @@ class _Pass:
                 raise
         else:  # nothing was stored: the next pass must not start from this one
             _CACHE.pop(str(self.ws.store.path), None)
-        if self.dispatch and self.save and signals:
+        if self.dispatch and self.save:  # also without signals: pending alerts are re-sent
             self._dispatch(signals)
         self.summary.seconds = time.perf_counter() - started
         return self.summary
@@ -581,11 +580,10 @@ class _Pass:
         self.ws.store.writer.run(job)
 
     def _dispatch(self, signals: Sequence[Signal]) -> None:
-        fn = optional("veille.alerts", "dispatch")
-        if fn is None:
-            return
+        from veille.alerts import dispatch  # alerts come after signals: imported late
+
         try:
-            fn(self.ws, signals, now=self.now)
+            dispatch(self.ws, signals, now=self.now)
         except Exception:
             log.exception("alert dispatch failed")
 

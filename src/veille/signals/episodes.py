@@ -4,7 +4,7 @@ detector holds the term), the signal it becomes, and the small pure helpers of t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -170,13 +170,3 @@ def entities(terms: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...], tu
         elif term.startswith("@org:"):
             orgs.add(term[5:])
     return tuple(sorted(watches)), tuple(sorted(leaders)), tuple(sorted(orgs))
-
-
-def optional(module: str, name: str) -> Callable[..., Any] | None:
-    import importlib
-
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None

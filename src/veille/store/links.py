@@ -59,7 +59,7 @@ FROM linked l LEFT JOIN posts t ON t.uri = l.target_uri"""
 #: All the rows, in time order (so that a period filter prunes them, like posts).
 ALL_LINKS_SQL = f"SELECT * FROM ({LINKS_SQL.format(posts='posts')}) ORDER BY created_at, uri, kind"
 
-#: The migration's backfill (``schema.V9_POST_LINKS``).
+#: The migration's backfill (``schema.V10_POST_LINKS``).
 BACKFILL_SQL = f"INSERT INTO post_links {ALL_LINKS_SQL}"
 
 #: The columns that identify the posts handed to the writer's functions.

@@ -45,7 +45,7 @@ def replace_later_versions(
     con: duckdb.DuckDBPyConnection, batch: pa.Table, not_deleted: str
 ) -> list[str]:
     """Replace the stored posts of which ``batch`` holds a later version; returns their
-    URIs (their enrichments, matches and markers are gone). ``not_deleted`` is the
+    URIs (their enrichments, labels, matches and markers are gone). ``not_deleted`` is the
     condition on ``b`` that keeps tombstoned posts and authors out."""
     from veille.store.store import registered
 
@@ -68,7 +68,7 @@ def replace_later_versions(
     if uris:
         again = pa.table({"uri": pa.array(uris, pa.string())})
         with registered(con, "veille_again", again):
-            for table in ("enrichments", "matches", "enriched"):
+            for table in ("enrichments", "matches", "enriched", "post_labels"):
                 con.execute(f"DELETE FROM {table} WHERE uri IN (SELECT uri FROM veille_again)")
     return uris
 

@@ -12,7 +12,8 @@ kept in ``meta``; opening a store applies what is missing, in one transaction ea
 
 from __future__ import annotations
 
-from veille.store.links import BACKFILL_SQL
+from veille.store.labels import BACKFILL_SQL, CREATE_SQL
+from veille.store.links import BACKFILL_SQL as POST_LINKS_BACKFILL
 from veille.store.links import CREATE_SQL as POST_LINKS_SQL
 
 V1 = [
@@ -158,9 +159,13 @@ V7_ALERT_ACKS = [
 #: edit history).
 V8_EDIT_HISTORY = ["""ALTER TABLE posts ADD COLUMN edit_history VARCHAR[]"""]
 
+#: Each post's current label per stage, with its period columns, kept by the writer with
+#: the enrichments (``store/labels.py``): the views read it instead of every enrichment row.
+V9_POST_LABELS = [CREATE_SQL, BACKFILL_SQL]
+
 #: One row per reply, quote or repost of a live post, with the linked post's author
 #: (``store/links.py``): derived from ``posts`` by the writer; backfilled here.
-V9_POST_LINKS = [POST_LINKS_SQL, BACKFILL_SQL]
+V10_POST_LINKS = [POST_LINKS_SQL, POST_LINKS_BACKFILL]
 
 MIGRATIONS: list[list[str]] = [
     V1,
@@ -171,7 +176,8 @@ MIGRATIONS: list[list[str]] = [
     V6_ALERTS,
     V7_ALERT_ACKS,
     V8_EDIT_HISTORY,
-    V9_POST_LINKS,
+    V9_POST_LABELS,
+    V10_POST_LINKS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -234,6 +240,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "follows": ("network", "follower_id", "followee_id"),
     "enrichments": ("uri", "stage", "version"),
     "enriched": ("uri", "pipeline"),
+    "post_labels": ("uri",),
     "matches": ("watch_id", "uri"),
     "signals": ("id",),
     "signal_posts": ("signal_id", "uri"),

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,15 @@ from veille.store.writes import AuditJob, Enrichment, ImportJob, write_enrichmen
 
 if TYPE_CHECKING:
     from veille.store.writer import Writer
+
+
+def _span(posts: pa.Table) -> tuple[datetime, datetime] | None:
+    """The first and last ``created_at`` of a batch's posts (None: none dated)."""
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(posts.column("created_at"))
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    return (lo, hi) if isinstance(lo, datetime) and isinstance(hi, datetime) else None
 
 
 @contextmanager
@@ -405,7 +415,7 @@ class Store:
             self._write_links(con, batch.posts, new, revised, relinked)
             fault_point("after-posts")
             if enrichment is not None and (new or revised):
-                write_enrichment(con, enrichment, only=[*new, *revised])
+                write_enrichment(con, enrichment, only=[*new, *revised], span=_span(batch.posts))
         if batch.snapshots is not None:
             self._insert_changes(con, "account_snapshots", batch.snapshots, result)
         if batch.metrics is not None:
@@ -601,6 +611,7 @@ class Store:
             ).to_arrow_table(),
         )
         con.execute("DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_purge)")
+        con.execute("DELETE FROM post_labels WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM matches WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM reactions WHERE uri IN (SELECT key FROM veille_keys)")

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from veille.model import utcnow
+from veille.store.labels import add_fresh_labels, refresh_labels
 from veille.store.writer import Job
 
 if TYPE_CHECKING:
@@ -53,9 +54,15 @@ class Enrichment:
 
 
 def write_enrichment(
-    con: duckdb.DuckDBPyConnection, enrichment: Enrichment, *, only: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    enrichment: Enrichment,
+    *,
+    only: list[str] | None = None,
+    span: tuple[datetime, datetime] | None = None,
 ) -> None:
-    """Write ``enrichment`` (restricted to the posts ``only``) in the caller's transaction."""
+    """Write ``enrichment`` (restricted to the posts ``only``) in the caller's transaction,
+    with the posts' rows of ``post_labels``; ``span``, when known, holds the posts'
+    ``created_at`` (first, last), which makes the labels' look-up of the posts cheap."""
     from veille.store.store import registered
 
     if only is not None:
@@ -80,6 +87,18 @@ def write_enrichment(
         con.execute(
             "INSERT INTO enriched SELECT uri, ?, ? FROM veille_markers", [enrichment.pipeline, now]
         )
+        if enrichment.seen_before:  # older versions' rows count too: the whole recompute
+            again = pa.table({"uri": pa.array(enrichment.seen_before, pa.string())})
+            with registered(con, "veille_again", again):
+                refresh_labels(con, "SELECT uri FROM veille_again")
+                add_fresh_labels(
+                    con,
+                    "SELECT uri FROM veille_markers EXCEPT SELECT uri FROM veille_again",
+                    now,
+                    span,
+                )
+        else:
+            add_fresh_labels(con, "SELECT uri FROM veille_markers", now, span)
     if enrichment.matches.num_rows:
         with registered(con, "veille_matches", enrichment.matches):
             con.execute(
@@ -214,6 +233,9 @@ class CopyRowsJob(Job[int]):
             raise ValueError(f"{self.table} is not carried over by a rebuild")
         with registered(con, "veille_kept", self.data):
             con.execute(f"INSERT INTO {self.table} SELECT * FROM veille_kept")
+            if self.table in ("posts", "enrichments") and self.data.num_rows:
+                # whichever of the two comes first, the labels follow both
+                refresh_labels(con, "SELECT DISTINCT uri FROM veille_kept")
         if self.table == "posts":  # their links are derived (``store/links.py``)
             from veille.store.links import add_links
 

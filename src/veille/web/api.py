@@ -78,7 +78,7 @@ class Page(BaseModel):
 class LeaderPage(Page):
     period: dict[str, datetime]
     filters: dict[str, str | None]
-    index: dict[str, Any] = Field(description="The Leader Index, or why it is not available.")
+    index: dict[str, Any] = Field(description="The Leader Index settings: its component weights.")
 
 
 class QueryCheck(BaseModel):

@@ -1,6 +1,5 @@
-"""``/digest.atom``: the daily digest as an Atom feed (feedgen). Its entries come from the
-digest of ``veille.reports`` where this version has it; until then the feed is valid and
-says so in its subtitle, with no entry."""
+"""``/digest.atom``: the daily digest as an Atom feed (feedgen). Its entries are the picks
+of the latest stored digests (``veille.reports.digest.digest_entries``)."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
-from veille.web import views
+from veille.reports.digest import digest_entries
 from veille.web.state import ServerState
 
 
@@ -20,17 +19,13 @@ def digest_atom(state: ServerState, base_url: str) -> bytes:
     feed.link(href=f"{base_url}/digest.atom", rel="self")
     feed.language(state.config.workspace.language)
     feed.updated(datetime.now(UTC))
-    builder = views.optional("veille.reports.digest", "digest_entries")
-    if builder is None:
-        feed.subtitle(views.unavailable("digest")["reason"])
-    else:
-        feed.subtitle("The best posts of the tracked leaders")
-        for item in builder(state):
-            entry = feed.add_entry(order="append")
-            entry.id(item["uri"])
-            entry.title(item["title"])
-            entry.link(href=item.get("url") or item["uri"])
-            entry.content(item.get("text") or "", type="text")
-            entry.updated(item["created_at"])
+    feed.subtitle("The best posts of the tracked leaders")
+    for item in digest_entries(state):
+        entry = feed.add_entry(order="append")
+        entry.id(item["uri"])
+        entry.title(item["title"])
+        entry.link(href=item.get("url") or item["uri"])
+        entry.content(item.get("text") or "", type="text")
+        entry.updated(item["created_at"])
     body: bytes = feed.atom_str(pretty=True)
     return body

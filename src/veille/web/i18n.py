@@ -33,12 +33,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Démonstration en lecture seule sur des données simulées.",
         "Read-only demo on simulated data.",
     ),
-    "na.title": ("Pas encore disponible", "Not available yet"),
-    "na.body": (
-        "Cette vue attend la fonction d'analyse {what}, qui n'est pas encore dans cette "
-        "version de veille.",
-        "This view waits for the {what} analytics, which this version of veille does not have yet.",
-    ),
     "login.title": ("Connexion", "Log in"),
     "login.user": ("Nom d'utilisateur", "User name"),
     "login.password": ("Mot de passe", "Password"),
@@ -140,10 +134,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "leaders.count": ("{n} dirigeants", "{n} leaders"),
     "leaders.sort": ("Trier par {column}", "Sort by {column}"),
     "leaders.period_note": ("Période : {since} – {until}", "Period: {since} – {until}"),
-    "leaders.index_na": (
-        "Indice des dirigeants pas encore disponible : la liste vient du registre.",
-        "Leader Index not available yet: the list comes from the registry.",
-    ),
     "leaders.weights": ("Pondérations de l'indice :", "Index weights:"),
     "component.reach": ("Portée", "Reach"),
     "component.growth": ("Croissance", "Growth"),
@@ -270,10 +260,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ecosystem.top": ("Comptes les plus centraux", "Most central accounts"),
     "ecosystem.engage": ("Qui engager", "Who to engage"),
     "objectives.title": ("Objectifs", "Objectives"),
-    "objectives.progress_na": (
-        "Avancement et prévisions : pas encore disponibles.",
-        "Progress and forecasts: not available yet.",
-    ),
     "objectives.none": ("Aucun objectif dans veille.toml.", "No objective in veille.toml."),
     "presence.title": ("Présence de la cohorte", "Cohort presence"),
     "presence.at": ("Situation au {day}", "Status on {day}"),

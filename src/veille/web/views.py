@@ -1,18 +1,12 @@
 """The figures behind each page and API endpoint, assembled from the store's read functions
 (``veille.store.dashboard``) and the analytics (``veille.analytics``), never from SQL of their
 own. A page and its API endpoint call the same function here, so they show the same numbers.
-
-Where an analytics function that a view needs is not in this version of veille yet, the
-view says so (``{"available": false, "reason": ...}``) instead of computing a figure of its
-own.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 import unicodedata
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,19 +35,6 @@ class InvalidParam(Exception):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
-
-
-def optional(module: str, name: str) -> Callable[..., Any] | None:
-    """``module.name`` when this version of veille has it (analytics landing in parallel)."""
-    try:
-        value = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return value if callable(value) else None
-
-
-def unavailable(what: str) -> dict[str, Any]:
-    return {"available": False, "what": what, "reason": f"{what}: not in this version yet"}
 
 
 def sort_key(value: object) -> str:
@@ -172,13 +153,13 @@ def _leaders_table(
     same rows as ``veille rank --format json``) where this version has it, else the
     registry's leaders filtered the same way, with the reason."""
     from veille.analytics.cohort import select_leaders
+    from veille.analytics.index import rank
 
     config = state.config
     for field, value in (("cohort", cohort), ("sector", sector), ("country", country)):
         _check_facet(config, field, value)
     if sort not in LEADER_SORTS and sort not in INDEX_COMPONENTS:
         raise InvalidParam("sort", f"one of {', '.join(LEADER_SORTS + INDEX_COMPONENTS)}")
-    rank = optional("veille.analytics.index", "rank")
     chosen = select_leaders(config, cohort=cohort, sector=sector, country=country)
     registry = {x.id: leader_row(config, x) for x in chosen}
     with state.analytics() as ctx:
@@ -187,17 +168,13 @@ def _leaders_table(
             span = ctx.period(period or default)
         except UsageError as exc:
             raise InvalidParam("period", exc.message) from None
-        if rank is not None:
-            ranking = rank(ctx, span, cohort=cohort, sector=sector, country=country)
-            items = ranking.as_json()
-            ranked = [i for i in items if _value(i["rank"]) is not None]
-            rows = [{**registry[i["leader"]], **i} for i in ranked] + [
-                {**registry[i["leader"]], **i} for i in items if _value(i["rank"]) is None
-            ]
-            index: dict[str, Any] = {"available": True, "weights": dict(ranking.weights)}
-        else:
-            rows = list(registry.values())
-            index = unavailable("Leader Index")
+        ranking = rank(ctx, span, cohort=cohort, sector=sector, country=country)
+        items = ranking.as_json()
+        ranked = [i for i in items if _value(i["rank"]) is not None]
+        rows = [{**registry[i["leader"]], **i} for i in ranked] + [
+            {**registry[i["leader"]], **i} for i in items if _value(i["rank"]) is None
+        ]
+        index: dict[str, Any] = {"weights": dict(ranking.weights)}
     numeric: dict[str, Any] = {"index": lambda r: _value(r["index"])}
     for name in INDEX_COMPONENTS:
         numeric[name] = lambda r, name=name: _value(r["components"].get(name))
@@ -255,13 +232,13 @@ def _leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
         posts = dashboard.author_posts(cur, known, limit=20)
     missing = [a for a in accounts if not a["known"]]
     from veille.analytics.channels import channels
+    from veille.analytics.profile import profile as analytics_profile
 
-    analytics_profile = optional("veille.analytics.profile", "profile")
     with state.analytics() as ctx:
         default = getattr(getattr(config, "index", None), "period", None) or DEFAULT_PERIOD
         span = ctx.period(default)
         channel_view = channels(ctx, leader, span)
-        scored = analytics_profile(ctx, leader.id, span) if analytics_profile else None
+        scored = analytics_profile(ctx, leader.id, span)
     return {
         **leader_row(config, leader),
         "period": {"since": span.since, "until": span.until},
@@ -272,7 +249,7 @@ def _leader_profile(state: ServerState, leader_id: str) -> dict[str, Any]:
         "posts": [post_dict(p) for p in posts],
         "objectives": [o.model_dump() for o in config.objectives if o.leader == leader.id],
         "channels": channel_view,
-        "index": scored if scored is not None else unavailable("Leader Index"),
+        "index": scored,
     }
 
 
@@ -404,7 +381,7 @@ def _overview(state: ServerState) -> dict[str, Any]:
         "signals": latest_signals(state),
         "movers": movers(state),
         "off_track": off_track(state),
-        "digest": {"available": True, "items": digests(state)["items"][:3]},
+        "digest": {"items": digests(state)["items"][:3]},
     }
 
 
@@ -412,20 +389,17 @@ def movers(state: ServerState, top: int = 5) -> dict[str, Any]:
     """The leaders whose rank moved most against the previous period (the leaderboard's
     ``rank_change``), largest moves first; a leader without a previous rank is no mover."""
     table = leaders_table(state)
-    index: dict[str, Any] = table["index"]
-    if not index.get("available"):
-        return index
     moved = [
         r for r in table["items"] if isinstance(_value(r.get("rank_change")), int | float)
         and _value(r.get("rank_change"))
     ]  # fmt: skip
     moved.sort(key=lambda r: (-abs(_value(r["rank_change"])), _value(r["rank"])))
-    return {"available": True, "items": moved[:top]}
+    return {"items": moved[:top]}
 
 
 def off_track(state: ServerState) -> dict[str, Any]:
     items = [o for o in objectives(state)["items"] if o["on_track"] is False]
-    return {"available": True, "items": items}
+    return {"items": items}
 
 
 def sources(state: ServerState) -> dict[str, Any]:
@@ -584,13 +558,11 @@ def signals(
 
 
 def _signals(state: ServerState, watch: str | None, kind: str | None) -> dict[str, Any]:
-    found = optional("veille.signals.workspace", "workspace_signals")
-    if found is None:
-        return {**unavailable("signals"), "items": []}
+    from veille.signals.workspace import workspace_signals
+
     with state.analytics() as ctx:
-        items = found(ctx, watch=watch, kind=kind)
+        items = workspace_signals(ctx, watch=watch, kind=kind)
     return {
-        "available": True,
         "items": [
             {**s.as_json(), "reading": getattr(s, "reading", {}), "uris": getattr(s, "uris", [])}
             for s in items
@@ -601,10 +573,8 @@ def _signals(state: ServerState, watch: str | None, kind: str | None) -> dict[st
 def latest_signals(state: ServerState, top: int = 5) -> dict[str, Any]:
     """The ``top`` signals detected last, for the overview."""
     data = signals(state)
-    if not data.get("available"):
-        return data
     items = sorted(data["items"], key=lambda s: (s["detected_at"], s["id"]), reverse=True)
-    return {"available": True, "items": items[:top], "total": len(data["items"])}
+    return {"items": items[:top], "total": len(data["items"])}
 
 
 def story(state: ServerState, signal_id: str) -> dict[str, Any]:
