@@ -17,6 +17,7 @@ from veille.flow.ingest import ingest
 from veille.flow.rebuild import rebuild
 from veille.flow.retention import apply_retention
 from veille.plugins import connectors
+from veille.store.links import expected_links
 from veille.store.schema import TABLE_KEYS
 from veille.workspace import Workspace
 
@@ -105,6 +106,8 @@ def test_a_store_and_its_rebuild_are_the_same_row_for_row(
 
         enrich_pending(ws)
         after = {t: table_rows(ws.store.con, t) for t in TABLE_KEYS if t != "audit"}
+        # the derived links equal their recompute (``store/links.py``)
+        assert after["post_links"] == sorted(expected_links(ws.store.con), key=repr)
         assert ws.store.scalar("SELECT count(*) FROM audit") == audit + 1  # the rebuild's line
         assert sum(ws.store.duplicate_keys().values()) == 0
     assert before["follows"] and before["posts"] and before["enrichments"]

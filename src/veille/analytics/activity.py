@@ -20,17 +20,17 @@ posts in the profile).
 from __future__ import annotations
 
 from veille.analytics.registry import Metric
-from veille.analytics.sqlparts import LEADER_ACCOUNTS, parent_author
+from veille.analytics.sqlparts import LEADER_ACCOUNTS
 
 _SCORED = f"""
 WITH acc AS ({LEADER_ACCOUNTS}),
 own AS (
     SELECT a.entity_id, p.network, p.uri, p.author_id, p.created_at, p.text,
-           p.reply_to, p.repost_of,
-           {parent_author("par.author_id", "p.reply_to")} AS parent_author
+           p.reply_to, p.repost_of, par.target_author AS parent_author
     FROM posts p
     JOIN acc a ON a.network = p.network AND a.account_id = p.author_id
-    LEFT JOIN posts par ON par.uri = p.reply_to
+    LEFT JOIN post_links par ON par.uri = p.uri AND par.kind = 'reply'
+         AND par.created_at >= $since AND par.created_at < $until
     WHERE p.deleted_at IS NULL AND p.created_at >= $since AND p.created_at < $until
 ),
 classified AS (

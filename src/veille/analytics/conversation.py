@@ -8,6 +8,10 @@ mentioners; the median response time is over the answered posts (first answer of
 the dialogue ratio (replies over posts written on the networks; feed items are not
 conversation) comes from ``leader_activity``.
 
+The answers are found in ``post_links`` (``store/links.py``: the replies of live posts),
+from the period's start to its end plus the response window (and a second: the window is
+counted in whole seconds), so that the look-up reads only that span of the store.
+
 Conversation quality, the Index component, is ``share * responsiveness + (1 - share) *
 dialogue ratio`` (``[index] responsiveness_share``, 0.5 by default); with nobody to answer
 it is the dialogue ratio alone, and with no post written it is missing.
@@ -30,13 +34,18 @@ asked AS (
     SELECT DISTINCT entity_id, network, uri, author_id, created_at FROM addressed
     WHERE kind = 'leader' AND way IN ('mention', 'reply')
 ),
+replies AS (
+    SELECT uri, network, author_id, created_at, target_uri FROM post_links
+    WHERE kind = 'reply' AND created_at >= $since
+      AND created_at < $until + INTERVAL 1 SECOND * ($response_seconds + 1)
+),
 answers AS (
     SELECT d.entity_id, d.uri, min(r.created_at) AS answered_at
     FROM asked d
-    JOIN posts r ON r.reply_to = d.uri AND r.network = d.network
+    JOIN replies r ON r.target_uri = d.uri AND r.network = d.network
     JOIN acc a ON a.kind = 'leader' AND a.entity_id = d.entity_id AND a.network = r.network
          AND a.account_id = r.author_id
-    WHERE r.deleted_at IS NULL AND r.created_at >= d.created_at
+    WHERE r.created_at >= d.created_at
       AND {seconds("r.created_at")} - {seconds("d.created_at")} <= $response_seconds
     GROUP BY d.entity_id, d.uri
 ),
@@ -69,7 +78,7 @@ ranked AS (
 )
 SELECT r.entity_id, r.network, r.uri, r.author_id, ac.handle, r.created_at, p.text
 FROM ranked r
-JOIN posts p ON p.uri = r.uri
+JOIN posts p ON p.uri = r.uri AND p.created_at >= $since AND p.created_at < $until
 LEFT JOIN accounts ac ON ac.network = r.network AND ac.account_id = r.author_id
 WHERE r.n <= $limit
 """

@@ -11,7 +11,9 @@ the account that acts to the account acted upon, per network:
   mentioned twice in one post counts once).
 
 The target of a reply, quote or repost is the stored parent's author; where the parent is
-not stored, a Bluesky AT-URI still names its author (``at://DID/...``). Deleted posts and
+not stored, a Bluesky AT-URI still names its author (``at://DID/...``): the writer keeps it
+in ``post_links`` (``store/links.py``, one row per link of a live post), read here for the
+period only. Deleted posts and
 tombstoned accounts count nowhere, and self-interactions are dropped. Weights by kind are
 parameters (DESIGN.md defaults: reply 1, quote 1, repost 1, mention 0.5); each row carries
 the count of interactions of its kind and the weighted sum.
@@ -30,21 +32,12 @@ WITH live AS (
       AND (p.network || ':' || p.author_id) NOT IN
           (SELECT key FROM tombstones WHERE kind = 'account')
 ),
-linked AS (
-    SELECT network, author_id, 'reply' AS kind, reply_to AS target_uri, created_at
-    FROM live WHERE reply_to IS NOT NULL
-    UNION ALL
-    SELECT network, author_id, 'quote', quote_of, created_at FROM live WHERE quote_of IS NOT NULL
-    UNION ALL
-    SELECT network, author_id, 'repost', repost_of, created_at
-    FROM live WHERE repost_of IS NOT NULL
-),
 resolved AS (
-    SELECT l.network, l.author_id AS source, l.kind, l.created_at,
-           coalesce(t.author_id,
-                    CASE WHEN l.target_uri LIKE 'at://%'
-                         THEN split_part(substr(l.target_uri, 6), '/', 1) END) AS target
-    FROM linked l LEFT JOIN posts t ON t.uri = l.target_uri
+    SELECT k.network, k.author_id AS source, k.kind, k.created_at, k.target_author AS target
+    FROM post_links k
+    WHERE k.created_at >= $since AND k.created_at < $until
+      AND (k.network || ':' || k.author_id) NOT IN
+          (SELECT key FROM tombstones WHERE kind = 'account')
 ),
 mentioned AS (
     SELECT network, author_id AS source, 'mention' AS kind, created_at,

@@ -34,6 +34,7 @@ TABLES: tuple[str, ...] = (
     "post_labels",
     "matches",
     "tombstones",
+    "post_links",
 )
 MANIFEST = "_veille_lake.json"
 EMPTY_DAY = "1970-01-01"

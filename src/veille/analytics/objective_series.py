@@ -15,8 +15,10 @@ set-based query: the week ends are handed to the engine as the table ``objective
   network (and over all networks), as ``leader_activity`` takes it;
 - responsiveness: conversation's answered mentions (``conversation._ANSWERED``) read once
   over the span, distinct mentioners and answered ones per week;
-- journalist mentions: the interaction edges have no time, so they are still read week by
-  week, but the journalists and the entity's accounts are read once.
+- journalist mentions: the interactions of ``interaction_edges`` (replies, quotes,
+  mentions; its parent look-up, self and tombstone rules) written by the journalists of
+  ``author_classes`` to the entity's accounts, counted per week (the edge list itself
+  carries no time).
 
 A post belongs to a week by its own time only (every per-post figure above, its labels, its
 parent, its answer, its followers at posting time, does not depend on the period), so one
@@ -137,7 +139,62 @@ RESPONSIVENESS_WEEKLY = Metric(
     order=("week_end", "entity_id"),
 )
 
-METRICS = (FOLLOWERS_WEEKLY, HEARD_WEEKLY, ENGAGEMENT_WEEKLY, RESPONSIVENESS_WEEKLY)
+JOURNALISTS_SQL = f"""
+WITH journalists AS (
+    SELECT DISTINCT network, account_id FROM author_classes WHERE stakeholder = 'journalist'
+),
+own AS (
+    SELECT DISTINCT network, account_id FROM entity_accounts
+    WHERE kind = $kind AND entity_id = $entity
+),
+live AS (
+    SELECT p.network, p.author_id, p.created_at, p.reply_to, p.quote_of, p.mentions
+    FROM posts p
+    JOIN journalists j ON j.network = p.network AND j.account_id = p.author_id
+    WHERE p.deleted_at IS NULL AND p.created_at >= $since AND p.created_at < $until
+      AND (p.network || ':' || p.author_id) NOT IN
+          (SELECT key FROM tombstones WHERE kind = 'account')
+),
+linked AS (
+    SELECT network, author_id, 'reply' AS kind, reply_to AS target_uri, created_at
+    FROM live WHERE reply_to IS NOT NULL
+    UNION ALL
+    SELECT network, author_id, 'quote', quote_of, created_at FROM live WHERE quote_of IS NOT NULL
+),
+resolved AS (
+    SELECT l.network, l.author_id AS source, l.kind, l.created_at,
+           coalesce(t.author_id,
+                    CASE WHEN l.target_uri LIKE 'at://%'
+                         THEN split_part(substr(l.target_uri, 6), '/', 1) END) AS target
+    FROM linked l LEFT JOIN posts t ON t.uri = l.target_uri
+),
+mentioned AS (
+    SELECT network, author_id AS source, 'mention' AS kind, created_at,
+           unnest(list_distinct(mentions)) AS target
+    FROM live WHERE mentions IS NOT NULL
+),
+interactions AS (
+    SELECT * FROM resolved UNION ALL SELECT * FROM mentioned
+)
+SELECT w.week_end, i.network, count(*) AS n
+FROM interactions i
+JOIN own o ON o.network = i.network AND o.account_id = i.target
+{_IN_WEEK.format(t="i.created_at")}
+WHERE i.target <> i.source
+  AND (i.network || ':' || i.target) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')
+GROUP BY w.week_end, i.network
+"""
+JOURNALISTS_WEEKLY = Metric(
+    id="objective_journalists_weekly",
+    sql=JOURNALISTS_SQL,
+    description="Per week and network: replies, quotes and mentions of an entity's accounts "
+    "by the accounts the stakeholder rules class as journalists.",
+    inputs=("author_classes", "entity_accounts", WEEKS),
+    order=("week_end", "network"),
+)
+
+METRICS = (FOLLOWERS_WEEKLY, HEARD_WEEKLY, ENGAGEMENT_WEEKLY, RESPONSIVENESS_WEEKLY,
+           JOURNALISTS_WEEKLY)  # fmt: skip
 
 Series = Callable[[AnalyticsContext, "Target", list[datetime]], list[float | None]]
 
@@ -302,33 +359,20 @@ def responsiveness(
 def journalist_mentions(
     ctx: AnalyticsContext, target: Target, ends: list[datetime]
 ) -> list[float | None]:
-    """Mentions, replies and quotes of the entity's accounts by journalists, each week (the
-    edges week by week: they carry no time; the journalists and accounts read once)."""
+    """Mentions, replies and quotes of the entity's accounts (on the objective's network
+    when it names one) by journalists, each week."""
     from veille.analytics.authors import register_author_classes
-    from veille.analytics.edges import INTERACTION_EDGES
-    from veille.analytics.objectives import JOURNALISTS, entity_accounts
 
     register_author_classes(ctx)
-    journalists = {
-        (r["network"], r["account_id"]) for r in run_metric(ctx.engine, JOURNALISTS).to_pylist()
-    }
-    own = entity_accounts(ctx, target)
-    out: list[float | None] = []
-    for end in ends:
-        week = Period(end - WEEK, end)
-        edges = run_metric(ctx.engine, INTERACTION_EDGES, **week.params()).to_pylist()
-        out.append(
-            float(
-                sum(
-                    int(e["n"])
-                    for e in edges
-                    if e["kind"] != "repost"
-                    and (e["network"], e["target"]) in own
-                    and (e["network"], e["source"]) in journalists
-                )
-            )
-        )
-    return out
+    span = register_weeks(ctx, ends)
+    rows = run_metric(
+        ctx.engine, JOURNALISTS_WEEKLY, kind=target.kind, entity=target.entity, **span.params()
+    ).to_pylist()
+    found: dict[datetime, int] = defaultdict(int)
+    for row in rows:
+        if target.network in (None, row["network"]):
+            found[_key(row["week_end"])] += int(row["n"])
+    return [float(found.get(_key(end), 0)) for end in ends]
 
 
 #: metric -> its weekly values at the given week ends (None where a week has no value)

@@ -3,8 +3,11 @@ through sqlglot: no ASOF join, no DuckDB-only list functions beyond those sqlglo
 
 - ``LEADER_ACCOUNTS``: the store accounts of every registry leader (``entity_accounts``);
   multi-network leaders are one ``entity_id``.
-- ``PARENT_AUTHOR(alias)``: the author of the post that ``alias.reply_to``-like column
-  names: the stored parent's author, else the DID of a Bluesky AT-URI.
+- ``parent_author(stored, link)``: the author of the post that a ``reply_to``-like column
+  names: the stored parent's author, else the DID of a Bluesky AT-URI. The metrics read
+  it from ``post_links.target_author`` (``store/links.py``), which the writer keeps with
+  exactly this definition, so that no metric scans all of ``posts`` for it; the link
+  rows are restricted to the period by their own ``created_at``, like the posts.
 - ``SECONDS(ts)``: whole seconds since the epoch (``floor(epoch())``: Spark's
   ``unix_timestamp`` truncates to the second, so both engines agree to the second).
 
@@ -40,27 +43,25 @@ def seconds(ts: str) -> str:
 #: Posts written by others that address an entity's account: a mention, a reply to one of
 #: its posts, or (``quote``) a quote of one. One row per (entity, post, way). Needs the
 #: CTE ``acc`` (kind, entity_id, network, account_id) defined before it.
-ADDRESSED = f"""
+ADDRESSED = """
 live AS (
-    SELECT uri, network, author_id, created_at, reply_to, quote_of, mentions
+    SELECT uri, network, author_id, created_at, mentions
     FROM posts
     WHERE deleted_at IS NULL AND repost_of IS NULL
       AND created_at >= $since AND created_at < $until
+),
+addressing AS (
+    SELECT uri, kind, target_author FROM post_links
+    WHERE kind IN ('reply', 'quote') AND created_at >= $since AND created_at < $until
 ),
 pointed AS (
     SELECT uri, network, author_id, created_at, 'mention' AS way,
            unnest(list_distinct(mentions)) AS target
     FROM live
     UNION ALL
-    SELECT l.uri, l.network, l.author_id, l.created_at, 'reply' AS way,
-           {parent_author("r.author_id", "l.reply_to")} AS target
-    FROM live l LEFT JOIN posts r ON r.uri = l.reply_to
-    WHERE l.reply_to IS NOT NULL
-    UNION ALL
-    SELECT l.uri, l.network, l.author_id, l.created_at, 'quote' AS way,
-           {parent_author("q.author_id", "l.quote_of")} AS target
-    FROM live l LEFT JOIN posts q ON q.uri = l.quote_of
-    WHERE l.quote_of IS NOT NULL
+    SELECT l.uri, l.network, l.author_id, l.created_at, k.kind AS way,
+           k.target_author AS target
+    FROM live l JOIN addressing k ON k.uri = l.uri
 ),
 addressed AS (
     SELECT DISTINCT a.kind, a.entity_id, p.network, p.uri, p.author_id, p.created_at, p.way

@@ -73,17 +73,18 @@ def replace_later_versions(
     return uris
 
 
-def resolve_reply_locators(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+def resolve_reply_locators(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> pa.Table | None:
     """Name the parent's URI in the Mastodon replies that hold a locator, where the reply
-    or its parent is in ``batch``; returns how many replies changed."""
+    or its parent is in ``batch``; returns the replies that changed (uri, created_at,
+    author_id: their links are recomputed, ``store/links.py``), None when none could."""
     from veille.store.store import registered
 
     mastodon = batch.filter(pc.equal(batch.column("network"), "mastodon"))
     if not mastodon.num_rows:
-        return 0
+        return None
     keys = mastodon.select(["uri", "post_id"])
     with registered(con, "veille_mastodon", keys):
-        changed = con.execute(
+        rows = con.execute(
             f"""WITH loc AS (
                     SELECT r.uri AS reply,
                         regexp_extract(r.reply_to, '{LOCATOR}', 1) AS base,
@@ -113,6 +114,16 @@ def resolve_reply_locators(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> i
                     FROM found GROUP BY reply
                 )
                 UPDATE posts SET reply_to = pick.parent FROM pick
-                WHERE posts.uri = pick.reply AND pick.parent IS NOT NULL"""
+                WHERE posts.uri = pick.reply AND pick.parent IS NOT NULL
+                RETURNING posts.uri, posts.created_at, posts.author_id"""
         ).fetchall()
-    return int(changed[0][0]) if changed else 0
+    if not rows:
+        return None
+    uris, times, authors = zip(*rows, strict=True)
+    return pa.table(
+        {
+            "uri": pa.array(uris, pa.string()),
+            "created_at": pa.array(times, pa.timestamp("us", "UTC")),
+            "author_id": pa.array(authors, pa.string()),
+        }
+    )

@@ -13,6 +13,8 @@ kept in ``meta``; opening a store applies what is missing, in one transaction ea
 from __future__ import annotations
 
 from veille.store.labels import BACKFILL_SQL, CREATE_SQL
+from veille.store.links import BACKFILL_SQL as POST_LINKS_BACKFILL
+from veille.store.links import CREATE_SQL as POST_LINKS_SQL
 
 V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -161,6 +163,10 @@ V8_EDIT_HISTORY = ["""ALTER TABLE posts ADD COLUMN edit_history VARCHAR[]"""]
 #: the enrichments (``store/labels.py``): the views read it instead of every enrichment row.
 V9_POST_LABELS = [CREATE_SQL, BACKFILL_SQL]
 
+#: One row per reply, quote or repost of a live post, with the linked post's author
+#: (``store/links.py``): derived from ``posts`` by the writer; backfilled here.
+V10_POST_LINKS = [POST_LINKS_SQL, POST_LINKS_BACKFILL]
+
 MIGRATIONS: list[list[str]] = [
     V1,
     V2_WEB_AUTH,
@@ -171,6 +177,7 @@ MIGRATIONS: list[list[str]] = [
     V7_ALERT_ACKS,
     V8_EDIT_HISTORY,
     V9_POST_LABELS,
+    V10_POST_LINKS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -227,6 +234,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("network", "account_id"),
     "account_snapshots": ("network", "account_id", "observed_at"),
     "posts": ("uri",),
+    "post_links": ("uri", "kind"),
     "post_metrics": ("uri", "observed_at"),
     "reactions": ("uri",),
     "follows": ("network", "follower_id", "followee_id"),

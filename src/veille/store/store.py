@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import msgspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from veille.errors import VeilleError
 from veille.model import (
@@ -40,6 +41,7 @@ from veille.model import (
     utcnow,
 )
 from veille.store.arrow import to_table
+from veille.store.links import KEY_COLUMNS, add_links, refresh_links
 from veille.store.post_updates import (
     later_version,
     replace_later_versions,
@@ -405,11 +407,12 @@ class Store:
         if batch.accounts is not None:
             self._write_accounts(con, batch.accounts, result)
         if batch.posts is not None:
-            new = self._write_posts(con, batch.posts, result, returning=enrichment is not None)
+            new = self._write_posts(con, batch.posts, result, returning=True)
             revised = replace_later_versions(con, batch.posts, _NOT_TOMBSTONED_POST)
             if revised:
                 result.counts["post_versions"] = len(revised)
-            resolve_reply_locators(con, batch.posts)
+            relinked = resolve_reply_locators(con, batch.posts)
+            self._write_links(con, batch.posts, new, revised, relinked)
             fault_point("after-posts")
             if enrichment is not None and (new or revised):
                 write_enrichment(con, enrichment, only=[*new, *revised], span=_span(batch.posts))
@@ -434,6 +437,25 @@ class Store:
         for key, value in cursors.items():
             con.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", [key, value, utcnow()])
         return result
+
+    def _write_links(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        posts: pa.Table,
+        new: list[str],
+        revised: list[str],
+        relinked: pa.Table | None,
+    ) -> None:
+        """Keep ``post_links`` (``store/links.py``) for what the batch ``posts`` did: the
+        rows ``new`` inserted, the posts ``revised`` (a later version), the replies whose
+        parent's locator became a URI (``relinked``)."""
+        if new:
+            added = posts if len(new) == posts.num_rows else _rows_of(posts, new)
+            add_links(con, added)
+        if revised:
+            refresh_links(con, _rows_of(posts, revised).select(list(KEY_COLUMNS)), edited=True)
+        if relinked is not None and relinked.num_rows:
+            refresh_links(con, relinked)
 
     def _insert_ignore(
         self,
@@ -572,15 +594,22 @@ class Store:
             [list(keys)],
         )
         con.execute("""CREATE OR REPLACE TEMP TABLE veille_purge AS
-            SELECT p.uri, t.deleted_at FROM posts p JOIN tombstones t ON t.key = p.uri
+            SELECT p.uri, p.created_at, p.author_id, t.deleted_at FROM posts p
+                JOIN tombstones t ON t.key = p.uri
                 WHERE t.key IN (SELECT key FROM veille_keys)
             UNION ALL
-            SELECT p.uri, t.deleted_at FROM posts p
+            SELECT p.uri, p.created_at, p.author_id, t.deleted_at FROM posts p
                 JOIN tombstones t ON t.key = p.network || ':' || p.author_id
                 WHERE t.kind = 'account' AND t.key IN (SELECT key FROM veille_keys)""")
         con.execute("""UPDATE posts SET text = NULL, mentions = [], hashtags = [], urls = [],
                            deleted_at = coalesce(posts.deleted_at, veille_purge.deleted_at)
                        FROM veille_purge WHERE posts.uri = veille_purge.uri""")
+        refresh_links(
+            con,
+            con.sql(
+                "SELECT DISTINCT uri, created_at, author_id FROM veille_purge"
+            ).to_arrow_table(),
+        )
         con.execute("DELETE FROM enrichments WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM post_labels WHERE uri IN (SELECT uri FROM veille_purge)")
         con.execute("DELETE FROM enriched WHERE uri IN (SELECT uri FROM veille_purge)")
@@ -669,6 +698,11 @@ class Store:
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.con.execute(sql, list(params)).fetchall()
         return rows[0][0] if rows else None
+
+
+def _rows_of(table: pa.Table, uris: list[str]) -> pa.Table:
+    """The rows of ``table`` whose ``uri`` is in ``uris``."""
+    return table.filter(pc.is_in(table.column("uri"), value_set=pa.array(uris, pa.string())))
 
 
 #: The observed values of the snapshot tables (a snapshot equal to the one before is not new).

@@ -236,4 +236,8 @@ class CopyRowsJob(Job[int]):
             if self.table in ("posts", "enrichments") and self.data.num_rows:
                 # whichever of the two comes first, the labels follow both
                 refresh_labels(con, "SELECT DISTINCT uri FROM veille_kept")
+        if self.table == "posts":  # their links are derived (``store/links.py``)
+            from veille.store.links import add_links
+
+            add_links(con, self.data)
         return int(self.data.num_rows)
