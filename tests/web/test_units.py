@@ -77,3 +77,61 @@ def test_login_limiter() -> None:
     limiter.failed("ip:a")
     assert 0 < limiter.retry_after("ip:a") <= 61
     assert limiter.retry_after("ip:b") == 0
+
+
+def test_figures_are_kept_while_the_store_changes_then_recomputed(ws_root: Path) -> None:
+    """A page's figures: computed once per data version; while writes go on, kept for
+    ``refresh_seconds``, then served stale while one background run recomputes them; a
+    change of veille.toml recomputes at once; concurrent first requests run one
+    computation."""
+    import threading
+    import time
+
+    from veille.model import Account
+    from veille.store.store import prepare
+    from veille.web.state import ServerState
+    from veille.workspace import Workspace
+
+    calls: list[int] = []
+
+    def compute() -> int:
+        time.sleep(0.05)
+        calls.append(1)
+        return len(calls)
+
+    def settled(state: ServerState) -> None:
+        deadline = time.monotonic() + 30
+        while state.refreshing() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not state.refreshing()
+
+    with Workspace.open(ws_root) as ws:
+        state = ServerState(ws, refresh_seconds=3600)
+
+        def write(n: int) -> None:  # a real write through the one writer
+            account = Account(network="bluesky", account_id=f"did:plc:memo{n}", handle=f"m{n}")
+            ws.store.write(prepare([account]))
+            ws.store.checkpoint()
+
+        results: list[int] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(state.memo("k", compute)))
+            for _ in range(8)
+        ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert results == [1] * 8 and len(calls) == 1  # one computation for eight requests
+        write(1)
+        assert state.memo("k", compute) == 1  # changed, but computed less than an hour ago
+        assert not state.refreshing()
+        state.refresh_seconds = 0
+        assert state.memo("k", compute) == 1  # out of date: served, and recomputed behind
+        settled(state)
+        assert len(calls) == 2 and state.memo("k", compute) == 2
+        assert state.memo("k", compute) == 2 and len(calls) == 2  # kept while nothing changes
+        state.refresh_seconds = 3600
+        config = ws_root / "veille.toml"
+        config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert state.memo("k", compute) == 3  # the config changed: at once

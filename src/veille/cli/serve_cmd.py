@@ -46,6 +46,13 @@ def serve(
         "every --interval minutes, live streams continuously, enrichment after each poll).",
     ),
     interval: float = typer.Option(15.0, "--interval", min=0.1, help="Minutes between polls."),
+    refresh: float = typer.Option(
+        30.0,
+        "--refresh",
+        min=0.0,
+        help="While the store changes (collecting), recompute a page's figures at most every "
+        "this many seconds (0: after every change).",
+    ),
 ) -> None:
     """Serve the dashboard and the JSON API (OpenAPI at /openapi.json) of the workspace.
 
@@ -92,6 +99,7 @@ def serve(
             log_level=log_level,
             collect_every=interval * 60.0 if collect else None,
             after_cycle=after_cycle,
+            refresh_seconds=refresh,
         )
     finally:
         ws.close()

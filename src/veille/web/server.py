@@ -67,6 +67,7 @@ def serve(
     log_level: str = "info",
     collect_every: float | None = None,
     after_cycle: Callable[[], object] | None = None,
+    refresh_seconds: float = 30.0,
 ) -> None:
     import uvicorn
 
@@ -76,7 +77,12 @@ def serve(
         raise UsageError("--demo serves on 127.0.0.1 only (it has no login)")
     if demo and collect_every is not None:
         raise UsageError("--demo is read-only: it cannot collect")
-    state = ServerState(workspace, demo=demo, collecting=collect_every is not None)
+    state = ServerState(
+        workspace,
+        demo=demo,
+        collecting=collect_every is not None,
+        refresh_seconds=refresh_seconds,
+    )
     app = create_app(state)
     config = uvicorn.Config(
         app,
