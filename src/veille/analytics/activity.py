@@ -4,7 +4,10 @@ Each post by a leader account is an *original* (a post or a quote), a *reply* (t
 else), a *thread* post (a reply to the leader's own post) or a *repost*. For each original
 post, the latest ``post_metrics`` snapshot gives its interactions (likes + reposts + quotes
 + replies) and amplifications (reposts + quotes); the author's followers at posting time
-are the latest snapshot at or before the post, else the nearest one after it.
+are the latest snapshot at or before the post, else the nearest one after it. Metrics
+snapshots dated more than a day before the period are not read: a post's counts cannot be
+observed before it exists (the day covers clock skew), and the period's filter lets the
+scan skip the older snapshots.
 
 - engagement rate of a post = interactions / followers at posting time (posts of accounts
   with no follower count, or zero followers, have none); a leader's is the median over the
@@ -51,7 +54,7 @@ measured AS (
                AS amplifications
     FROM post_metrics m
     JOIN classified c ON c.uri = m.uri
-    WHERE c.kind = 'original'
+    WHERE c.kind = 'original' AND m.observed_at >= $since - INTERVAL 1 DAY
     GROUP BY m.uri
 ),
 audience AS (

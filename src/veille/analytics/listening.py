@@ -147,6 +147,7 @@ WITH latest AS (
     SELECT uri, likes, reposts, replies, quotes FROM (
         SELECT m.*, row_number() OVER (PARTITION BY m.uri ORDER BY m.observed_at DESC) AS rn
         FROM post_metrics m JOIN listening_posts l ON l.uri = m.uri
+        WHERE m.observed_at >= $since - INTERVAL 1 DAY
     ) x WHERE rn = 1
 )
 SELECT l.scope, l.uri, l.network, l.author_id, a.handle, p.text, l.created_at, l.sentiment,
@@ -154,7 +155,7 @@ SELECT l.scope, l.uri, l.network, l.author_id, a.handle, p.text, l.created_at, l
        coalesce(m.likes, 0) + coalesce(m.reposts, 0) + coalesce(m.replies, 0)
            + coalesce(m.quotes, 0) AS engagement
 FROM listening_posts l
-JOIN posts p ON p.uri = l.uri
+JOIN posts p ON p.uri = l.uri AND p.created_at >= $since AND p.created_at < $until
 LEFT JOIN latest m ON m.uri = l.uri
 LEFT JOIN accounts a ON a.network = l.network AND a.account_id = l.author_id
 """
@@ -366,7 +367,7 @@ def listening(
     }
     posts = [
         r
-        for r in run_metric(ctx.engine, TOP_POSTS).to_pylist()
+        for r in run_metric(ctx.engine, TOP_POSTS, **period.params()).to_pylist()
         if scope.kind == "watch" or r["scope"] == scope.id
     ]
     posts.sort(key=lambda r: (-int(r["engagement"]), r["uri"]))
