@@ -10,8 +10,10 @@ count, never a guess.
 The metrics (``OBJECTIVE_METRICS`` in the config) are defined week by week by the
 functions of ``MEASURES``; ``objective_series`` computes the same values for all the weeks
 of a series at once (a few set-based queries instead of one per week), which is what
-``evaluate`` runs. A metric whose measure is not built yet is listed
-with the reason instead of a value.
+``evaluate`` runs. A metric whose measure is not built yet is listed with the reason
+instead of a value; a metric without a value in any week says why (``NO_VALUE``). The ROI
+view groups objectives under the five dimensions of the brief, each saying what veille
+measures for it and what it cannot.
 
 ``information_lead_time`` (the speed dimension), in hours, for a leader or an
 organisation: the median, over the stories (signals of kind ``story``) about the entity
@@ -22,8 +24,7 @@ telling the same thing was published minus the story's first post (``detail.lead
 ``signals/stories.py``). Positive: the ecosystem had it before the news; negative (news
 first, at most 7 days) counts too, so the median is not flattered. A week without such a
 story has no value (not zero). A story spans networks: an objective's ``network`` does not
-restrict it. Rumours are not counted again (they are stories already). The ROI view groups objectives under the five
-dimensions of the brief, each saying what veille measures for it and what it cannot.
+restrict it. Rumours are not counted again (they are stories already).
 """
 
 from __future__ import annotations
@@ -215,9 +216,7 @@ def share_of_voice(ctx: AnalyticsContext, target: Target, week: Period) -> float
     return float(value) if value is not None else None
 
 
-def information_lead_time(
-    ctx: AnalyticsContext, target: Target, week: Period
-) -> float | None:
+def information_lead_time(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
     """The median lead time (hours) of the stories about the entity first seen in the week
     that a reference news item told too; None without such a story."""
     rows = run_metric(
