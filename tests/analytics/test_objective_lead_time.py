@@ -61,8 +61,6 @@ target = 24
 deadline = 2027-01-01
 """
 
-_n = iter(range(1000))
-
 
 def story(
     first_seen: datetime,
@@ -72,15 +70,16 @@ def story(
     organisations: tuple[str, ...] = (),
     kind: Kind = "story",
 ) -> Signal:
+    key = f"{kind}-{first_seen:%m%d%H}-{lead_hours}-{'-'.join(leaders + organisations)}"
     detail: dict[str, Any] = {"terms": ["x"]}
     if lead_hours is not None:
         published = first_seen + timedelta(hours=lead_hours)
         detail["lead_time"] = {"feed": "https://news.example/rss.xml",
-                               "uri": f"https://news.example/rss.xml#{next(_n)}",
+                               "uri": f"https://news.example/rss.xml#{key}",
                                "published": published.isoformat(),
                                "lead_hours": lead_hours}  # fmt: skip
     return Signal(
-        id=f"s-{next(_n)}", kind=kind, term="x", first_seen=first_seen,
+        id=f"s-{key}", kind=kind, term="x", first_seen=first_seen,
         detected_at=first_seen + timedelta(hours=1), score=1.0, authors=4, posts=5,
         reasons=("why",), leaders=leaders, organisations=organisations, detail=detail,
     )  # fmt: skip
@@ -241,3 +240,23 @@ def test_spark_gives_the_same_lead_times(tmp_path: Path) -> None:
     assert got[0] == got[1]
     assert got[0][0] == [(at(days=-21), 15.0, 2), (at(days=-7), 4.0, 3), (at(), 16.0, 2)]
     assert got[0][1] == [{"lead_hours": 8.0, "stories": 2}]  # 4 and 12
+
+
+def test_the_lake_exports_signals_incrementally(tmp_path: Path) -> None:
+    import duckdb
+
+    from veille.analytics.lake import export_lake
+    from veille.workspace import Workspace
+
+    with tiny(tmp_path / "ws", REGISTRY, records(), signals=signals()):
+        pass
+    lake = tmp_path / "lake"
+    with Workspace.open(tmp_path / "ws", read_only=True) as ws:
+        assert "signals" in export_lake(ws.store.con, lake).written
+        assert export_lake(ws.store.con, lake).written == []  # unchanged: kept
+    with tiny(tmp_path / "ws2", REGISTRY, records(), signals=signals()[:-1]):
+        pass
+    with Workspace.open(tmp_path / "ws2", read_only=True) as ws:
+        assert export_lake(ws.store.con, lake).written == ["signals"]
+    n = duckdb.connect().execute(f"SELECT count(*) FROM '{lake}/signals/data.parquet'")
+    assert n.fetchall() == [(len(signals()) - 1,)]
