@@ -246,9 +246,9 @@ def signal_members(
     with registered(con, "veille_member_ids", table):
         rows = con.execute(
             """SELECT s.signal_id, p.uri, p.network || ':' || p.author_id,
-                      (SELECT arg_max(e.label, e.enriched_at) FROM enrichments e
-                       WHERE e.uri = p.uri AND e.stage = 'stakeholders')
+                      l.stakeholder
                FROM signal_posts s JOIN posts p ON p.uri = s.uri
+               LEFT JOIN post_labels l ON l.uri = s.uri
                WHERE s.signal_id IN (SELECT id FROM veille_member_ids)
                ORDER BY 1, 2"""
         ).fetchall()
