@@ -85,7 +85,7 @@ def test_trend_projection_and_verdict_by_hand(tmp_path: Path) -> None:
     assert grow["first_observed"]["value"] == 100.0
     # every network: Mastodon adds its 5 followers to the last week only
     assert both["current"] == 135.0
-    assert lead["current"] is None and "not measured yet" in lead["reason"]
+    assert lead["current"] is None and "no story about it" in lead["reason"]
 
 
 def test_too_few_weeks_is_not_enough_data(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from veille.analytics.context import AnalyticsContext, build_context
 from veille.analytics.engine import DuckDBEngine
 from veille.model import Post, Record
+from veille.signals.model import Signal
 from veille.workspace import Workspace
 from veille.workspace.workspace import init_workspace
 
@@ -49,11 +50,18 @@ def tiny(
     *,
     now: datetime | None = None,
     enrich: bool = False,
+    signals: Sequence[Signal] = (),
 ) -> Iterator[AnalyticsContext]:
-    """A workspace at ``root`` holding ``records``; ``enrich`` runs the real stages."""
+    """A workspace at ``root`` holding ``records`` and ``signals`` (written as a detection
+    pass writes them); ``enrich`` runs the real stages."""
     init_workspace(root, registry)
     with Workspace.open(root) as ws:
         ws.store.write(list(records))
+        if signals:
+            from veille.signals.store import signal_row
+            from veille.store.signals import SignalPassJob
+
+            ws.store.writer.run(SignalPassJob(signals=[signal_row(x) for x in signals]))
         if enrich:
             from veille.flow.enrich import enrich_pending
 

@@ -16,6 +16,7 @@ from veille.analytics.objectives import (
     FIRST_SNAPSHOT,
     FOLLOWERS_AT,
     JOURNALISTS,
+    LEAD_TIME,
 )
 from veille.analytics.presence import PRESENCE, PRESENCE_NETWORKS
 from veille.analytics.registry import Metric
@@ -41,6 +42,7 @@ def veille_metrics() -> list[Metric]:
         FIRST_SNAPSHOT,
         EARLIEST_POST,
         JOURNALISTS,
+        LEAD_TIME,
         CHANNELS,
         *ECOSYSTEM,
         *LISTENING,

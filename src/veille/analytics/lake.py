@@ -35,6 +35,7 @@ TABLES: tuple[str, ...] = (
     "matches",
     "tombstones",
     "post_links",
+    "signals",
 )
 MANIFEST = "_veille_lake.json"
 EMPTY_DAY = "1970-01-01"

@@ -18,7 +18,10 @@ set-based query: the week ends are handed to the engine as the table ``objective
 - journalist mentions: the interactions of ``interaction_edges`` (replies, quotes,
   mentions; its parent look-up, self and tombstone rules) written by the journalists of
   ``author_classes`` to the entity's accounts, counted per week (the edge list itself
-  carries no time).
+  carries no time);
+- information lead time: the stories about the entity with a lead time
+  (``objectives.LEAD_STORIES_SQL``), their median ``lead_hours`` per week of
+  ``first_seen``.
 
 A post belongs to a week by its own time only (every per-post figure above, its labels, its
 parent, its answer, its followers at posting time, does not depend on the period), so one
@@ -38,6 +41,7 @@ from veille.analytics.activity import LEADER_POSTS
 from veille.analytics.context import AnalyticsContext
 from veille.analytics.conversation import _ANSWERED, RESPONSE_SECONDS
 from veille.analytics.listening import ENTITY_POSTS
+from veille.analytics.objectives import LEAD_STORIES_SQL
 from veille.analytics.period import Period
 from veille.analytics.registry import Metric, run_metric
 from veille.analytics.sentiment import AuthorCounts, summarise
@@ -193,8 +197,24 @@ JOURNALISTS_WEEKLY = Metric(
     order=("week_end", "network"),
 )
 
+LEAD_TIME_SQL = f"""
+SELECT w.week_end, median(x.lead_hours) AS lead_hours, count(*) AS stories
+FROM ({LEAD_STORIES_SQL}) x
+{_IN_WEEK.format(t="x.first_seen")}
+WHERE x.lead_hours IS NOT NULL
+GROUP BY w.week_end
+"""
+LEAD_TIME_WEEKLY = Metric(
+    id="objective_lead_time_weekly",
+    sql=LEAD_TIME_SQL,
+    description="Per week: the median information lead time (hours) of the stories about an "
+    "entity first seen in it, over those a reference news item told too.",
+    inputs=(WEEKS,),
+    order=("week_end",),
+)
+
 METRICS = (FOLLOWERS_WEEKLY, HEARD_WEEKLY, ENGAGEMENT_WEEKLY, RESPONSIVENESS_WEEKLY,
-           JOURNALISTS_WEEKLY)  # fmt: skip
+           JOURNALISTS_WEEKLY, LEAD_TIME_WEEKLY)  # fmt: skip
 
 Series = Callable[[AnalyticsContext, "Target", list[datetime]], list[float | None]]
 
@@ -375,6 +395,17 @@ def journalist_mentions(
     return [float(found.get(_key(end), 0)) for end in ends]
 
 
+def information_lead_time(
+    ctx: AnalyticsContext, target: Target, ends: list[datetime]
+) -> list[float | None]:
+    """The median lead time of the stories about the entity first seen in each week (None
+    for a week without one)."""
+    register_weeks(ctx, ends)
+    rows = run_metric(ctx.engine, LEAD_TIME_WEEKLY, kind=target.kind, entity=target.entity)
+    found = {_key(r["week_end"]): r["lead_hours"] for r in rows.to_pylist()}
+    return [float(v) if (v := found.get(_key(e))) is not None else None for e in ends]
+
+
 #: metric -> its weekly values at the given week ends (None where a week has no value)
 SERIES: dict[str, Series] = {
     "followers": followers,
@@ -383,4 +414,5 @@ SERIES: dict[str, Series] = {
     "responsiveness": responsiveness,
     "net_sentiment": net_sentiment,
     "share_of_voice": share_of_voice,
+    "information_lead_time": information_lead_time,
 }

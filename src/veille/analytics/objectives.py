@@ -10,9 +10,21 @@ count, never a guess.
 The metrics (``OBJECTIVE_METRICS`` in the config) are defined week by week by the
 functions of ``MEASURES``; ``objective_series`` computes the same values for all the weeks
 of a series at once (a few set-based queries instead of one per week), which is what
-``evaluate`` runs. A metric whose measure is not built yet is listed
-with the reason instead of a value. The ROI view groups objectives under the five
-dimensions of the brief, each saying what veille measures for it and what it cannot.
+``evaluate`` runs. A metric whose measure is not built yet is listed with the reason
+instead of a value; a metric without a value in any week says why (``NO_VALUE``). The ROI
+view groups objectives under the five dimensions of the brief, each saying what veille
+measures for it and what it cannot.
+
+``information_lead_time`` (the speed dimension), in hours, for a leader or an
+organisation: the median, over the stories (signals of kind ``story``) about the entity
+(its id in the story's ``leaders`` or ``organisations``) first seen in the week
+(``first_seen`` in ``[week start, week end)``) that have a lead time, of their
+``lead_hours``: the time the first reference news item (``[signals] reference_feeds``)
+telling the same thing was published minus the story's first post (``detail.lead_time``,
+``signals/stories.py``). Positive: the ecosystem had it before the news; negative (news
+first, at most 7 days) counts too, so the median is not flattered. A week without such a
+story has no value (not zero). A story spans networks: an objective's ``network`` does not
+restrict it. Rumours are not counted again (they are stories already).
 """
 
 from __future__ import annotations
@@ -75,6 +87,28 @@ JOURNALISTS = Metric(
     description="Accounts the stakeholder rules class as journalists or media.",
     inputs=("author_classes",),
     order=("network", "account_id"),
+)
+
+
+#: a story about the entity with the lead time of its reference news item, in hours
+LEAD_STORIES_SQL = """
+SELECT s.id, s.first_seen,
+       CAST(json_extract_string(s.detail, '$.lead_time.lead_hours') AS DOUBLE) AS lead_hours
+FROM signals s
+WHERE s.kind = 'story'
+  AND list_contains(CASE WHEN $kind = 'leader' THEN s.leaders ELSE s.organisations END,
+                    $entity)
+"""
+LEAD_TIME_SQL = f"""
+SELECT median(x.lead_hours) AS lead_hours, count(*) AS stories
+FROM ({LEAD_STORIES_SQL}) x
+WHERE x.lead_hours IS NOT NULL AND x.first_seen >= $since AND x.first_seen < $until
+"""
+LEAD_TIME = Metric(
+    id="objective_lead_time",
+    sql=LEAD_TIME_SQL,
+    description="The median information lead time (hours) of the stories about an entity "
+    "first seen in a period, over those a reference news item told later or earlier.",
 )
 
 
@@ -182,6 +216,16 @@ def share_of_voice(ctx: AnalyticsContext, target: Target, week: Period) -> float
     return float(value) if value is not None else None
 
 
+def information_lead_time(ctx: AnalyticsContext, target: Target, week: Period) -> float | None:
+    """The median lead time (hours) of the stories about the entity first seen in the week
+    that a reference news item told too; None without such a story."""
+    rows = run_metric(
+        ctx.engine, LEAD_TIME, kind=target.kind, entity=target.entity, **week.params()
+    ).to_pylist()
+    value = rows[0]["lead_hours"] if rows else None
+    return float(value) if value is not None else None
+
+
 #: metric -> how to measure it for one week; metrics not here are reported as not measured
 MEASURES: dict[str, Measure] = {
     "followers": followers,
@@ -190,9 +234,13 @@ MEASURES: dict[str, Measure] = {
     "responsiveness": responsiveness,
     "net_sentiment": net_sentiment,
     "share_of_voice": share_of_voice,
+    "information_lead_time": information_lead_time,
 }
-NOT_MEASURED: dict[str, str] = {
-    "information_lead_time": "needs the signals' stories and reference news feeds",
+NOT_MEASURED: dict[str, str] = {}
+#: why a metric has no value in any week observed (default: "no value in the weeks observed")
+NO_VALUE: dict[str, str] = {
+    "information_lead_time": "no story about it matched a reference news item in the weeks "
+    "observed (veille signals finds the stories; [signals] reference_feeds names the news)",
 }
 #: metrics that only apply to one kind of entity
 ONLY_FOR = {"engagement_rate": "leader", "responsiveness": "leader",
@@ -202,6 +250,8 @@ BOUNDS: dict[str, tuple[float, float | None]] = {
     "net_sentiment": (-1.0, 1.0),
     "share_of_voice": (0.0, 1.0),
     "responsiveness": (0.0, 1.0),
+    # a reference item is looked for up to 7 days before a story's first post
+    "information_lead_time": (-168.0, None),
 }
 #: metrics measured at the end of each week (a level), not over it (a flow)
 LEVELS = {"followers"}
@@ -300,7 +350,9 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
     ]
     out["series"] = [{"week_end": e.isoformat(), "value": v} for e, v in series]
     if not series:
-        out["reason"] = "not enough data: no value in the weeks observed"
+        out["reason"] = "not enough data: " + NO_VALUE.get(
+            objective.metric, "no value in the weeks observed"
+        )
         return out
     current = series[-1][1]
     out["current"] = current
