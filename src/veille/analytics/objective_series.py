@@ -152,25 +152,20 @@ own AS (
     WHERE kind = $kind AND entity_id = $entity
 ),
 live AS (
-    SELECT p.network, p.author_id, p.created_at, p.reply_to, p.quote_of, p.mentions
+    SELECT p.network, p.author_id, p.created_at, p.mentions
     FROM posts p
     JOIN journalists j ON j.network = p.network AND j.account_id = p.author_id
     WHERE p.deleted_at IS NULL AND p.created_at >= $since AND p.created_at < $until
       AND (p.network || ':' || p.author_id) NOT IN
           (SELECT key FROM tombstones WHERE kind = 'account')
 ),
-linked AS (
-    SELECT network, author_id, 'reply' AS kind, reply_to AS target_uri, created_at
-    FROM live WHERE reply_to IS NOT NULL
-    UNION ALL
-    SELECT network, author_id, 'quote', quote_of, created_at FROM live WHERE quote_of IS NOT NULL
-),
-resolved AS (
-    SELECT l.network, l.author_id AS source, l.kind, l.created_at,
-           coalesce(t.author_id,
-                    CASE WHEN l.target_uri LIKE 'at://%'
-                         THEN split_part(substr(l.target_uri, 6), '/', 1) END) AS target
-    FROM linked l LEFT JOIN posts t ON t.uri = l.target_uri
+resolved AS (  -- the replies and quotes of interaction_edges, from post_links
+    SELECT k.network, k.author_id AS source, k.kind, k.created_at, k.target_author AS target
+    FROM post_links k
+    JOIN journalists j ON j.network = k.network AND j.account_id = k.author_id
+    WHERE k.kind IN ('reply', 'quote') AND k.created_at >= $since AND k.created_at < $until
+      AND (k.network || ':' || k.author_id) NOT IN
+          (SELECT key FROM tombstones WHERE kind = 'account')
 ),
 mentioned AS (
     SELECT network, author_id AS source, 'mention' AS kind, created_at,
