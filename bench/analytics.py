@@ -57,7 +57,8 @@ def build(demo: Path, out: Path, copies: int) -> int:
     )
     con.execute(
         f"""INSERT INTO post_metrics SELECT {sfx("uri")}, observed_at - {shift}, likes,
-        reposts, replies, quotes FROM (SELECT * FROM post_metrics WHERE uri NOT LIKE '%~%'), k"""
+        reposts, replies, quotes FROM (SELECT * FROM post_metrics WHERE uri NOT LIKE '%~%'), k
+        ORDER BY observed_at - {shift}"""
     )
     con.execute(
         f"""INSERT INTO enrichments SELECT {sfx("uri")}, stage, version, label, confidence,
@@ -66,7 +67,8 @@ def build(demo: Path, out: Path, copies: int) -> int:
     )
     con.execute(
         f"""INSERT INTO account_snapshots SELECT network, account_id, observed_at - {shift},
-        followers, following, posts FROM (SELECT * FROM account_snapshots), k"""
+        followers, following, posts FROM (SELECT * FROM account_snapshots), k
+        ORDER BY observed_at - {shift}"""
     )
     from veille.store.links import recompute_links
 
