@@ -57,6 +57,30 @@ measured AS (
     WHERE c.kind = 'original' AND m.observed_at >= $since - INTERVAL 1 DAY
     GROUP BY m.uri
 ),
+authors AS (
+    SELECT DISTINCT network, author_id FROM classified WHERE kind = 'original'
+),
+snap AS (
+    SELECT s.network, s.account_id, s.observed_at, s.followers
+    FROM account_snapshots s
+    JOIN authors a ON a.network = s.network AND a.author_id = s.account_id
+    WHERE s.followers IS NOT NULL
+),
+bounds AS (
+    SELECT network, account_id,
+           max(observed_at) FILTER (WHERE observed_at < $since) AS before_at,
+           min(observed_at) FILTER (WHERE observed_at >= $until) AS after_at
+    FROM snap GROUP BY network, account_id
+),
+-- the only snapshots that can be a post's latest before it or nearest after it: those of
+-- the period, the last one before it and the first one after it (one per account and time)
+near AS (
+    SELECT s.network, s.account_id, s.observed_at, s.followers
+    FROM snap s
+    JOIN bounds b ON b.network = s.network AND b.account_id = s.account_id
+    WHERE (s.observed_at >= $since AND s.observed_at < $until)
+       OR s.observed_at = b.before_at OR s.observed_at = b.after_at
+),
 audience AS (
     SELECT c.uri,
            coalesce(
@@ -64,8 +88,8 @@ audience AS (
                arg_min(s.followers, s.observed_at) FILTER (WHERE s.observed_at > c.created_at)
            ) AS followers
     FROM classified c
-    JOIN account_snapshots s ON s.network = c.network AND s.account_id = c.author_id
-    WHERE c.kind = 'original' AND s.followers IS NOT NULL
+    JOIN near s ON s.network = c.network AND s.account_id = c.author_id
+    WHERE c.kind = 'original'
     GROUP BY c.uri
 ),
 scored AS (
