@@ -13,9 +13,11 @@ from typing import Any
 
 from veille.analytics.cohort import leader as find_leader
 from veille.analytics.context import AnalyticsContext
+from veille.analytics.figures import LeaderFigures, gather
 from veille.analytics.index import Ranking, rank
 from veille.analytics.period import Period
 from veille.analytics.registry import run_metric
+from veille.workspace.config import Leader
 
 TOP_POSTS = 5
 #: a leader "converses" when they answer at least this share of those who address them
@@ -36,10 +38,22 @@ def profile(
     """The profile of ``leader_id`` as a JSON-ready dict."""
     who = find_leader(ctx.config, leader_id)
     settings = ctx.config.index
-    current: Ranking = rank(ctx, period, cohort=cohort)
+    gathered: dict[tuple[Any, ...], dict[str, LeaderFigures]] = {}
+
+    def figures_of(
+        c: AnalyticsContext, p: Period, leaders: list[Leader]
+    ) -> dict[str, LeaderFigures]:
+        # the previous period's figures serve the rank change and the first period of
+        # history: gathered once (one ranking's queries fewer per profile)
+        key = (p.since, p.until, tuple(x.id for x in leaders))
+        if key not in gathered:
+            gathered[key] = gather(c, p, leaders)
+        return gathered[key]
+
+    current: Ranking = rank(ctx, period, cohort=cohort, gatherer=figures_of)
     row = current.row(who.id)
     if row is None:  # the leader is outside the cohort asked for
-        current = rank(ctx, period)
+        current = rank(ctx, period, gatherer=figures_of)
         row = current.row(who.id)
     assert row is not None
     out = row.as_json()
@@ -55,7 +69,7 @@ def profile(
     ]
     for back in range(1, settings.history):
         past = period.shifted(back)
-        old = rank(ctx, past, cohort=cohort, compare=False).row(who.id)
+        old = rank(ctx, past, cohort=cohort, compare=False, gatherer=figures_of).row(who.id)
         assert old is not None
         item = old.as_json()
         history.append(
