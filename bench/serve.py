@@ -133,14 +133,14 @@ def login(base: str) -> dict[str, str]:
     return {"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
 
 
-def _replay(rate: float, seconds: float, conn: Any) -> None:
-    """The Jetstream server's process: ``rate`` posts a second for ``seconds``."""
+def _replay(rate: float, seconds: float, start_us: int, conn: Any) -> None:
+    """The Jetstream server's process: ``rate`` posts a second for ``seconds``, dated from
+    ``start_us`` on."""
     from veille.simulate.replay import ReplayServer, vary_events
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from jetstream_replay import fixture_lines
 
-    start_us = int((time.time() - 60) * 1_000_000)
     events = vary_events(
         fixture_lines(), int(rate * seconds), start_us=start_us, rate=rate,
         collections=["app.bsky.feed.post"],
@@ -170,11 +170,15 @@ def prepare_collecting(root: Path, url: str) -> None:
         sys.exit(f"veille user add failed: {added.stderr}")
 
 
-def stored_posts(root: Path) -> int:
+def stored_posts(root: Path) -> tuple[int, int]:
+    """Posts in the store, and the newest one's time in microseconds."""
     from veille.workspace import Workspace
 
-    with Workspace.open(root, read_only=True) as ws:
-        return int(ws.store.scalar("SELECT count(*) FROM posts"))
+    with Workspace.open(root) as ws:  # upgrades an older store first
+        n, latest = ws.store.con.execute(
+            "SELECT count(*), epoch_us(max(created_at)) FROM posts"
+        ).fetchall()[0]
+    return int(n), int(latest or time.time() * 1_000_000)
 
 
 def main() -> None:
@@ -212,12 +216,16 @@ def main() -> None:
         headers: dict[str, str] = {}
         before = 0
         if args.collect:
+            # the stream continues the store where it ends, so the pages' default period
+            # (up to the newest post) stays the store's, with the new posts at its end
+            before, latest = stored_posts(root)
             parent, child = mp.Pipe()
-            replay = mp.Process(target=_replay, args=(args.collect, 3600.0, child), daemon=True)
+            replay = mp.Process(
+                target=_replay, args=(args.collect, 3600.0, latest, child), daemon=True
+            )
             replay.start()
             url = parent.recv()
             prepare_collecting(root, url)
-            before = stored_posts(root)
             serve_args = ["-w", str(root), "--collect", "--interval", "60", "--log-level",
                           "warning"]  # fmt: skip
         if args.refresh is not None:
@@ -232,7 +240,7 @@ def main() -> None:
         if args.collect:
             parent.send("stop")
             replay.join(timeout=30)
-            added = stored_posts(root) - before
+            added = stored_posts(root)[0] - before
             print(
                 f"collector: {added:,} posts stored while the server ran "
                 f"(stream at {args.collect:g} posts/s)"
