@@ -150,3 +150,34 @@ def test_migration_backfills_links(tmp_path: Path) -> None:
         store.con.execute(statement)
     assert stored(store.con) == rows
     store.close()
+
+
+def test_a_link_to_a_stored_post_whose_at_uri_names_another_author(tmp_path: Path) -> None:
+    """Bluesky targets are resolved from their URI without reading ``posts`` while no
+    stored post's AT-URI names someone else; once one is stored, the look-up is done."""
+    from veille.store.links import ODD_KEY
+
+    store = Store(tmp_path / "s.duckdb")
+    con = store.con
+    store.write([mk("at://did:plc:a/app.bsky.feed.post/1", "did:plc:a", 1, "bluesky")])
+    store.write(
+        [
+            mk(
+                "at://did:plc:b/app.bsky.feed.post/2", "did:plc:b", 2, "bluesky",
+                reply_to="at://did:plc:a/app.bsky.feed.post/1",
+            )
+        ]
+    )  # fmt: skip
+    check(store)
+    assert con.execute("SELECT value FROM meta WHERE key = ?", [ODD_KEY]).fetchall() == [("0",)]
+    assert target(con, "at://did:plc:b/app.bsky.feed.post/2", "reply") == "did:plc:a"
+    # a post stored under an AT-URI that names did:plc:x, written by did:plc:y
+    odd = "at://did:plc:x/app.bsky.feed.post/3"
+    store.write([mk(odd, "did:plc:y", 3, "bluesky")])
+    assert con.execute("SELECT value FROM meta WHERE key = ?", [ODD_KEY]).fetchall() == [("1",)]
+    store.write(
+        [mk("at://did:plc:b/app.bsky.feed.post/4", "did:plc:b", 4, "bluesky", reply_to=odd)]
+    )
+    check(store)
+    assert target(con, "at://did:plc:b/app.bsky.feed.post/4", "reply") == "did:plc:y"
+    store.close()
