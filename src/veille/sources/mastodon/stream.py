@@ -129,6 +129,8 @@ class MastodonStream(Connector):
         self.state: dict[str, str] = {}
         self.cursor: str | None = None
         self.events = 0
+        #: events per stream: each is counted by its own reader thread only
+        self._events_of: dict[str, int] = {}
         self.rejected = 0
         self.reconnects = 0
         self.seen: OrderedDict[str, str] = OrderedDict()
@@ -167,7 +169,9 @@ class MastodonStream(Connector):
         # several streams: one reader thread each, merged here (the cursor moves in this thread)
         import queue
 
-        merged: queue.Queue[tuple[str, RawItem | Reject | None, str | None]] = queue.Queue(1000)
+        merged: queue.Queue[tuple[str, RawItem | Reject | None, str | None, bool]] = queue.Queue(
+            1000
+        )
         threads = []
         for inst, spec in targets:
             thread = threading.Thread(
@@ -176,25 +180,30 @@ class MastodonStream(Connector):
             thread.start()
             threads.append(thread)
         alive = len(threads)
+        delivered = 0  # events yielded here (self.events also counts those still queued)
         while alive:
-            key, item, last = merged.get()
+            key, item, last, counted = merged.get()
             if item is None:
                 alive -= 1
                 continue
             if last is not None:
                 self._advance(key, last)
             yield item
-            if self.opts.max_events is not None and self.events >= self.opts.max_events:
+            delivered += counted
+            if self.opts.max_events is not None and delivered >= self.opts.max_events:
                 self.stop.set()
                 return
 
     def _pump(self, inst: Instance, spec: StreamSpec, deadline: float | None, out: Any) -> None:
         key = _stream_key(inst, spec)
+        seen = 0
         try:
             for item in self._follow(inst, spec, deadline, advance=False):
-                out.put((key, item, self._last_id.get(key)))
+                counted = self._events_of.get(key, 0) > seen  # an event, not a gap item
+                seen = self._events_of.get(key, 0)
+                out.put((key, item, self._last_id.get(key), counted))
         finally:
-            out.put((key, None, None))
+            out.put((key, None, None, False))
 
     def _advance(self, key: str, status_id: str) -> None:
         best = _max_id(self.state.get(key), status_id)
@@ -398,6 +407,7 @@ class MastodonStream(Connector):
                 data.encode("utf-8"),
             )
             self.events += 1
+            self._events_of[key] = self._events_of.get(key, 0) + 1
             return RawItem(source=self.id, origin=origin, received_at=observed, payload=payload)
         if event == "delete":
             status_id = data.strip().strip('"')
@@ -405,6 +415,7 @@ class MastodonStream(Connector):
             if uri is None and self.resolve_uri is not None:
                 uri = self.resolve_uri(inst.base, status_id)
             self.events += 1
+            self._events_of[key] = self._events_of.get(key, 0) + 1
             return RawItem.of(
                 self.id,
                 origin,
