@@ -243,3 +243,11 @@ def test_weekly_series_equal_the_week_by_week_measures(demo_workspace: Path) -> 
                 assert weekly_values(ctx, target, metric, ends) == week, (metric, target)
                 compared += sum(v is not None for v in week)
     assert compared > 50  # the demo gives most of these weeks a value
+
+
+def test_every_objective_metric_has_its_definition_and_its_weekly_form() -> None:
+    from veille.analytics.objective_series import SERIES
+    from veille.analytics.objectives import MEASURES
+    from veille.workspace.config import OBJECTIVE_METRICS
+
+    assert set(MEASURES) == set(SERIES) == set(OBJECTIVE_METRICS)

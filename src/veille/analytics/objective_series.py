@@ -239,15 +239,8 @@ def memo(ctx: AnalyticsContext) -> dict[tuple[object, ...], object]:
 def weekly(
     ctx: AnalyticsContext, target: Target, metric: str, ends: list[datetime]
 ) -> list[float | None]:
-    """The metric's value of each week ending at ``ends`` (oldest first); a metric with a
-    one-week measure only (``objectives.MEASURES``) is measured week by week."""
-    if not ends:
-        return []
-    if metric in SERIES:
-        return SERIES[metric](ctx, target, ends)
-    from veille.analytics.objectives import MEASURES
-
-    return [MEASURES[metric](ctx, target, Period(end - WEEK, end)) for end in ends]
+    """The metric's value of each week ending at ``ends`` (oldest first)."""
+    return SERIES[metric](ctx, target, ends) if ends else []
 
 
 def _key(value: datetime) -> datetime:

@@ -10,8 +10,8 @@ count, never a guess.
 The metrics (``OBJECTIVE_METRICS`` in the config) are defined week by week by the
 functions of ``MEASURES``; ``objective_series`` computes the same values for all the weeks
 of a series at once (a few set-based queries instead of one per week), which is what
-``evaluate`` runs. A metric whose measure is not built yet is listed with the reason
-instead of a value; a metric without a value in any week says why (``NO_VALUE``). The ROI
+``evaluate`` runs; every metric the config accepts has both forms (a test checks it). A
+metric without a value in any week says why (``NO_VALUE``). The ROI
 view groups objectives under the five dimensions of the brief, each saying what veille
 measures for it and what it cannot.
 
@@ -226,7 +226,7 @@ def information_lead_time(ctx: AnalyticsContext, target: Target, week: Period) -
     return float(value) if value is not None else None
 
 
-#: metric -> how to measure it for one week; metrics not here are reported as not measured
+#: metric -> how to measure it for one week (the definition ``objective_series`` follows)
 MEASURES: dict[str, Measure] = {
     "followers": followers,
     "journalist_mentions": journalist_mentions,
@@ -236,7 +236,6 @@ MEASURES: dict[str, Measure] = {
     "share_of_voice": share_of_voice,
     "information_lead_time": information_lead_time,
 }
-NOT_MEASURED: dict[str, str] = {}
 #: why a metric has no value in any week observed (default: "no value in the weeks observed")
 NO_VALUE: dict[str, str] = {
     "information_lead_time": "no story about it matched a reference news item in the weeks "
@@ -332,15 +331,9 @@ def evaluate(ctx: AnalyticsContext, objective: Objective) -> dict[str, Any]:
         "needed_per_week": None,
         "series": [],
     }
-    measure = MEASURES.get(objective.metric)
     only = ONLY_FOR.get(objective.metric)
     if only is not None and target.kind != only:
         out["reason"] = f"not measured: {objective.metric} applies to a {only}"
-        return out
-    if measure is None:
-        out["reason"] = "not measured yet: " + NOT_MEASURED.get(
-            objective.metric, "its measure is not built yet"
-        )
         return out
     ends = week_ends(ctx, target, objective.metric)
     series = [
