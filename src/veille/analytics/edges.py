@@ -25,16 +25,31 @@ from veille.analytics.registry import Metric
 
 DEFAULT_WEIGHTS = {"reply": 1.0, "quote": 1.0, "repost": 1.0, "mention": 0.5}
 
-INTERACTIONS_SQL = """
-WITH live AS (
-    SELECT p.* FROM posts p
+
+def interactions_cte(authors: str | None = None) -> str:
+    """The CTEs ``live`` (the period's live posts of accounts not forgotten), ``resolved``
+    (their replies, quotes and reposts with the target's author, from ``post_links``),
+    ``mentioned`` (one row per distinct account a post mentions) and ``interactions``
+    (``network, source, kind, created_at, target``: both together). ``authors``: a
+    relation ``(network, account_id)`` the acting accounts are restricted to."""
+
+    def only(alias: str) -> str:
+        if authors is None:
+            return ""
+        return (
+            f"JOIN {authors} au ON au.network = {alias}.network "
+            f"AND au.account_id = {alias}.author_id"
+        )
+
+    return f"""live AS (
+    SELECT p.network, p.author_id, p.created_at, p.mentions FROM posts p {only("p")}
     WHERE p.deleted_at IS NULL AND p.created_at >= $since AND p.created_at < $until
       AND (p.network || ':' || p.author_id) NOT IN
           (SELECT key FROM tombstones WHERE kind = 'account')
 ),
 resolved AS (
     SELECT k.network, k.author_id AS source, k.kind, k.created_at, k.target_author AS target
-    FROM post_links k
+    FROM post_links k {only("k")}
     WHERE k.created_at >= $since AND k.created_at < $until
       AND (k.network || ':' || k.author_id) NOT IN
           (SELECT key FROM tombstones WHERE kind = 'account')
@@ -46,7 +61,11 @@ mentioned AS (
 ),
 interactions AS (
     SELECT * FROM resolved UNION ALL SELECT * FROM mentioned
-)
+)"""
+
+
+INTERACTIONS_SQL = f"""
+WITH {interactions_cte()}
 SELECT network, source, target, kind, count(*) AS n,
        count(*) * CASE kind WHEN 'reply' THEN $w_reply WHEN 'quote' THEN $w_quote
                             WHEN 'repost' THEN $w_repost ELSE $w_mention END AS weight,

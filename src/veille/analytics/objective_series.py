@@ -40,6 +40,7 @@ import pyarrow as pa
 from veille.analytics.activity import LEADER_POSTS
 from veille.analytics.context import AnalyticsContext
 from veille.analytics.conversation import _ANSWERED, RESPONSE_SECONDS
+from veille.analytics.edges import interactions_cte
 from veille.analytics.listening import ENTITY_POSTS
 from veille.analytics.objectives import LEAD_STORIES_SQL
 from veille.analytics.period import Period
@@ -151,35 +152,12 @@ own AS (
     SELECT DISTINCT network, account_id FROM entity_accounts
     WHERE kind = $kind AND entity_id = $entity
 ),
-live AS (
-    SELECT p.network, p.author_id, p.created_at, p.mentions
-    FROM posts p
-    JOIN journalists j ON j.network = p.network AND j.account_id = p.author_id
-    WHERE p.deleted_at IS NULL AND p.created_at >= $since AND p.created_at < $until
-      AND (p.network || ':' || p.author_id) NOT IN
-          (SELECT key FROM tombstones WHERE kind = 'account')
-),
-resolved AS (  -- the replies and quotes of interaction_edges, from post_links
-    SELECT k.network, k.author_id AS source, k.kind, k.created_at, k.target_author AS target
-    FROM post_links k
-    JOIN journalists j ON j.network = k.network AND j.account_id = k.author_id
-    WHERE k.kind IN ('reply', 'quote') AND k.created_at >= $since AND k.created_at < $until
-      AND (k.network || ':' || k.author_id) NOT IN
-          (SELECT key FROM tombstones WHERE kind = 'account')
-),
-mentioned AS (
-    SELECT network, author_id AS source, 'mention' AS kind, created_at,
-           unnest(list_distinct(mentions)) AS target
-    FROM live WHERE mentions IS NOT NULL
-),
-interactions AS (
-    SELECT * FROM resolved UNION ALL SELECT * FROM mentioned
-)
+{interactions_cte("journalists")}
 SELECT w.week_end, i.network, count(*) AS n
 FROM interactions i
 JOIN own o ON o.network = i.network AND o.account_id = i.target
 {_IN_WEEK.format(t="i.created_at")}
-WHERE i.target <> i.source
+WHERE i.kind <> 'repost' AND i.target <> i.source
   AND (i.network || ':' || i.target) NOT IN (SELECT key FROM tombstones WHERE kind = 'account')
 GROUP BY w.week_end, i.network
 """
